@@ -1,0 +1,81 @@
+/**
+ * The one catalogue of error codes. Each code has the HTTP status the server answers
+ * with and, for codes a sync can record in channelState, the admin hint the widget
+ * shows (translated in app/translations). A test keeps README.md, the widget's
+ * translations and this table in step.
+ */
+export const ERROR_CATALOGUE = {
+  // Requests Desk (or anyone) sends us.
+  BAD_JSON: { status: 400, hint: 'The request body is not valid JSON.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the body as application/json.' },
+  BODY_TOO_LARGE: { status: 413, hint: 'The request body is larger than the server accepts.' },
+  INVALID_QUERY: { status: 400, hint: 'A query parameter is missing or malformed.' },
+  INVALID_BODY: { status: 400, hint: 'The body does not match Desk\'s documented format.' },
+  INVALID_STATE: { status: 400, hint: 'channelState could not be read.' },
+  BAD_KEY: { status: 401, hint: 'The URL key does not match DESK_URL_KEY.' },
+  BAD_HASH: { status: 401, hint: 'The HASH header does not match the extension secret.' },
+  NOT_FOUND: { status: 404, hint: 'No such route.' },
+  METHOD_NOT_ALLOWED: { status: 405, hint: 'This route does not take that method.' },
+  NOT_IMPLEMENTED: { status: 501, hint: 'This part of the channel is not built yet.' },
+  INTERNAL: { status: 500, hint: 'An unexpected error; the server log has the details.' },
+  // Configuration of an installation (config params).
+  CONFIG_INVALID: { status: 400, hint: 'Check the extension settings: repositories must be owner/repo, comma separated.' },
+  // Replies (push).
+  REPLY_EMPTY: { status: 422, hint: 'The reply has no text to post.' },
+  REPLY_TARGET_INVALID: { status: 422, hint: 'The reply names no GitHub issue of this channel.' },
+  ISSUE_LOCKED: { status: 409, hint: 'The GitHub issue is locked: unlock it on GitHub to reply.' },
+  ISSUE_NOT_FOUND: { status: 410, hint: 'The GitHub issue no longer exists or was transferred.' },
+  // GitHub, as a sync or a reply meets it. These are recorded in channelState.
+  GITHUB_UNAUTHORIZED: { status: 502, hint: 'GitHub is not authorised: open the extension\'s Connections and authorise GitHub.' },
+  GITHUB_FORBIDDEN: { status: 502, hint: 'GitHub refused access: the authorised account needs read access to the repository (and write access to reply).' },
+  GITHUB_REPO_NOT_FOUND: { status: 502, hint: 'The repository does not exist or the authorised GitHub account cannot see it: check the repositories setting.' },
+  GITHUB_ISSUES_DISABLED: { status: 502, hint: 'Issues are disabled for this repository: enable them in the repository settings on GitHub.' },
+  GITHUB_RATE_LIMITED: { status: 503, hint: 'GitHub\'s rate limit is used up: the sync waits for the reset and resumes by itself.' },
+  GITHUB_UNAVAILABLE: { status: 502, hint: 'GitHub did not answer: the sync retries by itself at the next pull.' },
+  GITHUB_BAD_RESPONSE: { status: 502, hint: 'GitHub\'s answer could not be read: the sync retries by itself at the next pull.' },
+  // Desk's Invoke API, in production the way every GitHub call leaves.
+  DESK_INVOKE_REFUSED: { status: 502, hint: 'Desk refused the server\'s call: check that EXTENSION_SECRET matches the extension\'s secret.' },
+  DESK_CONTEXT_EXPIRED: { status: 502, hint: 'Desk\'s security context expired: the next pull brings a fresh one.' },
+  DESK_UNAVAILABLE: { status: 502, hint: 'Desk\'s Invoke API did not answer: the sync retries by itself at the next pull.' },
+} as const satisfies Record<string, { status: number; hint: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Codes a pull records in channelState (the widget has a translated hint for each). */
+export const SYNC_ERROR_CODES = [
+  'CONFIG_INVALID',
+  'GITHUB_UNAUTHORIZED',
+  'GITHUB_FORBIDDEN',
+  'GITHUB_REPO_NOT_FOUND',
+  'GITHUB_ISSUES_DISABLED',
+  'GITHUB_RATE_LIMITED',
+  'GITHUB_UNAVAILABLE',
+  'GITHUB_BAD_RESPONSE',
+  'DESK_INVOKE_REFUSED',
+  'DESK_CONTEXT_EXPIRED',
+  'DESK_UNAVAILABLE',
+  'INTERNAL',
+] as const satisfies readonly ErrorCode[];
+export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
+
+/** A failure with a stable code; the HTTP layer maps the code to a status. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** Seconds the caller should wait before trying again (rate limits). */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryAfter?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryAfter = options.retryAfter;
+  }
+
+  get status(): number {
+    return ERROR_CATALOGUE[this.code].status;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
