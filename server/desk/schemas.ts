@@ -1,0 +1,58 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type {
+  ChannelState,
+  DeskQuery,
+  ErrorBody,
+  LifecycleCallback,
+  PullRequestBody,
+  PushRequestBody,
+  SyncObject,
+  SyncThread,
+} from './wire-types.js';
+
+/** Where the JSON Schemas live: the one source of truth for Desk's formats. */
+export const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../resources/schemas');
+
+// ajv-formats is CommonJS; its default export arrives wrapped under tsx and node alike.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+
+function loadAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });
+  addFormats(ajv);
+  for (const file of readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json'))) {
+    ajv.addSchema(JSON.parse(readFileSync(path.join(SCHEMA_DIR, file), 'utf8')));
+  }
+  return ajv;
+}
+
+const ajv = loadAjv();
+
+function compiled<T>(id: string): ValidateFunction<T> {
+  const v = ajv.getSchema<T>(id);
+  if (!v) throw new Error(`schema ${id} is missing from ${SCHEMA_DIR}`);
+  return v;
+}
+
+/** Every validator, compiled once at start-up. */
+export const validators = {
+  deskQuery: compiled<DeskQuery>('desk-query.json'),
+  pullRequest: compiled<PullRequestBody>('pull-request.json'),
+  pushRequest: compiled<PushRequestBody>('push-request.json'),
+  pushResponse: compiled<SyncThread>('push-response.json'),
+  sync: compiled<SyncObject>('sync.json'),
+  callback: compiled<LifecycleCallback>('callback.json'),
+  channelState: compiled<ChannelState>('channel-state.json'),
+  error: compiled<ErrorBody>('error.json'),
+};
+
+/** "body must have required property 'resource'": the part first, like fastify's messages. */
+export function describeErrors(part: string, errors: ErrorObject[] | null | undefined): string {
+  const first = errors?.[0];
+  if (!first) return `${part} is invalid`;
+  const where = first.instancePath ? `${part}${first.instancePath.replace(/\//g, '.')}` : part;
+  return `${where} ${first.message ?? 'is invalid'}`;
+}

@@ -1,0 +1,208 @@
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.js';
+import { AppError, ERROR_CATALOGUE, isAppError, type ErrorCode } from '../errors.js';
+import { safeEqual, verifyBodyHash } from '../desk/hash.js';
+import { describeErrors, validators } from '../desk/schemas.js';
+import type { DeskQuery } from '../desk/wire-types.js';
+import type { Channel, RedirectTarget } from './channel.js';
+import { HttpMetrics } from './metrics.js';
+import { normaliseDeskUrl } from './desk-url.js';
+
+export interface AppOptions {
+  config: Pick<ServerConfig, 'extensionSecret' | 'deskUrlKey' | 'bodyLimitBytes' | 'pull'>;
+  logger: Logger;
+  channel: Channel;
+  /** Validate every pull/push answer against Desk's schema before sending it (tests turn this on). */
+  checkResponses?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
+const REDIRECT_ENTITIES = new Set(['ticket', 'thread', 'user_profile']);
+
+/**
+ * The HTTP face of the channel: Desk's routes, validated at the edge, with one error
+ * mapping. Handlers are thin; the sync side is the injected `Channel`.
+ */
+export function buildApp(options: AppOptions) {
+  const { config, channel } = options;
+  const metrics = new HttpMetrics();
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: 120_000,
+    // Desk may append `?orgId=…` to a URL that already holds `?key=…`: read both.
+    rewriteUrl: (req) => normaliseDeskUrl(req.url ?? '/'),
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // JSON bodies are parsed by fastify's own safe parser (prototype poisoning refused),
+  // keeping the raw text for the callbacks' HASH.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    req.rawBody = body as string;
+    parseJson(req, body as string, done);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observe(req.method, route, reply.statusCode, seconds);
+    req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, toAppError(err)));
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    const known = KNOWN_ROUTES.find((r) => r.pattern.test(path));
+    const error = known
+      ? new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${known.name}; use ${known.method}`)
+      : new AppError('NOT_FOUND', `no route ${req.method} ${path.slice(0, 100)}`);
+    return sendError(req, reply, error);
+  });
+
+  const requireKey = (query: Record<string, unknown>): void => {
+    if (config.deskUrlKey === undefined) return;
+    const key = typeof query.key === 'string' ? query.key : '';
+    if (!safeEqual(key, config.deskUrlKey)) throw new AppError('BAD_KEY', 'the URL key is missing or wrong');
+  };
+  const deskQuery = (req: FastifyRequest): DeskQuery => {
+    const query = req.query as Record<string, unknown>;
+    requireKey(query);
+    if (!validators.deskQuery(query)) throw new AppError('INVALID_QUERY', describeErrors('query', validators.deskQuery.errors));
+    return query;
+  };
+  const checked = <T>(kind: 'sync' | 'pushResponse', value: T): T => {
+    if (options.checkResponses && !validators[kind](value)) {
+      throw new AppError('INTERNAL', `our ${kind} answer breaks Desk's schema: ${describeErrors('response', validators[kind].errors)}`);
+    }
+    return value;
+  };
+
+  app.post('/desk/pull', async (req, reply) => {
+    const query = deskQuery(req);
+    if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
+    const body = checked('sync', await channel.pull({ query, body: req.body, signal: abortOnClose(req) }));
+    return reply.header('cache-control', 'no-store').send(body);
+  });
+
+  app.post('/desk/push', async (req, reply) => {
+    const query = deskQuery(req);
+    if (!validators.pushRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pushRequest.errors));
+    const thread = checked('pushResponse', await channel.push({ query, body: req.body, signal: abortOnClose(req) }));
+    return reply.header('cache-control', 'no-store').send(thread);
+  });
+
+  app.get('/desk/redirect', async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    requireKey(q);
+    const target = redirectTarget(q);
+    const url = channel.redirect(target);
+    if (!url) throw new AppError('NOT_FOUND', `no ${target.entity} of this channel has that id`);
+    return reply.header('cache-control', 'no-store').redirect(url, 302);
+  });
+
+  app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) => {
+    requireKey(req.query as Record<string, unknown>);
+    const hash = req.headers.hash;
+    if (!verifyBodyHash(config.extensionSecret, req.rawBody ?? '', typeof hash === 'string' ? hash : undefined)) {
+      throw new AppError('BAD_HASH', 'the HASH header is missing or does not match the extension secret');
+    }
+    if (!validators.callback(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.callback.errors));
+    if (req.body.event !== req.params.event) {
+      throw new AppError('INVALID_BODY', `body.event ${JSON.stringify(req.body.event.slice(0, 40))} does not match the route's event`);
+    }
+    // Nothing to store: the server keeps no per-installation state (design invariant 7),
+    // and every pull and push brings a fresh securityContext.
+    req.log.info({ event: req.body.event, orgId: String(req.body.orgId) }, 'lifecycle event');
+    return reply.send({ ok: true });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
+
+  return { app, metrics };
+}
+
+const KNOWN_ROUTES = [
+  { name: '/desk/pull', method: 'POST', pattern: /^\/desk\/pull\/?$/ },
+  { name: '/desk/push', method: 'POST', pattern: /^\/desk\/push\/?$/ },
+  { name: '/desk/redirect', method: 'GET', pattern: /^\/desk\/redirect\/?$/ },
+  { name: '/desk/callbacks/<event>', method: 'POST', pattern: /^\/desk\/callbacks\/[^/]+\/?$/ },
+  { name: '/healthz', method: 'GET', pattern: /^\/healthz\/?$/ },
+  { name: '/metrics', method: 'GET', pattern: /^\/metrics\/?$/ },
+];
+
+function redirectTarget(q: Record<string, unknown>): RedirectTarget {
+  const { entity, id, parentId } = q;
+  if (typeof entity !== 'string' || !REDIRECT_ENTITIES.has(entity)) {
+    throw new AppError('INVALID_QUERY', 'query.entity must be ticket, thread or user_profile');
+  }
+  if (typeof id !== 'string' || id.length === 0 || id.length > 255) throw new AppError('INVALID_QUERY', 'query.id must be an id of 1 to 255 characters');
+  if (parentId !== undefined && (typeof parentId !== 'string' || parentId.length > 255)) {
+    throw new AppError('INVALID_QUERY', 'query.parentId must be an id of at most 255 characters');
+  }
+  return { entity: entity as RedirectTarget['entity'], id, parentId: parentId as string | undefined };
+}
+
+/** An AbortSignal that fires when Desk hangs up, so a pull stops spending GitHub's rate limit. */
+function abortOnClose(req: FastifyRequest): AbortSignal {
+  const controller = new AbortController();
+  req.raw.once('close', () => {
+    if (!req.raw.complete || req.raw.destroyed) controller.abort();
+  });
+  req.raw.socket?.once('close', () => controller.abort());
+  return controller.signal;
+}
+
+/** Maps anything thrown to a code of the catalogue; fastify's own errors by their codes. */
+export function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  const byFastifyCode: Record<string, ErrorCode> = {
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+    FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_JSON',
+    FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_JSON',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_BODY',
+    FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  };
+  const mapped = e.code ? byFastifyCode[e.code] : undefined;
+  if (mapped) return new AppError(mapped, messageFor(mapped, e.message), { cause: err });
+  if (err instanceof SyntaxError || e.statusCode === 400) return new AppError('BAD_JSON', 'the body is not valid JSON', { cause: err });
+  if (e.statusCode === 413) return new AppError('BODY_TOO_LARGE', ERROR_CATALOGUE.BODY_TOO_LARGE.hint, { cause: err });
+  if (e.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', ERROR_CATALOGUE.UNSUPPORTED_MEDIA_TYPE.hint, { cause: err });
+  return new AppError('INTERNAL', 'internal error', { cause: err });
+}
+
+function messageFor(code: ErrorCode, original: string | undefined): string {
+  switch (code) {
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 'the body must be application/json';
+    case 'BODY_TOO_LARGE':
+      return 'the request body is larger than the server accepts';
+    case 'BAD_JSON':
+      return original?.startsWith('Body') ? 'the body is empty or not valid JSON' : 'the body is not valid JSON';
+    default:
+      return ERROR_CATALOGUE[code].hint;
+  }
+}
+
+function sendError(req: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.status >= 500) {
+    req.log.error({ code: error.code, err: error.cause ?? error, route: req.routeOptions.url }, error.message);
+  } else {
+    req.log.warn({ code: error.code, route: req.routeOptions.url }, error.message);
+  }
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
+  // INTERNAL never says more than its name: no stack or inner message leaves the process.
+  const message = error.code === 'INTERNAL' ? 'internal error' : error.message;
+  return reply.status(error.status).header('cache-control', 'no-store').send({ code: error.code, message });
+}

@@ -1,0 +1,50 @@
+/**
+ * Request counts and latencies by route and status, in Prometheus' text format
+ * (GET /metrics). Routes are the registered patterns, so the label set stays small.
+ */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+interface Series {
+  count: number;
+  sum: number;
+  buckets: number[];
+}
+
+export class HttpMetrics {
+  readonly #series = new Map<string, Series>();
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const key = `method="${method}",route="${escapeLabel(route)}",status="${status}"`;
+    let s = this.#series.get(key);
+    if (!s) {
+      s = { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
+      this.#series.set(key, s);
+    }
+    s.count++;
+    s.sum += seconds;
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) s.buckets[i]!++;
+  }
+
+  render(): string {
+    const lines = [
+      '# HELP http_requests_total Requests answered, by method, route and status.',
+      '# TYPE http_requests_total counter',
+    ];
+    for (const [k, s] of this.#series) lines.push(`http_requests_total{${k}} ${s.count}`);
+    lines.push(
+      '# HELP http_request_duration_seconds Time to answer a request, by method, route and status.',
+      '# TYPE http_request_duration_seconds histogram',
+    );
+    for (const [k, s] of this.#series) {
+      BUCKETS.forEach((b, i) => lines.push(`http_request_duration_seconds_bucket{${k},le="${b}"} ${s.buckets[i]}`));
+      lines.push(`http_request_duration_seconds_bucket{${k},le="+Inf"} ${s.count}`);
+      lines.push(`http_request_duration_seconds_sum{${k}} ${s.sum}`);
+      lines.push(`http_request_duration_seconds_count{${k}} ${s.count}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}

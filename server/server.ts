@@ -1,0 +1,29 @@
+import type { ServerConfig } from './config.js';
+import { secretsOf } from './config.js';
+import { createLogger } from './http/logger.js';
+import { buildApp } from './http/app.js';
+import type { Channel } from './http/channel.js';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the channel server: one process, stateless, any number of replicas. */
+export async function startServer(
+  config: ServerConfig,
+  options: { channel: Channel; logDestination?: { write(line: string): unknown }; checkResponses?: boolean },
+): Promise<RunningServer> {
+  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: options.logDestination });
+  const { app } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: async () => {
+      await app.close();
+    },
+  };
+}

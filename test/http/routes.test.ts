@@ -1,0 +1,208 @@
+import { expect } from 'chai';
+import { createHmac } from 'node:crypto';
+import type { Channel } from '../../server/http/channel.js';
+import { unbuiltChannel } from '../../server/http/channel.js';
+import type { SyncObject, SyncThread } from '../../server/desk/wire-types.js';
+import { validators } from '../../server/desk/schemas.js';
+import { startApp } from '../helpers/start-app.js';
+import { SENTINEL } from '../helpers/test-config.js';
+
+const TIME = '2026-11-23T10:00:00.000Z';
+const actor = { extId: 'gh-user:1', name: 'octocat' };
+const SYNC: SyncObject = {
+  channelState: '{"v":1}',
+  data: {
+    tickets: [{ extId: 'acme/widgets#1', subject: 'Broken', createdTime: TIME, actor }],
+    threads: [{ extId: 'acme/widgets#1:body', extParentId: 'acme/widgets#1', createdTime: TIME, content: '<p>x</p>', contentType: 'text/html', direction: 'in', actor }],
+  },
+};
+const REPLY: SyncThread = { extId: 'acme/widgets#c9', extParentId: 'acme/widgets#1', createdTime: TIME, content: 'ok', contentType: 'text/html', direction: 'out', actor };
+
+/** A channel that records what the HTTP layer hands it: the HTTP layer is what these tests prove. */
+function recordingChannel() {
+  const calls: Array<{ route: string; value: unknown }> = [];
+  const channel: Channel = {
+    pull: async (r) => {
+      calls.push({ route: 'pull', value: r });
+      return SYNC;
+    },
+    push: async (r) => {
+      calls.push({ route: 'push', value: r });
+      return REPLY;
+    },
+    redirect: (t) => (t.id === 'acme/widgets#1' ? 'https://github.com/acme/widgets/issues/1' : undefined),
+  };
+  return { channel, calls };
+}
+
+const q = `orgId=60012345&securityContext=${SENTINEL.securityContext}`;
+
+describe('HTTP routes: Desk\'s documented requests', () => {
+  let app: Awaited<ReturnType<typeof startApp>>;
+  let rec: ReturnType<typeof recordingChannel>;
+  beforeEach(async () => {
+    rec = recordingChannel();
+    app = await startApp(rec.channel);
+  });
+  afterEach(async () => app.close());
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(app.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('answers a pull with the SYNC object, handing the channel the query and config params', async () => {
+    const res = await post(`/desk/pull?${q}`, { channelState: '{"x":1}', repositories: 'acme/widgets', labels: null });
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.match(/^application\/json/);
+    const body = await res.json();
+    expect(validators.sync(body)).to.equal(true);
+    expect(body).to.deep.equal(SYNC);
+    const call = rec.calls[0]!.value as { query: unknown; body: unknown };
+    expect(call.query).to.deep.equal({ orgId: '60012345', securityContext: SENTINEL.securityContext });
+    expect(call.body).to.deep.equal({ channelState: '{"x":1}', repositories: 'acme/widgets', labels: null });
+  });
+
+  it('answers a first pull (no channelState) too', async () => {
+    const res = await post(`/desk/pull?${q}`, { repositories: 'acme/widgets' });
+    expect(res.status).to.equal(200);
+  });
+
+  it('answers a push with the thread created on GitHub', async () => {
+    const res = await post(`/desk/push?${q}`, { configParams: { repositories: 'acme/widgets' }, resource: { extParentId: 'acme/widgets#1', content: '<div>Hi</div>', summary: 'Hi' } });
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.equal(REPLY);
+  });
+
+  it('redirects to the external resource and refuses ids it does not know', async () => {
+    const ok = await fetch(`${app.url}/desk/redirect?entity=ticket&id=${encodeURIComponent('acme/widgets#1')}`, { redirect: 'manual' });
+    expect(ok.status).to.equal(302);
+    expect(ok.headers.get('location')).to.equal('https://github.com/acme/widgets/issues/1');
+    const unknown = await fetch(`${app.url}/desk/redirect?entity=ticket&id=evil.example.com`, { redirect: 'manual' });
+    expect(unknown.status).to.equal(404);
+    expect((await unknown.json()).code).to.equal('NOT_FOUND');
+    const badEntity = await fetch(`${app.url}/desk/redirect?entity=javascript&id=1`, { redirect: 'manual' });
+    expect((await badEntity.json()).code).to.equal('INVALID_QUERY');
+  });
+
+  it('accepts a lifecycle callback with a valid HASH and refuses a forged one', async () => {
+    const raw = JSON.stringify({ event: 'onInstall', orgId: 60012345, securityContext: SENTINEL.securityContext });
+    const hash = createHmac('sha256', SENTINEL.secret).update(raw).digest('hex');
+    const ok = await post('/desk/callbacks/onInstall', raw, { hash });
+    expect(ok.status).to.equal(200);
+    expect(await ok.json()).to.deep.equal({ ok: true });
+    const forged = await post('/desk/callbacks/onInstall', raw, { hash: createHmac('sha256', 'not-the-secret').update(raw).digest('hex') });
+    expect(forged.status).to.equal(401);
+    expect((await forged.json()).code).to.equal('BAD_HASH');
+    const missing = await post('/desk/callbacks/onInstall', raw);
+    expect((await missing.json()).code).to.equal('BAD_HASH');
+    const mismatched = await post('/desk/callbacks/onUninstall', raw, { hash });
+    expect((await mismatched.json()).code).to.equal('INVALID_BODY');
+  });
+
+  it('serves /healthz and Prometheus /metrics with counts by route and status', async () => {
+    await post(`/desk/pull?${q}`, {});
+    await post(`/desk/pull?orgId=x`, {});
+    expect(await (await fetch(`${app.url}/healthz`)).json()).to.deep.equal({ status: 'ok' });
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).to.include('http_requests_total{method="POST",route="/desk/pull",status="200"} 1');
+    expect(text).to.include('http_requests_total{method="POST",route="/desk/pull",status="400"} 1');
+    expect(text).to.match(/http_request_duration_seconds_bucket\{method="POST",route="\/desk\/pull",status="200",le="\+Inf"\} 1/);
+  });
+});
+
+describe('HTTP routes: bad input gets a clear 4xx with a stable code', () => {
+  let app: Awaited<ReturnType<typeof startApp>>;
+  before(async () => {
+    app = await startApp(recordingChannel().channel);
+  });
+  after(async () => app.close());
+
+  const cases: Array<{ name: string; path: string; init: RequestInit; status: number; code: string; message?: RegExp }> = [
+    { name: 'malformed JSON', path: `/desk/pull?${q}`, init: { body: '{"a":', headers: { 'content-type': 'application/json' } }, status: 400, code: 'BAD_JSON' },
+    { name: 'an empty JSON body', path: `/desk/pull?${q}`, init: { body: '', headers: { 'content-type': 'application/json' } }, status: 400, code: 'BAD_JSON' },
+    { name: 'a wrong content type', path: `/desk/pull?${q}`, init: { body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    { name: 'a 2 MB body', path: `/desk/pull?${q}`, init: { body: JSON.stringify({ labels: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } }, status: 413, code: 'BODY_TOO_LARGE' },
+    { name: 'a config param of the wrong type', path: `/desk/pull?${q}`, init: { body: '{"repositories":42}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY', message: /^body\.repositories must be/ },
+    { name: 'a body that is an array', path: `/desk/pull?${q}`, init: { body: '[]', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
+    { name: 'a missing orgId', path: `/desk/pull?securityContext=abc`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY', message: /orgId/ },
+    { name: 'a non-numeric orgId', path: `/desk/pull?orgId=1%3B2&securityContext=abc`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY' },
+    { name: 'a push without resource', path: `/desk/push?${q}`, init: { body: '{"configParams":{}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY', message: /resource/ },
+    { name: 'a push naming no issue', path: `/desk/push?${q}`, init: { body: '{"configParams":{},"resource":{"content":"x"}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
+    { name: 'prototype poisoning', path: `/desk/pull?${q}`, init: { body: '{"__proto__":{"x":1}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'BAD_JSON' },
+    { name: 'an unknown route', path: '/desk/nothing', init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 404, code: 'NOT_FOUND' },
+    { name: 'a GET on the pull route', path: `/desk/pull?${q}`, init: { method: 'GET' }, status: 405, code: 'METHOD_NOT_ALLOWED' },
+  ];
+  for (const c of cases) {
+    it(`${c.name} -> ${c.status} ${c.code}`, async () => {
+      const res = await fetch(app.url + c.path, { method: 'POST', ...c.init });
+      expect(res.status).to.equal(c.status);
+      const body = await res.json();
+      expect(validators.error(body), JSON.stringify(body)).to.equal(true);
+      expect(body.code).to.equal(c.code);
+      if (c.message) expect(body.message).to.match(c.message);
+      expect(JSON.stringify(body)).not.to.match(/at .*\.ts:\d+/);
+    });
+  }
+});
+
+describe('HTTP routes: the URL key', () => {
+  let app: Awaited<ReturnType<typeof startApp>>;
+  before(async () => {
+    app = await startApp(recordingChannel().channel, { deskUrlKey: SENTINEL.urlKey });
+  });
+  after(async () => app.close());
+  const pull = (query: string) => fetch(`${app.url}/desk/pull?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+
+  it('refuses every Desk-facing route without the key or with a wrong one', async () => {
+    for (const res of [await pull(q), await pull(`${q}&key=wrong`), await fetch(`${app.url}/desk/redirect?entity=ticket&id=acme/widgets%231`, { redirect: 'manual' })]) {
+      expect(res.status).to.equal(401);
+      expect((await res.json()).code).to.equal('BAD_KEY');
+    }
+  });
+
+  it('accepts the key, also when Desk appends its query with a second "?"', async () => {
+    expect((await pull(`key=${SENTINEL.urlKey}&${q}`)).status).to.equal(200);
+    expect((await pull(`key=${SENTINEL.urlKey}?${q}`)).status).to.equal(200);
+  });
+
+  it('leaves health and metrics open', async () => {
+    expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
+  });
+});
+
+describe('HTTP routes: before a sync is wired in', () => {
+  it('pull and push answer 501 NOT_IMPLEMENTED, never a fake result', async () => {
+    const app = await startApp(unbuiltChannel);
+    try {
+      const res = await fetch(`${app.url}/desk/pull?${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).to.equal(501);
+      expect((await res.json()).code).to.equal('NOT_IMPLEMENTED');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Secrets stay out of the log', () => {
+  it('never writes the extension secret, URL key, token or securityContext, whatever the request', async () => {
+    const app = await startApp(recordingChannel().channel, { deskUrlKey: SENTINEL.urlKey, logLevel: 'trace' });
+    try {
+      const k = `key=${SENTINEL.urlKey}`;
+      await fetch(`${app.url}/desk/pull?${k}&${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      await fetch(`${app.url}/desk/pull?key=${SENTINEL.secret}&${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+      await fetch(`${app.url}/desk/push?${k}&${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"configParams":{}}' });
+      await fetch(`${app.url}/desk/callbacks/onInstall?${k}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', hash: SENTINEL.secret },
+        body: JSON.stringify({ event: 'onInstall', orgId: 1, securityContext: SENTINEL.securityContext }),
+      });
+      expect(app.log.lines.length).to.be.greaterThan(3);
+      for (const secret of Object.values(SENTINEL)) expect(app.log.text).not.to.include(secret);
+    } finally {
+      await app.close();
+    }
+  });
+});
