@@ -1,7 +1,23 @@
 import type { ServerConfig } from './config.js';
-import { unbuiltChannel, type Channel } from './http/channel.js';
+import type { Channel } from './http/channel.js';
+import { gitHubChannel } from './connectors/github/github-channel.js';
+import { InvokeClient } from './desk/invoke-client.js';
+import { DirectTransport } from './transport/direct-transport.js';
+import { InvokeTransport } from './transport/invoke-transport.js';
 
 /** Builds the channel the server serves from its configuration. */
-export function createChannel(_config: ServerConfig): Channel {
-  return unbuiltChannel;
+export function createChannel(config: ServerConfig, options: { now?: () => number } = {}): Channel {
+  const invoke = new InvokeClient({ deskApiUrl: config.deskApiUrl, secret: config.extensionSecret });
+  const direct = config.transport === 'direct' ? new DirectTransport(config.githubApiUrl, config.githubToken ?? '') : undefined;
+  return gitHubChannel({
+    config,
+    ...(options.now ? { now: options.now } : {}),
+    transportFor: (query) =>
+      direct ??
+      new InvokeTransport(invoke, config.githubApiUrl, {
+        orgId: query.orgId,
+        securityContext: query.securityContext,
+        connectionLinkName: config.githubConnection,
+      }),
+  });
 }

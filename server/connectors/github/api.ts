@@ -1,0 +1,161 @@
+import { AppError, type ErrorCode } from '../../errors.js';
+import type { Transport } from '../../transport/transport.js';
+import { nextLink } from './link-header.js';
+import { rateLimitedUntil, readRateLimit, type RateLimit } from './rate-limit.js';
+
+/** A GitHub answer the connector could not use, with GitHub's status kept for callers that read it differently. */
+export class GitHubError extends AppError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly upstreamStatus: number,
+    options: { cause?: unknown; retryAfter?: number; until?: number } = {},
+  ) {
+    super(code, message, options);
+    this.until = options.until;
+  }
+  /** For rate limits: epoch seconds before which GitHub must not be called again. */
+  readonly until: number | undefined;
+}
+
+export interface ApiResult<T> {
+  status: number;
+  data: T;
+  etag?: string;
+  nextUrl?: string;
+  /** GitHub's clock (Date header), epoch seconds. */
+  serverTime?: number;
+  notModified: boolean;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string>;
+  etag?: string | undefined;
+  body?: unknown;
+  accept?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export const MEDIA_FULL = 'application/vnd.github.full+json';
+export const MEDIA_RAW = 'application/vnd.github.raw+json';
+
+/**
+ * GitHub's REST API over a transport: JSON in and out, rate-limit figures recorded,
+ * every failure turned into a typed error. Messages name the method and the path,
+ * never a full URL.
+ */
+export class GitHubApi {
+  /** The rate limit as last seen; undefined while the transport hides headers. */
+  rate: RateLimit | undefined;
+  requests = 0;
+  /** Consecutive rate-limit answers, for the back-off of limits without a reset time. */
+  rateLimitStreak = 0;
+
+  constructor(
+    readonly transport: Transport,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', target: string, o: RequestOptions = {}): Promise<ApiResult<T>> {
+    const path = pathOf(target);
+    this.requests++;
+    const res = await this.transport.send({
+      method,
+      target,
+      ...(o.query ? { query: o.query } : {}),
+      headers: { accept: o.accept ?? MEDIA_FULL, ...(o.etag ? { 'if-none-match': o.etag } : {}) },
+      ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+    });
+    const rate = readRateLimit(res.headers);
+    if (rate) this.rate = rate;
+    const serverTime = dateHeader(res.headers.date);
+    const nowSeconds = Math.floor(this.now() / 1000);
+    let status = res.status;
+    let parsed: unknown;
+    if (res.body.length > 0) {
+      try {
+        parsed = JSON.parse(res.body);
+      } catch (cause) {
+        if (status >= 200 && status < 300) {
+          throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub ${method} ${path}: the answer is not JSON (truncated?)`, status, { cause });
+        }
+      }
+    }
+    if (!res.headersVisible && status === 200) status = inferStatus(parsed) ?? status;
+
+    const until = rateLimitedUntil(status, res.headers, res.body, nowSeconds, this.rateLimitStreak + 1);
+    if (until !== undefined) {
+      this.rateLimitStreak++;
+      throw new GitHubError('GITHUB_RATE_LIMITED', `GitHub ${method} ${path}: rate limited until ${new Date(until * 1000).toISOString()}`, status, {
+        until,
+        retryAfter: until - nowSeconds,
+      });
+    }
+    if (status === 304 && o.etag) return { status, data: undefined as T, notModified: true, ...(serverTime ? { serverTime } : {}) };
+    if (status >= 200 && status < 300) {
+      this.rateLimitStreak = 0;
+      const etag = res.headers.etag;
+      const next = nextLink(res.headers.link);
+      return {
+        status,
+        data: parsed as T,
+        notModified: false,
+        ...(etag ? { etag } : {}),
+        ...(next ? { nextUrl: next } : {}),
+        ...(serverTime ? { serverTime } : {}),
+      };
+    }
+    throw failure(method, path, status, parsed);
+  }
+}
+
+function failure(method: string, path: string, status: number, body: unknown): GitHubError {
+  const said = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
+    ? `: ${(body as { message: string }).message.slice(0, 200)}`
+    : '';
+  const what = `GitHub ${method} ${path} answered ${status}${said}`;
+  if (status === 401) return new GitHubError('GITHUB_UNAUTHORIZED', what, status);
+  if (status === 403) return new GitHubError('GITHUB_FORBIDDEN', what, status);
+  if (status === 404) return new GitHubError('GITHUB_REPO_NOT_FOUND', what, status);
+  if (status === 410) return new GitHubError('GITHUB_ISSUES_DISABLED', what, status);
+  if (status === 301 || status === 302 || status === 307 || status === 308) {
+    return new GitHubError('GITHUB_REPO_NOT_FOUND', `${what}: the repository was renamed or moved; update the repositories setting`, status);
+  }
+  if (status >= 500 || status === 0) return new GitHubError('GITHUB_UNAVAILABLE', what, status);
+  return new GitHubError('GITHUB_BAD_RESPONSE', what, status);
+}
+
+/**
+ * When Desk's Invoke envelope carries no status code, GitHub's error bodies still say
+ * what happened ({"message": "Not Found", "documentation_url": …}).
+ */
+function inferStatus(body: unknown): number | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const b = body as { message?: unknown; documentation_url?: unknown; status?: unknown };
+  if (typeof b.message !== 'string' || typeof b.documentation_url !== 'string') return undefined;
+  if (typeof b.status === 'string' && /^\d{3}$/.test(b.status)) return Number(b.status);
+  if (/bad credentials|requires authentication/i.test(b.message)) return 401;
+  if (/rate limit/i.test(b.message)) return 403;
+  if (/not found/i.test(b.message)) return 404;
+  if (/disabled|gone|deleted/i.test(b.message)) return 410;
+  if (/locked/i.test(b.message)) return 403;
+  return 422;
+}
+
+function dateHeader(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
+}
+
+function pathOf(target: string): string {
+  if (target.startsWith('/')) return target.split('?')[0] ?? target;
+  try {
+    return new URL(target).pathname;
+  } catch {
+    return '(invalid url)';
+  }
+}

@@ -1,0 +1,81 @@
+import type { SyncActor, SyncThread, SyncTicket } from '../../desk/wire-types.js';
+import type { SyncUnit } from '../../sync/batch.js';
+import type { GhComment, GhIssue, GhUser } from './github-types.js';
+import { actorExtId, bodyThreadExtId, commentThreadExtId, ticketExtId } from './ext-ids.js';
+
+/** Comments by the repository's own people are the "agent side" of the conversation. */
+const OWN_PEOPLE = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+/** Desk's limit on a thread's content is undocumented; GitHub caps a body at 65,536 characters of Markdown. */
+const MAX_CONTENT = 500_000;
+
+/** An issue becomes a ticket plus its body as the first thread. */
+export function issueUnit(repo: string, issue: GhIssue): SyncUnit {
+  const extId = ticketExtId(repo, issue.number);
+  const actor = actorOf(issue.user);
+  const ticket: SyncTicket = {
+    extId,
+    subject: subjectOf(issue.title),
+    createdTime: iso(issue.createdAt),
+    modifiedTime: iso(issue.updatedAt),
+    actor,
+  };
+  const body: SyncThread = {
+    extId: bodyThreadExtId(repo, issue.number),
+    extParentId: extId,
+    createdTime: iso(issue.createdAt),
+    modifiedTime: iso(issue.updatedAt),
+    content: contentOf(issue.bodyHtml),
+    contentType: 'text/html',
+    direction: directionOf(issue.authorAssociation),
+    from: actor.name,
+    canReply: true,
+    actor,
+  };
+  return { tickets: [ticket], threads: [body] };
+}
+
+/** A comment becomes a thread of its issue's ticket; an edit re-sends the same extId. */
+export function commentThread(repo: string, c: GhComment): SyncThread {
+  const actor = actorOf(c.user);
+  return {
+    extId: commentThreadExtId(repo, c.id),
+    extParentId: ticketExtId(repo, c.issueNumber),
+    createdTime: iso(c.createdAt),
+    modifiedTime: iso(c.updatedAt),
+    content: contentOf(c.bodyHtml),
+    contentType: 'text/html',
+    direction: directionOf(c.authorAssociation),
+    from: actor.name,
+    canReply: true,
+    actor,
+  };
+}
+
+export function directionOf(association: string): 'in' | 'out' {
+  return OWN_PEOPLE.has(association) ? 'out' : 'in';
+}
+
+export function actorOf(user: GhUser | null): SyncActor {
+  if (!user) return { extId: 'gh-user:ghost', name: 'ghost', displayName: 'Deleted GitHub user' };
+  return {
+    extId: actorExtId(user.id),
+    name: user.login.slice(0, 255),
+    displayName: `${user.login.slice(0, 240)} (GitHub)`,
+    ...(user.avatar_url && user.avatar_url.length <= 2048 ? { photoURL: user.avatar_url } : {}),
+  };
+}
+
+function subjectOf(title: string): string {
+  const t = title.trim();
+  return t.length === 0 ? '(no title)' : t.length > 255 ? `${t.slice(0, 254)}…` : t;
+}
+
+function contentOf(html: string): string {
+  if (html.trim() === '') return '<p><em>No description provided.</em></p>';
+  return html.length > MAX_CONTENT ? `${html.slice(0, MAX_CONTENT)}<p><em>(truncated: read the rest on GitHub)</em></p>` : html;
+}
+
+/** Desk wants ISO-8601 with milliseconds (protocol §3.2). */
+export function iso(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString();
+}

@@ -1,0 +1,192 @@
+import { AppError } from '../../errors.js';
+import type { Budget } from '../../sync/budget.js';
+import type { SyncBatch } from '../../sync/batch.js';
+import type { SourceCursor, SourceOutcome } from '../../sync/pull.js';
+import { drainStream, type StreamCursor, type StreamPage, type StreamSource, type Verdict } from '../../sync/stream.js';
+import { GitHubError, type GitHubApi } from './api.js';
+import { readComment, readIssue, type GhComment, type GhIssue } from './github-types.js';
+import { commentThread, issueUnit } from './mapping.js';
+import { ticketExtId } from './ext-ids.js';
+import type { GitHubSettings } from './settings.js';
+
+/** Seconds before GitHub's clock that a read settles to (see sync/stream.ts). */
+export const SETTLE_SECONDS = 5;
+const PER_PAGE = 100;
+
+interface Item<T> {
+  time: number;
+  id: number;
+  value: T;
+}
+
+export interface RepoSyncContext {
+  api: GitHubApi;
+  settings: GitHubSettings;
+  now: () => number;
+  /** True for a comment this installation posted from Desk (see marker.ts). */
+  isOwnReply: (ticket: string, body: string) => boolean;
+}
+
+/**
+ * One repository's share of a pull: its issues first (tickets and their first
+ * threads), then its comments (threads). A comment goes out only when Desk has, or
+ * this response carries, its issue's ticket.
+ */
+export async function syncRepository(
+  repo: string,
+  previous: SourceCursor | undefined,
+  budget: Budget,
+  batch: SyncBatch,
+  ctx: RepoSyncContext,
+): Promise<SourceOutcome> {
+  const { settings } = ctx;
+  const start = { t: settings.importSince };
+  const cursor: SourceCursor = { i: previous?.i ?? start, c: previous?.c ?? start };
+  if (previous?.u !== undefined) cursor.u = previous.u;
+  const etags = previous?.e ?? {};
+  const eligible = new Map<number, boolean>();
+
+  const issues = await drainStream(listSource(ctx, repo, 'issues', readIssue, (i) => i.updatedAt, (i) => i.number, budget.deadline), {
+    cursor: cursor.i!,
+    etag: etags.i,
+    deadline: budget.deadline,
+    now: ctx.now,
+    settleSeconds: SETTLE_SECONDS,
+    accept: async (item) => {
+      const issue = item.value;
+      if (!isEligible(issue, settings)) return 'skipped';
+      eligible.set(issue.number, true);
+      return batch.add(issueUnit(repo, issue), budget) ? 'included' : 'no-room';
+    },
+  });
+  cursor.i = issues.cursor;
+  if (issues.caughtUp) cursor.u = issues.horizon;
+
+  // Comments need their issues settled first: after an issue failure, wait for the next pull.
+  const comments = issues.stoppedBy === 'error'
+    ? undefined
+    : await drainStream(listSource(ctx, repo, 'issues/comments', readComment, (c) => c.updatedAt, (c) => c.id, budget.deadline), {
+        cursor: cursor.c!,
+        etag: etags.c,
+        deadline: budget.deadline,
+        now: ctx.now,
+        settleSeconds: SETTLE_SECONDS,
+        accept: (item) => acceptComment(repo, item.value, cursor.u, eligible, budget, batch, ctx),
+      });
+  if (comments) cursor.c = comments.cursor;
+
+  const e: SourceCursor['e'] = {};
+  if (issues.etag) e.i = issues.etag;
+  if (comments?.etag) e.c = comments.etag;
+  if (e.i || e.c) cursor.e = e;
+
+  const failure = issues.error ?? comments?.error;
+  const error = failure === undefined ? undefined : failure instanceof AppError ? failure : new AppError('INTERNAL', 'repository sync failed', { cause: failure });
+  const more = issues.stoppedBy === 'budget' || issues.stoppedBy === 'time' || comments?.stoppedBy === 'budget' || comments?.stoppedBy === 'time';
+  const horizon = Math.max(issues.horizon, comments?.horizon ?? 0);
+  const lag = more || error ? Math.max(0, horizon - Math.min(cursor.i!.t, cursor.c!.t)) : 0;
+  return {
+    cursor,
+    more: !!more,
+    lag,
+    ...(error ? { error } : {}),
+    ...(error instanceof GitHubError && error.until ? { coolDownUntil: error.until } : {}),
+  };
+}
+
+async function acceptComment(
+  repo: string,
+  c: GhComment,
+  caughtUpAt: number | undefined,
+  eligible: Map<number, boolean>,
+  budget: Budget,
+  batch: SyncBatch,
+  ctx: RepoSyncContext,
+): Promise<Verdict> {
+  const { settings } = ctx;
+  if (c.onPull && !settings.includePullRequests) return 'skipped';
+  const ticket = ticketExtId(repo, c.issueNumber);
+  // Our own replies from Desk: Desk already has them as the agent's reply.
+  if (ctx.isOwnReply(ticket, c.body)) return 'skipped';
+  const thread = commentThread(repo, c);
+
+  if (batch.hasTicket(ticket)) return batch.add({ tickets: [], threads: [thread] }, budget) ? 'included' : 'no-room';
+  // Without a label filter, every issue created before the issue listing last reached
+  // its end (and inside the import window) has been sent: a comment is never older
+  // than its issue, and commenting bumps the issue's updated_at into the window.
+  const provablySent = settings.labels.length === 0 && caughtUpAt !== undefined && c.createdAt >= settings.importSince && c.createdAt < caughtUpAt;
+  if (provablySent && eligible.get(c.issueNumber) !== false) {
+    return batch.add({ tickets: [], threads: [thread] }, budget, new Set([ticket])) ? 'included' : 'no-room';
+  }
+  // Otherwise read the issue and send its ticket along, if it belongs to the channel.
+  const issue = await fetchIssue(ctx, repo, c.issueNumber);
+  if (!issue || !isEligible(issue, settings)) {
+    eligible.set(c.issueNumber, false);
+    return 'skipped';
+  }
+  eligible.set(c.issueNumber, true);
+  const unit = issueUnit(repo, issue);
+  unit.threads.push(thread);
+  return batch.add(unit, budget) ? 'included' : 'no-room';
+}
+
+async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number): Promise<GhIssue | undefined> {
+  try {
+    const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}`);
+    const issue = readIssue(res.data);
+    if (!issue) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}: not an issue`, res.status);
+    return issue;
+  } catch (err) {
+    // A deleted or transferred issue: its comments have nowhere to go.
+    if (err instanceof GitHubError && (err.upstreamStatus === 404 || err.upstreamStatus === 410)) return undefined;
+    throw err;
+  }
+}
+
+function isEligible(issue: GhIssue, settings: GitHubSettings): boolean {
+  if (issue.pull && !settings.includePullRequests) return false;
+  return settings.labels.every((l) => issue.labels.includes(l));
+}
+
+/** A GitHub list endpoint as a change stream: sorted by update time, ascending, `since` inclusive. */
+function listSource<T>(
+  ctx: RepoSyncContext,
+  repo: string,
+  list: 'issues' | 'issues/comments',
+  read: (x: unknown) => T | undefined,
+  timeOf: (t: T) => number,
+  idOf: (t: T) => number,
+  deadline: number,
+): StreamSource<Item<T>> {
+  const { settings } = ctx;
+  return {
+    async fetch(req): Promise<StreamPage<Item<T>>> {
+      const query: Record<string, string> = {
+        sort: 'updated',
+        direction: 'asc',
+        since: new Date(req.since * 1000).toISOString().replace('.000Z', 'Z'),
+        per_page: String(PER_PAGE),
+      };
+      if (list === 'issues') {
+        query.state = 'all';
+        if (settings.labels.length > 0) query.labels = settings.labels.join(',');
+      }
+      // Each request may run a little past the deadline, never long past it.
+      const timeoutMs = Math.min(15_000, Math.max(1_000, deadline - ctx.now() + 2_000));
+      const res = req.pageUrl
+        ? await ctx.api.request<unknown>('GET', req.pageUrl, { timeoutMs })
+        : await ctx.api.request<unknown>('GET', `/repos/${repo}/${list}`, { query, etag: req.etag, timeoutMs });
+      const base = { ...(res.etag ? { etag: res.etag } : {}), ...(res.serverTime ? { serverTime: res.serverTime } : {}) };
+      if (res.notModified) return { items: [], full: false, notModified: true, ...base };
+      if (!Array.isArray(res.data)) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: not a list`, res.status);
+      const items = res.data.map((raw) => {
+        const v = read(raw);
+        if (v === undefined) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: an item lacks required fields`, res.status);
+        return { time: timeOf(v), id: idOf(v), value: v };
+      });
+      return { items, full: res.data.length >= PER_PAGE, ...(res.nextUrl ? { nextUrl: res.nextUrl } : {}), ...base };
+    },
+  };
+}
+
+export type { StreamCursor };

@@ -1,0 +1,52 @@
+import { AppError } from '../../errors.js';
+import type { ConfigParams } from '../../desk/wire-types.js';
+import { REPO_PATTERN } from './ext-ids.js';
+
+/** An installation's settings, from the config params Desk sends with each pull and push. */
+export interface GitHubSettings {
+  repositories: string[];
+  labels: string[];
+  /** Epoch seconds: where the first sync of a repository starts. */
+  importSince: number;
+  includePullRequests: boolean;
+}
+
+export const MAX_REPOSITORIES = 10;
+/** Without importSince the first sync reaches back this far: enough context, no flood of old issues. */
+export const DEFAULT_IMPORT_DAYS = 30;
+
+export function readSettings(params: ConfigParams, nowMs: number): GitHubSettings {
+  const repositories = [
+    ...new Set(
+      (params.repositories ?? '')
+        .split(/[\s,]+/)
+        .map((r) => r.trim().toLowerCase().replace(/^https:\/\/github\.com\//, '').replace(/\.git$/, '').replace(/\/$/, ''))
+        .filter(Boolean),
+    ),
+  ];
+  if (repositories.length === 0) throw new AppError('CONFIG_INVALID', 'the repositories setting is empty: name one or more owner/repo');
+  const bad = repositories.filter((r) => !REPO_PATTERN.test(r));
+  if (bad.length > 0) {
+    throw new AppError('CONFIG_INVALID', `the repositories setting has ${bad.length} entr${bad.length === 1 ? 'y' : 'ies'} that are not owner/repo`);
+  }
+  if (repositories.length > MAX_REPOSITORIES) throw new AppError('CONFIG_INVALID', `at most ${MAX_REPOSITORIES} repositories per installation`);
+
+  const labels = (params.labels ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+  if (labels.length > 20 || labels.some((l) => l.length > 100)) throw new AppError('CONFIG_INVALID', 'the labels setting is too long');
+
+  return { repositories, labels, importSince: readImportSince(params.importSince ?? '', nowMs), includePullRequests: /^(yes|true|1|on)$/i.test((params.includePullRequests ?? '').trim()) };
+}
+
+function readImportSince(raw: string, nowMs: number): number {
+  const v = raw.trim().toLowerCase();
+  const nowS = Math.floor(nowMs / 1000);
+  if (v === '') return nowS - DEFAULT_IMPORT_DAYS * 86_400;
+  if (v === 'all') return 0;
+  const days = /^(\d{1,5})\s*d(ays?)?$/.exec(v);
+  if (days) return Math.max(0, nowS - Number(days[1]) * 86_400);
+  if (/^\d{4}-\d{2}-\d{2}(t[\d:.]+z?)?$/.test(v)) {
+    const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v.toUpperCase());
+    if (Number.isFinite(ms)) return Math.max(0, Math.floor(ms / 1000));
+  }
+  throw new AppError('CONFIG_INVALID', 'importSince must be a date (2026-01-31), a number of days (30d) or all');
+}

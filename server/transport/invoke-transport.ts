@@ -1,0 +1,39 @@
+import type { InvokeClient } from '../desk/invoke-client.js';
+import { resolveTarget, type OutboundRequest, type OutboundResponse, type Transport } from './transport.js';
+
+/**
+ * Sends the call through Desk's Invoke API with the GitHub connection (TRANSPORT=invoke):
+ * Desk adds the OAuth token, so the server never holds it. Desk may hide the target's
+ * response headers; the connector then has no ETags or rate-limit figures and backs
+ * off on the status alone.
+ */
+export class InvokeTransport implements Transport {
+  readonly kind = 'invoke' as const;
+
+  constructor(
+    private readonly client: InvokeClient,
+    private readonly apiRoot: string,
+    private readonly installation: { orgId: string; securityContext: string; connectionLinkName: string },
+  ) {}
+
+  async send(r: OutboundRequest): Promise<OutboundResponse> {
+    const url = resolveTarget(this.apiRoot, r.target);
+    // Desk takes the query as a JSON object of its own; params already in a Link URL move there too.
+    const query: Record<string, string> = Object.fromEntries(url.searchParams);
+    Object.assign(query, r.query);
+    url.search = '';
+    const result = await this.client.call({
+      orgId: this.installation.orgId,
+      securityContext: this.installation.securityContext,
+      connectionLinkName: this.installation.connectionLinkName,
+      requestURL: url.toString(),
+      requestType: r.method,
+      queryParams: query,
+      headers: { 'x-github-api-version': '2022-11-28', ...r.headers },
+      ...(r.body !== undefined ? { postBody: r.body } : {}),
+      ...(r.signal ? { signal: r.signal } : {}),
+    });
+    const headersVisible = Object.keys(result.headers).length > 0;
+    return { status: result.status, headers: result.headers, body: result.body, headersVisible };
+  }
+}

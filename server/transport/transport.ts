@@ -1,0 +1,43 @@
+/**
+ * How a connector's HTTP call leaves the server. The connector builds requests against
+ * the API's root and never knows whether they go straight out (self-hosted, sandbox)
+ * or through Desk's Invoke proxy (production, where Desk adds the OAuth token).
+ */
+export interface OutboundRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** A path under the API root (`/repos/a/b/issues`) or an absolute URL the API gave us (Link rel="next"). */
+  target: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface OutboundResponse {
+  status: number;
+  /** Lower-cased names. Empty where the transport cannot see them (Invoke, often). */
+  headers: Record<string, string>;
+  body: string;
+  /** False when the transport could not see the response headers. */
+  headersVisible: boolean;
+}
+
+export interface Transport {
+  readonly kind: 'direct' | 'invoke';
+  send(request: OutboundRequest): Promise<OutboundResponse>;
+}
+
+/**
+ * Resolves a target against the API root and refuses anything outside it, so a
+ * hostile Link header cannot send our credentials to another host.
+ */
+export function resolveTarget(apiRoot: string, target: string, query?: Record<string, string>): URL {
+  const root = new URL(apiRoot.endsWith('/') ? apiRoot : `${apiRoot}/`);
+  const url = target.startsWith('/') ? new URL(root.pathname.replace(/\/$/, '') + target, root) : new URL(target);
+  if (url.origin !== root.origin || !url.pathname.startsWith(root.pathname.replace(/\/$/, '') + '/')) {
+    throw new Error(`refusing to call outside the API root: ${url.origin}${url.pathname}`);
+  }
+  for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
+  return url;
+}
