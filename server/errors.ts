@@ -11,7 +11,6 @@ export const ERROR_CATALOGUE = {
   BODY_TOO_LARGE: { status: 413, hint: 'The request body is larger than the server accepts.' },
   INVALID_QUERY: { status: 400, hint: 'A query parameter is missing or malformed.' },
   INVALID_BODY: { status: 400, hint: 'The body does not match Desk\'s documented format.' },
-  INVALID_STATE: { status: 400, hint: 'channelState could not be read.' },
   BAD_KEY: { status: 401, hint: 'The URL key does not match DESK_URL_KEY.' },
   BAD_HASH: { status: 401, hint: 'The HASH header does not match the extension secret.' },
   NOT_FOUND: { status: 404, hint: 'No such route.' },

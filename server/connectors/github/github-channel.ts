@@ -1,6 +1,6 @@
 import type { ServerConfig } from '../../config.js';
 import type { Channel, RedirectTarget } from '../../http/channel.js';
-import type { DeskQuery, PullRequestBody, PushRequestBody, SyncObject, SyncThread } from '../../desk/wire-types.js';
+import type { DeskQuery, PushRequestBody, SyncObject, SyncThread } from '../../desk/wire-types.js';
 import { decodeChannelState, encodeChannelState } from '../../desk/channel-state.js';
 import { isAppError } from '../../errors.js';
 import { runPull, type Connector } from '../../sync/pull.js';
