@@ -1,0 +1,175 @@
+/**
+ * The fake GitHub's data: repositories, issues (pull requests among them, as on
+ * GitHub) and comments, with GitHub's bookkeeping: numbers per repository, large
+ * global ids, times in whole seconds from the injected clock, and a comment bumping
+ * its issue's updated_at and comment count.
+ */
+export interface FakeUser {
+  login: string;
+  id: number;
+  avatar_url?: string;
+}
+
+export interface IssueRecord {
+  id: number;
+  number: number;
+  title: string;
+  body: string;
+  user: FakeUser;
+  labels: string[];
+  state: 'open' | 'closed';
+  locked: boolean;
+  pull: boolean;
+  association: string;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  comments: number;
+  deleted: boolean;
+}
+
+export interface CommentRecord {
+  id: number;
+  issueNumber: number;
+  body: string;
+  user: FakeUser;
+  association: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface RepoRecord {
+  id: number;
+  owner: string;
+  name: string;
+  hasIssues: boolean;
+  nextNumber: number;
+  issues: Map<number, IssueRecord>;
+  comments: Map<number, CommentRecord>;
+}
+
+export const DEFAULT_USER: FakeUser = { login: 'octocat', id: 583231 };
+
+export class FakeStore {
+  readonly repos = new Map<string, RepoRecord>();
+  #nextIssueId = 1_000_000_001;
+  #nextCommentId = 2_000_000_001;
+  #nextRepoId = 700_000_001;
+
+  constructor(private readonly nowMs: () => number) {}
+
+  /** GitHub's clock: whole seconds. */
+  now(): number {
+    return Math.floor(this.nowMs() / 1000);
+  }
+
+  createRepo(fullName: string, opts: { hasIssues?: boolean } = {}): RepoRecord {
+    const key = fullName.toLowerCase();
+    const [owner, name] = fullName.split('/') as [string, string];
+    if (!owner || !name) throw new Error(`not owner/repo: ${fullName}`);
+    const repo: RepoRecord = { id: this.#nextRepoId++, owner, name, hasIssues: opts.hasIssues ?? true, nextNumber: 1, issues: new Map(), comments: new Map() };
+    this.repos.set(key, repo);
+    return repo;
+  }
+
+  repo(fullName: string): RepoRecord | undefined {
+    return this.repos.get(fullName.toLowerCase());
+  }
+
+  mustRepo(fullName: string): RepoRecord {
+    const r = this.repo(fullName);
+    if (!r) throw new Error(`no repository ${fullName} in the fake`);
+    return r;
+  }
+
+  createIssue(
+    fullName: string,
+    i: { title: string; body?: string; user?: FakeUser; labels?: string[]; pullRequest?: boolean; state?: 'open' | 'closed'; locked?: boolean; association?: string },
+  ): IssueRecord {
+    const repo = this.mustRepo(fullName);
+    const t = this.now();
+    const issue: IssueRecord = {
+      id: this.#nextIssueId++,
+      number: repo.nextNumber++,
+      title: i.title,
+      body: i.body ?? '',
+      user: i.user ?? DEFAULT_USER,
+      labels: [...(i.labels ?? [])],
+      state: i.state ?? 'open',
+      locked: i.locked ?? false,
+      pull: i.pullRequest ?? false,
+      association: i.association ?? 'NONE',
+      createdAt: t,
+      updatedAt: t,
+      closedAt: i.state === 'closed' ? t : null,
+      comments: 0,
+      deleted: false,
+    };
+    repo.issues.set(issue.number, issue);
+    return issue;
+  }
+
+  editIssue(fullName: string, number: number, patch: { title?: string; body?: string; labels?: string[]; state?: 'open' | 'closed'; locked?: boolean }): IssueRecord {
+    const issue = this.mustIssue(fullName, number);
+    if (patch.title !== undefined) issue.title = patch.title;
+    if (patch.body !== undefined) issue.body = patch.body;
+    if (patch.labels !== undefined) issue.labels = [...patch.labels];
+    if (patch.locked !== undefined) issue.locked = patch.locked;
+    if (patch.state !== undefined && patch.state !== issue.state) {
+      issue.state = patch.state;
+      issue.closedAt = patch.state === 'closed' ? this.now() : null;
+    }
+    issue.updatedAt = this.now();
+    return issue;
+  }
+
+  deleteIssue(fullName: string, number: number): void {
+    const issue = this.mustIssue(fullName, number);
+    issue.deleted = true;
+    const repo = this.mustRepo(fullName);
+    for (const [id, c] of repo.comments) if (c.issueNumber === number) repo.comments.delete(id);
+  }
+
+  createComment(fullName: string, number: number, c: { body: string; user?: FakeUser; association?: string }): CommentRecord {
+    const repo = this.mustRepo(fullName);
+    const issue = this.mustIssue(fullName, number);
+    const t = this.now();
+    const comment: CommentRecord = {
+      id: this.#nextCommentId++,
+      issueNumber: number,
+      body: c.body,
+      user: c.user ?? DEFAULT_USER,
+      association: c.association ?? 'NONE',
+      createdAt: t,
+      updatedAt: t,
+    };
+    repo.comments.set(comment.id, comment);
+    // GitHub moves the issue's updated_at when someone comments on it.
+    issue.comments++;
+    issue.updatedAt = t;
+    return comment;
+  }
+
+  editComment(fullName: string, id: number, body: string): CommentRecord {
+    const c = this.mustRepo(fullName).comments.get(id);
+    if (!c) throw new Error(`no comment ${id} in ${fullName}`);
+    c.body = body;
+    c.updatedAt = this.now();
+    return c;
+  }
+
+  deleteComment(fullName: string, id: number): void {
+    const repo = this.mustRepo(fullName);
+    const c = repo.comments.get(id);
+    if (!c) return;
+    repo.comments.delete(id);
+    const issue = repo.issues.get(c.issueNumber);
+    if (issue) issue.comments = Math.max(0, issue.comments - 1);
+  }
+
+  mustIssue(fullName: string, number: number): IssueRecord {
+    const issue = this.mustRepo(fullName).issues.get(number);
+    if (!issue || issue.deleted) throw new Error(`no issue #${number} in ${fullName}`);
+    return issue;
+  }
+}

@@ -1,0 +1,89 @@
+import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import { startDeskSimulator, type DeskSimulator, type PullOutcome } from '../../server/sandbox/desk-simulator/index.js';
+import { createChannel } from '../../server/channel-factory.js';
+import { startServer, type RunningServer } from '../../server/server.js';
+import type { ServerConfig } from '../../server/config.js';
+import type { Channel } from '../../server/http/channel.js';
+import { LogCapture } from './log-capture.js';
+import { SENTINEL, testConfig } from './test-config.js';
+import { TestClock } from './clock.js';
+
+export interface ChannelLoop {
+  gh: FakeGitHub;
+  desk: DeskSimulator;
+  server: RunningServer;
+  clock: TestClock;
+  log: LogCapture;
+  config: ServerConfig;
+  outcomes: PullOutcome[];
+  /** Pulls (moving the clock past the settle horizon first) until a pull brings nothing; returns the pulls made. */
+  pullUntilQuiet(max?: number): Promise<PullOutcome[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole loop over real HTTP on 127.0.0.1: the fake GitHub, the real channel
+ * server, and the Desk simulator pulling from it, on one hand-moved clock. With
+ * `transport: 'invoke'` every GitHub call goes through the simulator's Invoke endpoint,
+ * which checks the HASH and adds the connection's token.
+ */
+export async function startChannelLoop(o: {
+  transport: 'direct' | 'invoke';
+  configParams: Record<string, string>;
+  pull?: Partial<ServerConfig['pull']>;
+  startMs?: number;
+}): Promise<ChannelLoop> {
+  const clock = new TestClock(o.startMs ?? Date.parse('2026-06-01T00:00:00Z'));
+  const gh = await startFakeGitHub({ token: SENTINEL.token, now: clock.now });
+  const log = new LogCapture();
+  const config = testConfig({
+    transport: o.transport,
+    githubApiUrl: gh.url,
+    githubToken: o.transport === 'direct' ? SENTINEL.token : undefined,
+    pull: { ...testConfig().pull, ...o.pull },
+  });
+  // The simulator needs the server's URL and the channel needs the simulator's (for
+  // Invoke): the server starts with a channel bound once the simulator is up.
+  let inner: Channel | undefined;
+  const bound = (): Channel => {
+    if (!inner) throw new Error('channel not bound yet');
+    return inner;
+  };
+  const channel: Channel = { pull: (r) => bound().pull(r), push: (r) => bound().push(r), redirect: (t) => bound().redirect(t) };
+  const server = await startServer(config, { channel, logDestination: log, checkResponses: true });
+  const desk = await startDeskSimulator({
+    secret: config.extensionSecret,
+    securityContext: SENTINEL.securityContext,
+    channel: { pullUrl: `${server.url}/desk/pull`, pushUrl: `${server.url}/desk/push`, callbackUrl: `${server.url}/desk/callbacks` },
+    configParams: o.configParams,
+    connections: { github: { token: SENTINEL.token } },
+  });
+  inner = createChannel({ ...config, deskApiUrl: desk.url }, { now: clock.now });
+  const outcomes: PullOutcome[] = [];
+  return {
+    gh,
+    desk,
+    server,
+    clock,
+    log,
+    config,
+    outcomes,
+    async pullUntilQuiet(max = 200) {
+      const made: PullOutcome[] = [];
+      for (let i = 0; i < max; i++) {
+        clock.advance(10);
+        const out = await desk.pullOnce();
+        outcomes.push(out);
+        made.push(out);
+        if (!out.ok) throw new Error(`pull refused by the Desk simulator: ${JSON.stringify(out.rejected)} status ${out.status}`);
+        if (out.tickets + out.threads === 0) return made;
+      }
+      throw new Error(`still not quiet after ${max} pulls`);
+    },
+    async close() {
+      await desk.close();
+      await server.close();
+      await gh.close();
+    },
+  };
+}

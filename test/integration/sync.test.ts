@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { startChannelLoop, type ChannelLoop } from '../helpers/channel-loop.js';
+import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
+import { SENTINEL } from '../helpers/test-config.js';
+import { buildHistory, churn } from './history.js';
+import { decodeChannelState } from '../../server/desk/channel-state.js';
+
+const REPOS = ['acme/widgets', 'acme/docs'];
+
+for (const transport of ['direct', 'invoke'] as const) {
+  describe(`A pull never loses an item (${transport} transport)`, function () {
+    this.timeout(120_000);
+    let loop: ChannelLoop;
+    afterEach(async () => loop?.close());
+
+    it('mirrors hundreds of issues and thousands of comments, with equal times, edits during the sync and pull requests mixed in', async () => {
+      loop = await startChannelLoop({
+        transport,
+        configParams: { repositories: REPOS.join(', '), importSince: 'all' },
+        pull: { maxTickets: 120, maxThreads: 300 },
+      });
+      for (const [i, repo] of REPOS.entries()) {
+        loop.gh.createRepo(repo);
+        buildHistory(loop.gh, loop.clock, repo, { issues: transport === 'direct' ? 300 : 120, comments: transport === 'direct' ? 1500 : 500, seed: 7 + i });
+      }
+      // Pull a few times, change things between pulls, and pull on until quiet.
+      for (let round = 0; round < 4; round++) {
+        loop.clock.advance(10);
+        const out = await loop.desk.pullOnce();
+        expect(out.ok, JSON.stringify(out.rejected)).to.equal(true);
+        for (const [i, repo] of REPOS.entries()) churn(loop.gh, loop.clock, repo, 100 * round + i, 40);
+      }
+      await loop.pullUntilQuiet();
+
+      const totals = await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: REPOS });
+      expect(totals.threads).to.be.greaterThan(transport === 'direct' ? 2000 : 600);
+      for (const out of loop.outcomes) {
+        expect(out.tickets).to.be.at.most(120);
+        expect(out.threads).to.be.at.most(300);
+      }
+      // channelState stays small and readable.
+      expect(Buffer.byteLength(loop.desk.channelState ?? '')).to.be.at.most(4096);
+      expect(decodeChannelState(loop.desk.channelState).state).to.not.equal(null);
+      for (const secret of Object.values(SENTINEL)) {
+        expect(loop.log.text).not.to.include(secret);
+        expect(loop.desk.channelState ?? '').not.to.include(secret);
+      }
+    });
+
+    it('applies the labels filter and leaves pull requests out, moving past what it drops', async () => {
+      loop = await startChannelLoop({ transport, configParams: { repositories: 'acme/widgets', labels: 'bug', importSince: 'all' } });
+      loop.gh.createRepo('acme/widgets');
+      buildHistory(loop.gh, loop.clock, 'acme/widgets', { issues: 80, comments: 300, seed: 3 });
+      await loop.pullUntilQuiet();
+      await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: ['acme/widgets'], labels: ['bug'] });
+      churn(loop.gh, loop.clock, 'acme/widgets', 11, 60); // labels come and go
+      await loop.pullUntilQuiet();
+      await expectDeskMirrorsGitHubAfterRelabel(loop);
+    });
+  });
+}
+
+/**
+ * With a labels filter, comments written while an issue lacked the label are not
+ * imported when it gains the label later (README: known limit); every other comment of
+ * a labelled issue is.
+ */
+async function expectDeskMirrorsGitHubAfterRelabel(loop: ChannelLoop): Promise<void> {
+  for (const [extId] of loop.desk.store.threads) {
+    const parent = loop.desk.store.threads.get(extId)!.object.extParentId;
+    expect(loop.desk.store.tickets.has(parent), `${extId} has its ticket`).to.equal(true);
+  }
+  const labelled = loop.gh.issues('acme/widgets').filter((i) => !i.pull_request && i.labels.some((l) => (typeof l === 'string' ? l : l.name) === 'bug'));
+  for (const i of labelled) expect(loop.desk.store.tickets.has(`acme/widgets#${i.number}`), `#${i.number}`).to.equal(true);
+  for (const [, t] of loop.desk.store.tickets) expect(t.createdCount).to.equal(1);
+  expect(loop.desk.store.rejections).to.deep.equal([]);
+}

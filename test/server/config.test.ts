@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, readConfig } from '../../server/config.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('Server configuration', () => {
+  const good = { EXTENSION_SECRET: 'a-secret-of-16-chars+' };
+
+  it('has safe defaults for everything but the secret', () => {
+    const c = readConfig(good);
+    expect(c).to.include({ port: 8080, transport: 'invoke', deskApiUrl: 'https://desk.zoho.com', githubApiUrl: 'https://api.github.com', githubConnection: 'github', logLevel: 'info' });
+    expect(c.pull).to.deep.equal({ maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20000, maxBytes: 5 * 1024 * 1024 });
+  });
+
+  it('lists every problem at once', () => {
+    const err = (() => {
+      try {
+        readConfig({ PORT: 'eighty', TRANSPORT: 'carrier-pigeon', DESK_API_URL: 'http://desk.zoho.com', DESK_URL_KEY: 'short', LOG_LEVEL: 'loud', PULL_MAX_TICKETS: '5000' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).to.be.instanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    for (const name of ['EXTENSION_SECRET', 'PORT', 'TRANSPORT', 'DESK_API_URL', 'DESK_URL_KEY', 'LOG_LEVEL', 'PULL_MAX_TICKETS']) expect(problems).to.include(name);
+  });
+
+  it('needs a token for the direct transport and refuses one for invoke', () => {
+    expect(() => readConfig({ ...good, TRANSPORT: 'direct' })).to.throw(/GITHUB_TOKEN is required/);
+    expect(() => readConfig({ ...good, GITHUB_TOKEN: 'x' })).to.throw(/only used with TRANSPORT=direct/);
+    expect(readConfig({ ...good, TRANSPORT: 'direct', GITHUB_TOKEN: 't', GITHUB_API_URL: 'http://127.0.0.1:9000' }).githubApiUrl).to.equal('http://127.0.0.1:9000');
+  });
+});
+
+describe('Starting the server', function () {
+  this.timeout(30_000);
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 });
+
+  it('refuses to start in production with a clear message when configuration is missing', () => {
+    const r = run({ MODE: 'production' });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.include('EXTENSION_SECRET is required');
+  });
+
+  it('never runs the sandbox when a production variable is set', () => {
+    const r = run({ MODE: 'sandbox', GITHUB_TOKEN: 'ghp_x' });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/refusing to start the sandbox while GITHUB_TOKEN is set/);
+    expect(r.stderr + r.stdout).not.to.include('ghp_x');
+  });
+
+  it('chooses production, not the sandbox, when only production variables are set', () => {
+    const r = run({ TRANSPORT: 'direct' });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.include('GITHUB_TOKEN is required');
+  });
+});
