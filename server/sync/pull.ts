@@ -55,7 +55,7 @@ export async function runPull(connector: Connector, previous: ChannelState | nul
       const source = sources[i]!;
       if (coolDownUntil > Math.floor(now() / 1000)) break;
       const left = sources.length - i;
-      const timeShare = now() + Math.max(0, budget.timeLeft(now())) / left;
+      const timeShare = Math.floor(now() + Math.max(0, budget.timeLeft(now())) / left);
       const share = budget.share(left, timeShare);
       const before = share.remaining;
       const seen = outcomes.get(source);

@@ -20,7 +20,7 @@ export class DirectTransport implements Transport {
 
   async send(r: OutboundRequest): Promise<OutboundResponse> {
     const url = resolveTarget(this.apiRoot, r.target, r.query);
-    const timeout = AbortSignal.timeout(r.timeoutMs ?? 15_000);
+    const timeout = AbortSignal.timeout(Math.max(1, Math.round(r.timeoutMs ?? 15_000)));
     const signal = r.signal ? AbortSignal.any([r.signal, timeout]) : timeout;
     try {
       const res = await this.fetchImpl(url, {

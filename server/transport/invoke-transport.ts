@@ -22,6 +22,9 @@ export class InvokeTransport implements Transport {
     const query: Record<string, string> = Object.fromEntries(url.searchParams);
     Object.assign(query, r.query);
     url.search = '';
+    // The call's own time limit, as in the direct transport (Desk's client adds its own ceiling).
+    const timeout = AbortSignal.timeout(Math.max(1, Math.round(r.timeoutMs ?? 15_000)));
+    const signal = r.signal ? AbortSignal.any([r.signal, timeout]) : timeout;
     const result = await this.client.call({
       orgId: this.installation.orgId,
       securityContext: this.installation.securityContext,
@@ -31,7 +34,7 @@ export class InvokeTransport implements Transport {
       queryParams: query,
       headers: { 'x-github-api-version': '2022-11-28', ...r.headers },
       ...(r.body !== undefined ? { postBody: r.body } : {}),
-      ...(r.signal ? { signal: r.signal } : {}),
+      signal,
     });
     const headersVisible = Object.keys(result.headers).length > 0;
     return { status: result.status, headers: result.headers, body: result.body, headersVisible };

@@ -172,7 +172,7 @@ function listSource<T>(
         if (settings.labels.length > 0) query.labels = settings.labels.join(',');
       }
       // Each request may run a little past the deadline, never long past it.
-      const timeoutMs = Math.min(15_000, Math.max(1_000, deadline - ctx.now() + 2_000));
+      const timeoutMs = Math.round(Math.min(15_000, Math.max(1_000, deadline - ctx.now() + 2_000)));
       const res = req.pageUrl
         ? await ctx.api.request<unknown>('GET', req.pageUrl, { timeoutMs })
         : await ctx.api.request<unknown>('GET', `/repos/${repo}/${list}`, { query, etag: req.etag, timeoutMs });
