@@ -1,0 +1,100 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { Octokit } from '@octokit/rest';
+import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import { seedRealistic } from '../../server/sandbox/fake-github/activity.js';
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+const TOKEN = 'fidelity-token';
+
+/**
+ * The fake is checked against things we did not write: GitHub's published OpenAPI
+ * description (@octokit/openapi) and GitHub's own client (@octokit/rest).
+ */
+describe('Fake GitHub fidelity', function () {
+  this.timeout(60_000);
+  let gh: FakeGitHub;
+  let spec: { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: unknown };
+  let ajv: Ajv;
+
+  before(async () => {
+    const require = createRequire(import.meta.url);
+    const dir = path.dirname(require.resolve('@octokit/openapi/package.json'));
+    spec = JSON.parse(readFileSync(path.join(dir, 'generated/api.github.com.json'), 'utf8'));
+    ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'gh', components: withoutNullable(spec.components) });
+    gh = await startFakeGitHub({ token: TOKEN });
+    seedRealistic(gh);
+  });
+  after(async () => gh?.close());
+
+  const validatorFor = (route: string, method: string, status: string): ValidateFunction => {
+    const schema = spec.paths[route]?.[method]?.responses[status]?.content?.['application/json']?.schema;
+    if (!schema) throw new Error(`no schema for ${method} ${route} ${status}`);
+    // Point the operation's refs at the components loaded under $id "gh".
+    const rewired = JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"gh#/components/'));
+    return ajv.compile(rewired);
+  };
+
+  const cases: Array<[string, string, () => string, string, RequestInit?]> = [
+    ['/repos/{owner}/{repo}/issues', 'get', () => '/repos/acme/widgets/issues?state=all&per_page=100', '200'],
+    ['/repos/{owner}/{repo}/issues/comments', 'get', () => '/repos/acme/widgets/issues/comments?per_page=100', '200'],
+    ['/repos/{owner}/{repo}/issues/{issue_number}', 'get', () => '/repos/acme/widgets/issues/1', '200'],
+    ['/repos/{owner}/{repo}/issues/{issue_number}/comments', 'get', () => '/repos/acme/widgets/issues/1/comments', '200'],
+    ['/repos/{owner}/{repo}/issues/comments/{comment_id}', 'get', () => `/repos/acme/widgets/issues/comments/${gh.comments('acme/widgets')[0]!.id}`, '200'],
+    ['/repos/{owner}/{repo}/issues/{issue_number}/comments', 'post', () => '/repos/acme/widgets/issues/1/comments', '201', { method: 'POST', body: '{"body":"Fidelity check"}' }],
+    ['/rate_limit', 'get', () => '/rate_limit', '200'],
+  ];
+  for (const media of ['application/vnd.github.full+json', 'application/vnd.github+json']) {
+    for (const [route, method, url, status, init] of cases) {
+      it(`${method.toUpperCase()} ${route} (${media}) matches GitHub's OpenAPI description`, async () => {
+        const res = await fetch(gh.url + url(), { ...init, headers: { authorization: `Bearer ${TOKEN}`, accept: media } });
+        expect(String(res.status)).to.equal(status);
+        const validate = validatorFor(route, method, status);
+        const body = await res.json();
+        expect(validate(body), JSON.stringify(validate.errors?.slice(0, 3))).to.equal(true);
+        for (const h of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-used', 'x-ratelimit-reset', 'x-ratelimit-resource']) {
+          expect(res.headers.get(h), h).to.match(/^\w+$/);
+        }
+      });
+    }
+  }
+
+  it('error bodies match GitHub\'s basic-error shape', async () => {
+    const validate = ajv.compile({ $ref: 'gh#/components/schemas/basic-error' });
+    for (const url of ['/repos/acme/none/issues', '/repos/acme/widgets/issues/99999']) {
+      const res = await fetch(gh.url + url, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).to.equal(404);
+      expect(validate(await res.json())).to.equal(true);
+    }
+  });
+
+  it('@octokit/rest with paginate reads every issue and comment of a repository', async () => {
+    const octokit = new Octokit({ baseUrl: gh.url, auth: TOKEN });
+    for (const repo of ['acme/widgets', 'acme/docs']) {
+      const [owner, name] = repo.split('/') as [string, string];
+      const issues = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo: name, state: 'all', per_page: 7 });
+      expect(issues.map((i) => i.number).sort((a, b) => a - b)).to.deep.equal(gh.issues(repo).map((i) => i.number).sort((a, b) => a - b));
+      const comments = await octokit.paginate(octokit.rest.issues.listCommentsForRepo, { owner, repo: name, per_page: 9 });
+      expect(comments.map((c) => c.id).sort()).to.deep.equal(gh.comments(repo).map((c) => c.id).sort());
+      expect(comments.every((c) => typeof c.issue_url === 'string' && typeof c.user?.login === 'string')).to.equal(true);
+    }
+  });
+});
+
+/** OpenAPI 3.0's `nullable: true`, in JSON Schema: null joins the allowed types. */
+function withoutNullable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutNullable);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) if (k !== 'nullable') out[k] = withoutNullable(v);
+  if ((node as { nullable?: unknown }).nullable !== true) return out;
+  if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
+  if (typeof out.type === 'string') return { ...out, type: [out.type, 'null'] };
+  return { anyOf: [out, { type: 'null' }] };
+}
