@@ -44,10 +44,10 @@ export async function startChannelLoop(o: {
   });
   // The simulator needs the server's URL and the channel needs the simulator's (for
   // Invoke): the server starts with a channel bound once the simulator is up.
-  let inner: Channel | undefined;
+  const slot: { channel?: Channel } = {};
   const bound = (): Channel => {
-    if (!inner) throw new Error('channel not bound yet');
-    return inner;
+    if (!slot.channel) throw new Error('channel not bound yet');
+    return slot.channel;
   };
   const channel: Channel = { pull: (r) => bound().pull(r), push: (r) => bound().push(r), redirect: (t) => bound().redirect(t) };
   const server = await startServer(config, { channel, logDestination: log, checkResponses: true });
@@ -58,7 +58,7 @@ export async function startChannelLoop(o: {
     configParams: o.configParams,
     connections: { github: { token: SENTINEL.token } },
   });
-  inner = createChannel({ ...config, deskApiUrl: desk.url }, { now: clock.now });
+  slot.channel = createChannel({ ...config, deskApiUrl: desk.url }, { now: clock.now });
   const outcomes: PullOutcome[] = [];
   return {
     gh,
