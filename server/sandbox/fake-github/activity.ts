@@ -41,8 +41,12 @@ const replies = [
   'Still happening after the update :(',
 ];
 
-/** A few realistic repositories: issues, pull requests, labels, and people inside and outside the project. */
-export function seedRealistic(gh: FakeGitHub, rng: () => number = seededRandom(42)): string[] {
+/**
+ * A few realistic repositories: issues, pull requests, labels, and people inside and
+ * outside the project. `tick` runs after each write, so a caller can spread the
+ * history over time.
+ */
+export function seedRealistic(gh: FakeGitHub, rng: () => number = seededRandom(42), tick: () => void = () => undefined): string[] {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rng() * xs.length)]!;
   const repos = ['acme/widgets', 'acme/docs'];
   for (const repo of repos) {
@@ -57,10 +61,12 @@ export function seedRealistic(gh: FakeGitHub, rng: () => number = seededRandom(4
         labels: rng() < 0.5 ? ['bug'] : rng() < 0.5 ? ['enhancement'] : [],
         pullRequest: i % 5 === 4,
       });
+      tick();
       const n = Math.floor(rng() * 4);
       for (let c = 0; c < n; c++) {
         const author = pick(people);
         gh.createComment(repo, issue.number, { body: pick(replies), user: author.user, association: author.association });
+        tick();
       }
     }
   }

@@ -1,0 +1,144 @@
+/**
+ * `npm start` with no configuration: the whole loop on 127.0.0.1, in one process.
+ * A fake GitHub with a few realistic repositories and live activity; the real channel
+ * server, calling GitHub through the Desk simulator's Invoke API exactly as in
+ * production; the Desk simulator pulling every few seconds; one agent reply posted
+ * back; and the status widget served with a stand-in Desk SDK.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFakeGitHub } from './fake-github/index.js';
+import { seedRealistic, startActivity } from './fake-github/activity.js';
+import { startDeskSimulator, type PullOutcome } from './desk-simulator/index.js';
+import { startWidgetHost } from './widget-host.js';
+import { startServer } from '../server.js';
+import { createChannel } from '../channel-factory.js';
+import type { ServerConfig } from '../config.js';
+import type { Channel } from '../http/channel.js';
+import { decodeChannelState } from '../desk/channel-state.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PULL_SECONDS = Number(process.env.SANDBOX_PULL_SECONDS ?? 5);
+
+export async function runSandbox(): Promise<void> {
+  const token = 'sandbox-github-token';
+  const secret = 'sandbox-extension-secret';
+  // The seeded history happened over the past two days; then the fake's clock is now.
+  let skewMs = 2 * 86_400_000;
+  const gh = await startFakeGitHub({ token, now: () => Date.now() - skewMs });
+  const repos = seedRealistic(gh, undefined, () => {
+    skewMs = Math.max(3_600_000, skewMs - 37 * 60_000);
+  });
+  skewMs = 0;
+  const stopActivity = startActivity(gh, { everyMs: 4000, repos });
+
+  const slot: { channel?: Channel } = {};
+  const late: Channel = {
+    pull: (r) => slot.channel!.pull(r),
+    push: (r) => slot.channel!.push(r),
+    redirect: (t) => slot.channel!.redirect(t),
+  };
+  const config: ServerConfig = {
+    port: Number(process.env.PORT ?? 0),
+    host: '127.0.0.1',
+    extensionSecret: secret,
+    deskApiUrl: 'http://127.0.0.1:9',
+    deskUrlKey: undefined,
+    transport: 'invoke',
+    githubApiUrl: gh.url,
+    githubWebUrl: gh.webUrl,
+    githubToken: undefined,
+    githubConnection: 'github',
+    logLevel: (process.env.LOG_LEVEL as ServerConfig['logLevel']) ?? 'warn',
+    bodyLimitBytes: 1024 * 1024,
+    pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
+  };
+  const server = await startServer(config, { channel: late, checkResponses: true });
+  const desk = await startDeskSimulator({
+    secret,
+    channel: { pullUrl: `${server.url}/desk/pull`, pushUrl: `${server.url}/desk/push`, callbackUrl: `${server.url}/desk/callbacks` },
+    configParams: { repositories: repos.join(', '), importSince: '30d' },
+    connections: { github: { token } },
+  });
+  slot.channel = createChannel({ ...config, deskApiUrl: desk.url });
+
+  if (!existsSync(path.join(root, 'app/js/widget.js')) && existsSync(path.join(root, 'rollup.config.mjs'))) {
+    console.log('building the widget (npm run build)…');
+    spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs', '--silent'], { cwd: root, stdio: 'ignore', env: { ...process.env, npm_config_loglevel: 'silent' } });
+  }
+  const widget = await startWidgetHost({
+    config: () => [
+      { name: 'repositories', value: desk.configParams.repositories ?? null },
+      { name: 'channelState', value: desk.channelState },
+    ],
+  });
+
+  const install = await desk.sendCallback('onInstall');
+  console.log(`
+GitHub Issues channel: sandbox
+  channel server   ${server.url}   (Desk calls /desk/pull and /desk/push; GitHub calls go through Invoke)
+  fake GitHub      ${gh.url}   (repositories ${repos.join(', ')}; someone writes every 4 s)
+  Desk simulator   ${desk.url}   (pulls every ${PULL_SECONDS} s; Desk does every 4 min)
+  status widget    ${widget.url}
+  onInstall callback with HASH -> ${install.status}
+Ctrl-C stops everything.
+`);
+
+  let replied = false;
+  let pulls = 0;
+  desk.startPulling(PULL_SECONDS * 1000, (out) => {
+    pulls++;
+    console.log(progressLine(pulls, out));
+    if (!replied && out.ok && desk.store.tickets.size > 0) {
+      replied = true;
+      void replyOnce(desk, gh.webUrl);
+    }
+  });
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log('\nstopping…');
+  stopActivity();
+  await desk.close();
+  await widget.close();
+  await server.close();
+  await gh.close();
+  console.log(`stopped after ${pulls} pulls: Desk holds ${desk.store.tickets.size} tickets and ${desk.store.threads.size} threads`);
+}
+
+function progressLine(n: number, out: PullOutcome): string {
+  const time = new Date().toISOString().slice(11, 19);
+  if (!out.ok) return `${time} pull #${n}: refused by Desk: ${out.rejected.map((r) => `${r.reason} (${r.detail})`).join('; ')}`;
+  const state = decodeChannelState(out.channelState).state;
+  const repos = Object.entries(state?.r ?? {});
+  const lag = Math.max(0, ...repos.map(([, r]) => r.s.lag ?? 0));
+  const rl = repos.find(([, r]) => r.s.rl)?.[1].s.rl;
+  const errors = repos.filter(([, r]) => r.s.err).map(([name, r]) => `${name}: ${r.s.err!.c}`);
+  return [
+    `${time} pull #${n}:`,
+    `${String(out.tickets).padStart(3)} tickets ${String(out.threads).padStart(4)} threads`,
+    `(${out.created} new, ${out.updated} updated)`,
+    `${Math.round(out.ms)} ms,`,
+    `cursor lag ${lag} s,`,
+    rl ? `rate limit ${rl.r}/${rl.l} left` : 'rate limit not visible',
+    errors.length > 0 ? `  errors: ${errors.join(', ')}` : '',
+  ].join(' ');
+}
+
+async function replyOnce(desk: Awaited<ReturnType<typeof startDeskSimulator>>, webUrl: string): Promise<void> {
+  const [ticketId, ticket] = [...desk.store.tickets.entries()][0]!;
+  const out = await desk.push({ extParentId: ticketId, content: '<p>Thanks for the report! We can reproduce it and a fix is on the way.</p>', summary: 'Thanks for the report!' });
+  if (!out.ok) {
+    console.log(`agent reply on ${ticketId} failed: ${JSON.stringify(out.body)}`);
+    return;
+  }
+  const thread = out.body as { extId: string };
+  const [repo, n] = ticketId.split('#') as [string, string];
+  const comment = thread.extId.split('#c')[1];
+  console.log(`agent replied on "${ticket.object.subject}" (${ticketId}) -> GitHub comment ${comment}: ${webUrl}/${repo}/issues/${n}#issuecomment-${comment}`);
+}
