@@ -1,0 +1,30 @@
+// Bundles the status widget (widget/*.ts) into app/js/widget.js, minified, no source
+// maps (zet would leave them out anyway), and prints its size raw and gzipped.
+import { gzipSync } from 'node:zlib';
+import typescript from '@rollup/plugin-typescript';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+
+const BUDGET_GZIP = 25 * 1024;
+
+function reportSize() {
+  return {
+    name: 'report-size',
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== 'chunk') continue;
+        const raw = Buffer.byteLength(file.code);
+        const gz = gzipSync(file.code, { level: 9 }).length;
+        const line = `widget bundle ${file.fileName}: ${(raw / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzipped (budget ${BUDGET_GZIP / 1024} KB)`;
+        if (gz > BUDGET_GZIP) this.error(`${line}: over budget`);
+        console.log(line);
+      }
+    },
+  };
+}
+
+export default {
+  input: 'widget/main.ts',
+  output: { file: 'app/js/widget.js', format: 'iife', sourcemap: false },
+  plugins: [nodeResolve(), typescript({ tsconfig: 'widget/tsconfig.json', outputToFilesystem: false }), terser(), reportSize()],
+};

@@ -1,0 +1,231 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SYNC_ERROR_CODES } from '../../server/errors.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
+const LOCALES = ['en', 'de', 'fr', 'es', 'ja'] as const;
+const translations = Object.fromEntries(LOCALES.map((l) => [l, JSON.parse(readFileSync(path.join(root, `app/translations/${l}.json`), 'utf8')) as Record<string, string>]));
+const en = translations.en!;
+
+/** Serves the packed widget files (app/) as Desk would load them. */
+async function serveApp(): Promise<{ url: string; close(): Promise<void> }> {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
+  const server = http.createServer((req, res) => {
+    const rel = path.normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^\/+/, '');
+    const file = path.join(root, 'app', rel);
+    try {
+      if (!file.startsWith(path.join(root, 'app') + path.sep)) throw new Error('outside');
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+interface Seen {
+  text: string;
+  errors: string[];
+  dialogs: number;
+  healths: string[];
+  imgs: number;
+}
+
+describe('Sync status widget in headless Chromium', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let app: Awaited<ReturnType<typeof serveApp>>;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  before(async () => {
+    const build = spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs'], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    if (build.status !== 0) throw new Error(`widget build failed:\n${build.stdout}${build.stderr}`);
+    app = await serveApp();
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  /** Opens the widget with Desk's SDK replaced by a test double serving this config and locale. */
+  async function open(config: { channelState?: string | null; repositories?: string }, locale = 'en', screenshot?: string): Promise<Seen> {
+    const page: Page = await browser.newPage({ viewport: { width: 760, height: 560 } });
+    const errors: string[] = [];
+    let dialogs = 0;
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    const pairs = Object.entries(config).map(([name, value]) => ({ name, value, defaultValue: null }));
+    await page.route(SDK_URL, (route) =>
+      route.fulfill({
+        contentType: 'text/javascript',
+        body: `window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: ${JSON.stringify(locale)}, meta: {} }) },
+          get: (what) => Promise.resolve({ [what]: ${JSON.stringify(pairs)} }) };`,
+      }),
+    );
+    await page.goto(`${app.url}/widget.html`);
+    await page.waitForSelector('.gh-sync');
+    // SCREENSHOTS=1 refreshes docs/widget-*.png (shown in the README).
+    if (screenshot && process.env.SCREENSHOTS) await page.screenshot({ path: path.join(root, 'docs', screenshot), fullPage: true });
+    const seen: Seen = {
+      text: (await page.locator('body').innerText()).replace(/\s+/g, ' '),
+      errors,
+      dialogs,
+      healths: await page.locator('section.repo').evaluateAll((els) => els.map((e) => e.getAttribute('data-health') ?? '')),
+      imgs: await page.locator('img').count(),
+    };
+    await page.close();
+    return seen;
+  }
+
+  const repoState = (s: Record<string, unknown>, at = now() - 60) =>
+    JSON.stringify({ v: 1, at, r: { 'acme/widgets': { i: { t: at - 100, a: 3 }, c: { t: at - 100 }, s: { n: 0, ok: at - 60, ...s } } } });
+  const clean = (seen: Seen) => {
+    expect(seen.errors, 'no script or console errors').to.deep.equal([]);
+    expect(seen.dialogs, 'no dialogs').to.equal(0);
+  };
+
+  it('shows a healthy sync with its figures', async () => {
+    const at = now() - 120;
+    const seen = await open(
+      { repositories: 'acme/widgets, acme/docs', channelState: JSON.stringify({ v: 1, at, r: {
+        'acme/widgets': { s: { n: 42, ok: at, rl: { r: 4890, l: 5000, z: now() + 1800 } } },
+        'acme/docs': { s: { n: 3, ok: at, rl: { r: 4890, l: 5000, z: now() + 1800 } } },
+      } }) },
+      'en',
+      'widget-healthy.png',
+    );
+    clean(seen);
+    expect(seen.healths).to.deep.equal(['healthy', 'healthy']);
+    expect(seen.text).to.include(en['summary.healthy']);
+    expect(seen.text).to.include('2 minutes ago');
+    expect(seen.text).to.include('4,890 of 5,000 left, resets in 30 minutes');
+    expect(seen.text).to.include('42');
+    expect(seen.text).to.include(en.upToDate);
+  });
+
+  it('shows a sync that is catching up, with the backlog', async () => {
+    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ n: 2000, more: true, lag: 7200 }) });
+    clean(seen);
+    expect(seen.healths).to.deep.equal(['behind']);
+    expect(seen.text).to.include('about 2 h behind');
+  });
+
+  it('shows a rate-limited sync and when it resumes', async () => {
+    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ na: now() + 600, err: { c: 'GITHUB_RATE_LIMITED', t: now() - 30, k: 2 }, rl: { r: 0, l: 5000, z: now() + 600 } }) });
+    clean(seen);
+    expect(seen.healths).to.deep.equal(['rate-limited']);
+    expect(seen.text).to.include('Resumes in 10 minutes.');
+    expect(seen.text).to.include(en['error.GITHUB_RATE_LIMITED']);
+  });
+
+  for (const code of SYNC_ERROR_CODES) {
+    it(`explains a ${code} failure with its fix`, async () => {
+      const state = code === 'CONFIG_INVALID'
+        ? JSON.stringify({ v: 1, at: now() - 60, r: {}, err: { c: code, t: now() - 60 } })
+        : repoState({ err: { c: code, t: now() - 60, k: 3 } });
+      const seen = await open({ repositories: 'acme/widgets', channelState: state }, 'en', code === 'GITHUB_UNAUTHORIZED' ? 'widget-failing.png' : undefined);
+      clean(seen);
+      expect(seen.text).to.include(en[`error.${code}`]);
+      if (code !== 'CONFIG_INVALID' && code !== 'GITHUB_RATE_LIMITED') {
+        expect(seen.healths).to.deep.equal(['failing']);
+        expect(seen.text).to.include('3 failed pulls in a row');
+      }
+    });
+  }
+
+  it('shows a stale sync when Desk has not pulled for well over 4 minutes', async () => {
+    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({}, now() - 3 * 3600) });
+    clean(seen);
+    expect(seen.healths).to.deep.equal(['stale']);
+    expect(seen.text).to.include('The last pull was 3 hours ago.');
+  });
+
+  it('waits for the first sync on a fresh install, and for repositories not synced yet', async () => {
+    for (const channelState of [null, '']) {
+      const seen = await open({ repositories: 'acme/widgets', channelState });
+      clean(seen);
+      expect(seen.text).to.include(en.waiting);
+      expect(seen.healths).to.deep.equal(['waiting']);
+    }
+    const partly = await open({ repositories: 'acme/widgets, acme/new', channelState: repoState({}) });
+    expect(partly.healths).to.deep.equal(['healthy', 'waiting']);
+  });
+
+  it('says so clearly, without a script error, for garbage and older-version state', async () => {
+    for (const [channelState, message] of [
+      ['{not json', en.unreadable],
+      ['[1,2,3]', en.unreadable],
+      ['{"v":1,"at":"yesterday","r":{}}', en.unreadable],
+      ['{"v":1,"at":1,"r":{"a/b":{"s":{"err":{"c":"<b>x</b>","t":1}}}}}', en.unreadable],
+      ['{"v":0,"cursor":"Jan 11"}', en.oldVersion],
+      ['null', en.unreadable],
+    ] as const) {
+      const seen = await open({ repositories: 'acme/widgets', channelState });
+      clean(seen);
+      expect(seen.text, channelState).to.include(message);
+    }
+  });
+
+  it('renders outside strings as text: a hostile repository name runs no script', async () => {
+    const evil = 'acme/<img src=x onerror=alert(1)>';
+    const state = JSON.stringify({ v: 1, at: now() - 60, r: { [evil]: { s: { n: 1, ok: now() - 60, err: { c: 'GITHUB_REPO_NOT_FOUND', t: now() } } } } });
+    const seen = await open({ repositories: `${evil}, <script>alert(2)</script>`, channelState: state });
+    clean(seen);
+    expect(seen.imgs).to.equal(0);
+    expect(seen.text).to.include(evil);
+    expect(seen.text).to.include('<script>alert(2)</script>');
+  });
+
+  for (const locale of ['de', 'fr', 'es', 'ja'] as const) {
+    it(`speaks ${locale} when Desk's locale is ${locale}`, async () => {
+      const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ err: { c: 'GITHUB_UNAUTHORIZED', t: now() - 60 } }) }, locale);
+      clean(seen);
+      const t = translations[locale]!;
+      expect(seen.text).to.include(t.title);
+      expect(seen.text).to.include(t['error.GITHUB_UNAUTHORIZED']);
+      expect(seen.text).to.include(t['health.failing']);
+    });
+  }
+
+  it('falls back to English for a locale without translations (pt-BR)', async () => {
+    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({}) }, 'pt-BR');
+    clean(seen);
+    expect(seen.text).to.include(en['summary.healthy']);
+  });
+});
+
+describe('Widget translations', () => {
+  it('every locale has exactly the English keys, and one hint per sync error code', () => {
+    for (const l of LOCALES) expect(Object.keys(translations[l]!).sort(), l).to.deep.equal(Object.keys(en).sort());
+    const errorKeys = Object.keys(en).filter((k) => k.startsWith('error.') && k !== 'error.unknown').map((k) => k.slice(6)).sort();
+    expect(errorKeys).to.deep.equal([...SYNC_ERROR_CODES].sort());
+  });
+
+  it('every locale of the manifest has a translation file', () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'plugin-manifest.json'), 'utf8')) as { locale: string[] };
+    expect([...manifest.locale].sort()).to.deep.equal([...LOCALES].sort());
+  });
+});

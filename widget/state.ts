@@ -1,0 +1,72 @@
+/**
+ * Reads channelState in the browser, by hand (no validator library in the bundle):
+ * the same format as resources/schemas/channel-state.json, keeping only what the
+ * widget shows and treating anything unexpected as unreadable, never as a crash.
+ */
+export interface RepoView {
+  name: string;
+  ok?: number;
+  items: number;
+  more: boolean;
+  lag: number;
+  rate?: { remaining: number; limit: number; reset: number };
+  nextAllowedAt?: number;
+  error?: { code: string; at: number; count: number };
+}
+
+export interface StateView {
+  at: number;
+  repos: RepoView[];
+  error?: { code: string; at: number; count: number };
+}
+
+export type Decoded = { kind: 'ok'; state: StateView } | { kind: 'empty' } | { kind: 'unreadable' } | { kind: 'old-version' };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const nat = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+const CODE = /^[A-Z][A-Z0-9_]{1,60}$/;
+
+function readError(v: unknown): StateView['error'] | undefined | null {
+  if (v === undefined) return undefined;
+  if (!isObj(v) || typeof v.c !== 'string' || !CODE.test(v.c) || nat(v.t) === undefined) return null;
+  return { code: v.c, at: v.t as number, count: nat(v.k) ?? 1 };
+}
+
+export function decodeState(raw: string | null | undefined): Decoded {
+  if (raw === null || raw === undefined || raw.trim() === '') return { kind: 'empty' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { kind: 'unreadable' };
+  }
+  if (!isObj(parsed)) return { kind: 'unreadable' };
+  if (parsed.v !== 1) return typeof parsed.v === 'number' ? { kind: 'old-version' } : { kind: 'unreadable' };
+  const at = nat(parsed.at);
+  if (at === undefined || !isObj(parsed.r)) return { kind: 'unreadable' };
+  const topError = readError(parsed.err);
+  if (topError === null) return { kind: 'unreadable' };
+  const repos: RepoView[] = [];
+  for (const [name, r] of Object.entries(parsed.r)) {
+    if (!isObj(r) || !isObj(r.s)) return { kind: 'unreadable' };
+    const s = r.s;
+    const error = readError(s.err);
+    if (error === null) return { kind: 'unreadable' };
+    const view: RepoView = { name, items: nat(s.n) ?? 0, more: s.more === true, lag: nat(s.lag) ?? 0 };
+    const ok = nat(s.ok);
+    if (ok !== undefined) view.ok = ok;
+    if (isObj(s.rl) && nat(s.rl.r) !== undefined && nat(s.rl.l) !== undefined && nat(s.rl.z) !== undefined) {
+      view.rate = { remaining: s.rl.r as number, limit: s.rl.l as number, reset: s.rl.z as number };
+    }
+    const na = nat(s.na);
+    if (na !== undefined) view.nextAllowedAt = na;
+    if (error) view.error = error;
+    repos.push(view);
+  }
+  return { kind: 'ok', state: { at, repos, ...(topError ? { error: topError } : {}) } };
+}
+
+/** The repositories an admin configured: owner/repo, comma or space separated. */
+export function configuredRepos(raw: string | null | undefined): string[] {
+  return [...new Set((raw ?? '').split(/[\s,]+/).map((r) => r.trim().toLowerCase()).filter(Boolean))];
+}
