@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pack } from '../../scripts/pack.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+describe('The extension package', function () {
+  this.timeout(180_000);
+
+  it('passes the real `zet validate` at the project root with no error', () => {
+    const r = spawnSync(path.join(root, 'node_modules/.bin/zet'), ['validate'], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    const out = `${r.stdout}${r.stderr}`;
+    expect(r.status, out).to.equal(0);
+    expect(out).not.to.match(/✖|error|not found|missing/i);
+  });
+
+  it('packs with `zet pack` into a zip of exactly the manifest, resources.json and the built app/ files', () => {
+    const { entries } = pack({ baseUrl: 'https://channel.test.example', urlKey: 'k'.repeat(20), secret: 'pack-test-secret-0123', log: () => undefined });
+    const expected = [
+      'plugin-manifest.json',
+      'resources.json',
+      ...filesUnder(path.join(root, 'app')).map((f) => path.relative(root, f).split(path.sep).join('/')),
+    ].sort();
+    const got = entries.filter((e) => !e.endsWith('/')).sort();
+    expect(got).to.deep.equal(expected);
+    expect(got.some((e) => e.startsWith('app/js/') && e.endsWith('.js')), 'the built widget is in the zip').to.equal(true);
+    expect(got.filter((e) => /\.(ts|map)$/.test(e))).to.deep.equal([]);
+  });
+});
