@@ -89,14 +89,14 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/pull', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
-    const body = checked('sync', await channel.pull({ query, body: req.body, signal: abortOnClose(req) }));
+    const body = checked('sync', await channel.pull({ query, body: req.body, signal: abortOnHangUp(reply) }));
     return reply.header('cache-control', 'no-store').send(body);
   });
 
   app.post('/desk/push', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pushRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pushRequest.errors));
-    const thread = checked('pushResponse', await channel.push({ query, body: req.body, signal: abortOnClose(req) }));
+    const thread = checked('pushResponse', await channel.push({ query, body: req.body, signal: abortOnHangUp(reply) }));
     return reply.header('cache-control', 'no-store').send(thread);
   });
 
@@ -152,13 +152,16 @@ function redirectTarget(q: Record<string, unknown>): RedirectTarget {
   return { entity: entity as RedirectTarget['entity'], id, parentId: parentId as string | undefined };
 }
 
-/** An AbortSignal that fires when Desk hangs up, so a pull stops spending GitHub's rate limit. */
-function abortOnClose(req: FastifyRequest): AbortSignal {
+/**
+ * An AbortSignal that fires when Desk hangs up before the answer is sent, so a pull
+ * stops spending GitHub's rate limit. The response's 'close' fires once per request
+ * (a listener on the keep-alive socket would pile up across requests).
+ */
+function abortOnHangUp(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
-  req.raw.once('close', () => {
-    if (!req.raw.complete || req.raw.destroyed) controller.abort();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
   });
-  req.raw.socket?.once('close', () => controller.abort());
   return controller.signal;
 }
 

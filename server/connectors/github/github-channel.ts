@@ -40,7 +40,7 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
         return { channelState: encodeChannelState(state), data: { tickets: [], threads: [] } };
       }
       const api = new GitHubApi(o.transportFor(query), now);
-      const connector = gitHubConnector(api, settings, query, o.config.extensionSecret, now);
+      const connector = gitHubConnector(api, settings, query, o.config.extensionSecret, now, started);
       const deadline = started + o.config.pull.timeBudgetMs;
       // Desk hanging up ends the pull's time budget at once.
       const clock = () => (signal.aborted ? deadline : now());
@@ -65,7 +65,7 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
   };
 }
 
-function gitHubConnector(api: GitHubApi, settings: GitHubSettings, query: DeskQuery, secret: string, now: () => number): Connector {
+function gitHubConnector(api: GitHubApi, settings: GitHubSettings, query: DeskQuery, secret: string, now: () => number, startedAt: number): Connector {
   return {
     sources: settings.repositories,
     sync: (repo, cursor, budget, batch) =>
@@ -73,6 +73,7 @@ function gitHubConnector(api: GitHubApi, settings: GitHubSettings, query: DeskQu
         api,
         settings,
         now,
+        startedAt,
         isOwnReply: (ticket, body) => isOwnReply(secret, { orgId: query.orgId, ticket }, body),
       }),
     rateLimit: () => api.rate,

@@ -23,6 +23,8 @@ export interface RepoSyncContext {
   api: GitHubApi;
   settings: GitHubSettings;
   now: () => number;
+  /** When the pull started (epoch ms), to size a request's grace past the deadline. */
+  startedAt: number;
   /** True for a comment this installation posted from Desk (see marker.ts). */
   isOwnReply: (ticket: string, body: string) => boolean;
 }
@@ -171,8 +173,10 @@ function listSource<T>(
         query.state = 'all';
         if (settings.labels.length > 0) query.labels = settings.labels.join(',');
       }
-      // Each request may run a little past the deadline, never long past it.
-      const timeoutMs = Math.round(Math.min(15_000, Math.max(1_000, deadline - ctx.now() + 2_000)));
+      // Each request may run a little past the deadline (a quarter of the budget at most,
+      // and 2 s at most), never long past it.
+      const grace = Math.min(2_000, Math.max(50, (deadline - ctx.startedAt) / 4));
+      const timeoutMs = Math.round(Math.min(15_000, Math.max(50, deadline - ctx.now() + grace)));
       const res = req.pageUrl
         ? await ctx.api.request<unknown>('GET', req.pageUrl, { timeoutMs })
         : await ctx.api.request<unknown>('GET', `/repos/${repo}/${list}`, { query, etag: req.etag, timeoutMs });

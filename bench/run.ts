@@ -1,0 +1,212 @@
+/**
+ * `npm run bench`: what a pull costs, against the floor, measured side by side in one
+ * run on loopback. Prints a table and writes bench/results.json. No assertions:
+ * timing belongs here, not in tests.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { bareServer, pull, replay, startChannel, startFake, type PullSample } from './harness.js';
+import { profileShares } from './profile.js';
+import { median, percentile, round } from './stats.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const results: Record<string, unknown> = {};
+const rows: string[][] = [];
+const row = (...cells: Array<string | number>) => rows.push(cells.map(String));
+
+async function fullPull(): Promise<void> {
+  const fake = await startFake([{ name: 'acme/widgets', issues: 1000, comments: 1000 }]);
+  const server = await startChannel(fake.url);
+  const body = { repositories: 'acme/widgets', importSince: 'all' };
+  let payload = Buffer.alloc(0);
+  const bare = await bareServer(() => payload);
+  const samples: PullSample[] = [];
+  const floors: number[] = [];
+  let requests = 0;
+  for (let i = 0; i <= RUNS; i++) {
+    await fake.drain();
+    const s = await pull(server.url, body);
+    const { requests: made } = await fake.drain();
+    payload = Buffer.from(s.text);
+    const gh = await replay(fake.url, made);
+    const desk = await bare.time(body);
+    if (i === 0) continue; // warm-up
+    samples.push(s);
+    floors.push(gh + desk);
+    requests = made.length;
+  }
+  const parsed = JSON.parse(samples[0]!.text) as { data: { tickets: unknown[]; threads: unknown[] } };
+  const items = parsed.data.tickets.length + parsed.data.threads.length;
+  const shares = await profileShares(() => pull(server.url, body, '1', false));
+  const r = {
+    items,
+    githubRequests: requests,
+    serverMs: { median: round(median(samples.map((s) => s.ms))), p95: round(percentile(samples.map((s) => s.ms), 95)) },
+    floorMs: { median: round(median(floors)), p95: round(percentile(floors, 95)) },
+    ratioToFloor: round(median(samples.map((s) => s.ms)) / median(floors)),
+    cpuUsPerItem: round((1000 * median(samples.map((s) => s.cpuMs))) / items, 1),
+    peakExtraRssMB: round(Math.max(...samples.map((s) => s.peakRssDelta)) / 2 ** 20, 1),
+    responseBytes: samples[0]!.bytes,
+    cpuProfileShares: shares,
+  };
+  results.fullPull = r;
+  row('full pull (1000 issues + 1000 comments waiting)', `${r.serverMs.median} ms (p95 ${r.serverMs.p95})`, `${r.floorMs.median} ms`, `${r.ratioToFloor}x`, `${items} items, ${requests} GitHub requests, ${r.cpuUsPerItem} µs CPU/item, +${r.peakExtraRssMB} MB RSS, ${(r.responseBytes / 1024).toFixed(0)} KB`);
+  await bare.close();
+  await server.close();
+  await fake.close();
+}
+
+async function idleAndFleet(): Promise<void> {
+  const repos = ['acme/a', 'acme/b', 'acme/c'];
+  const fake = await startFake(repos.map((name) => ({ name, issues: 50, comments: 100 })));
+  const server = await startChannel(fake.url);
+  const body: Record<string, unknown> = { repositories: repos.join(','), importSince: 'all' };
+  for (let i = 0; i < 20; i++) {
+    const s = await pull(server.url, body);
+    const parsed = JSON.parse(s.text) as { channelState: string; data: { tickets: unknown[]; threads: unknown[] } };
+    body.channelState = parsed.channelState;
+    if (parsed.data.tickets.length + parsed.data.threads.length === 0) break;
+  }
+  await fake.drain();
+  // Idle: nothing new since the last pull.
+  let payload = Buffer.alloc(0);
+  const bare = await bareServer(() => payload);
+  const ms: number[] = [];
+  const cpu: number[] = [];
+  const floors: number[] = [];
+  let perPull = { requests: 0, points: 0 };
+  for (let i = 0; i <= RUNS * 3; i++) {
+    const before = (await fake.drain()).used;
+    const s = await pull(server.url, body);
+    const { requests, used } = await fake.drain();
+    payload = Buffer.from(s.text);
+    const floor = (await replay(fake.url, requests)) + (await bare.time(body));
+    if (i === 0) continue;
+    ms.push(s.ms);
+    cpu.push(s.cpuMs);
+    floors.push(floor);
+    perPull = { requests: requests.length, points: used - before };
+  }
+  results.idlePull = {
+    repositories: repos.length,
+    serverMs: { median: round(median(ms)), p95: round(percentile(ms, 95)) },
+    cpuMs: round(median(cpu)),
+    floorMs: round(median(floors)),
+    githubRequests: perPull.requests,
+    rateLimitPointsPerRepository: perPull.points / repos.length,
+  };
+  row('idle pull (3 repositories, nothing new)', `${round(median(ms))} ms (p95 ${round(percentile(ms, 95))})`, `${round(median(floors))} ms`, `${round(median(ms) / median(floors))}x`, `${perPull.requests} conditional requests, ${perPull.points / repos.length} rate-limit points per repository, ${round(median(cpu))} ms CPU`);
+
+  // Fleet: 500 installations of 3 repositories each, pulling at once (idle pulls, the common case).
+  const INSTALLATIONS = 500;
+  const CONCURRENCY = 100;
+  await fake.drain();
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < INSTALLATIONS) {
+        const org = String(1000 + next++);
+        const s = await pull(server.url, body, org, false);
+        latencies.push(s.ms);
+      }
+    }),
+  );
+  const fleetMs = performance.now() - t0;
+  const { requests } = await fake.drain();
+  const ghFloor = await replay(fake.url, requests, CONCURRENCY);
+  const t1 = performance.now();
+  next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < INSTALLATIONS) await bare.time(body);
+    }),
+  );
+  const floorMs = ghFloor + (performance.now() - t1);
+  const fleet = {
+    installations: INSTALLATIONS,
+    repositoriesEach: repos.length,
+    concurrency: CONCURRENCY,
+    pullsPerSecond: round(INSTALLATIONS / (fleetMs / 1000), 1),
+    p99Ms: round(percentile(latencies, 99)),
+    medianMs: round(median(latencies)),
+    floorPullsPerSecond: round(INSTALLATIONS / (floorMs / 1000), 1),
+    ratioToFloor: round(fleetMs / floorMs),
+    githubRequests: requests.length,
+  };
+  results.fleet = fleet;
+  row(`fleet (${INSTALLATIONS} installations x 3 repositories, ${CONCURRENCY} at once)`, `${fleet.pullsPerSecond} pulls/s, p99 ${fleet.p99Ms} ms`, `${fleet.floorPullsPerSecond} pulls/s`, `${fleet.ratioToFloor}x`, `median ${fleet.medianMs} ms, ${requests.length} GitHub requests`);
+  await bare.close();
+  await server.close();
+  await fake.close();
+}
+
+async function drain(): Promise<void> {
+  const fake = await startFake([{ name: 'acme/big', issues: 20_000, comments: 60_000 }]);
+  const server = await startChannel(fake.url);
+  const body: Record<string, unknown> = { repositories: 'acme/big', importSince: 'all' };
+  const pulls: Array<{ tickets: number; threads: number; ms: number }> = [];
+  let requests = 0;
+  await fake.drain();
+  const t0 = performance.now();
+  for (;;) {
+    const s = await pull(server.url, body);
+    const parsed = JSON.parse(s.text) as { channelState: string; data: { tickets: unknown[]; threads: unknown[] } };
+    body.channelState = parsed.channelState;
+    requests += (await fake.drain()).requests.length;
+    const p = { tickets: parsed.data.tickets.length, threads: parsed.data.threads.length, ms: round(s.ms) };
+    if (p.tickets + p.threads === 0) break;
+    pulls.push(p);
+    if (pulls.length > 500) throw new Error('drain does not end');
+  }
+  const items = pulls.reduce((n, p) => n + p.tickets + p.threads, 0);
+  const full = pulls.slice(0, -1); // the last pull takes what is left
+  const binding = full.map((p) => Math.max(p.tickets, p.threads) / 1000);
+  const combined = full.map((p) => (p.tickets + p.threads) / 2000);
+  results.backlogDrain = {
+    issues: 20_000,
+    comments: 60_000,
+    items,
+    pulls: pulls.length,
+    seconds: round((performance.now() - t0) / 1000, 1),
+    githubRequests: requests,
+    requestsPer100Items: round((100 * requests) / items, 3),
+    bindingCapShare: { min: round(Math.min(...binding), 3), median: round(median(binding), 3) },
+    combinedCapShare: { min: round(Math.min(...combined), 3), median: round(median(combined), 3) },
+    perPull: pulls,
+  };
+  row('backlog drain (20,000 issues + 60,000 comments)', `${pulls.length} pulls, ${round((performance.now() - t0) / 1000, 1)} s`, '', '', `${items} items, ${round((100 * requests) / items, 3)} GitHub requests per 100 items; binding cap filled ${round(100 * Math.min(...binding), 1)}% min; tickets+threads cap ${round(100 * median(combined), 1)}% median`);
+  await server.close();
+  await fake.close();
+}
+
+function widget(): void {
+  const js = readFileSync(path.join(root, 'app/js/widget.js'));
+  const w = { rawBytes: js.length, gzipBytes: gzipSync(js, { level: 9 }).length };
+  results.widget = w;
+  row('widget bundle (app/js/widget.js)', `${(w.rawBytes / 1024).toFixed(1)} KB raw`, '', '', `${(w.gzipBytes / 1024).toFixed(1)} KB gzipped`);
+}
+
+const started = performance.now();
+await fullPull();
+await idleAndFleet();
+await drain();
+widget();
+results.machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+results.runs = RUNS;
+results.date = new Date().toISOString();
+writeFileSync(path.join(root, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
+
+const header = ['case', 'channel server', 'floor', 'ratio', 'details'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+console.log(line(header));
+console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+for (const r of rows) console.log(line(r));
+console.log(`\nwhere a full pull's CPU goes: ${Object.entries((results.fullPull as { cpuProfileShares: Record<string, number> }).cpuProfileShares).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
+console.log(`machine: ${JSON.stringify(results.machine)}; ${RUNS} runs per case after a warm-up; ${round((performance.now() - started) / 1000, 1)} s in all`);
