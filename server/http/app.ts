@@ -45,7 +45,7 @@ export function buildApp(options: AppOptions) {
   // JSON bodies are parsed by fastify's own safe parser (prototype poisoning refused),
   // keeping the raw text for the callbacks' HASH.
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     req.rawBody = body as string;
     parseJson(req, body as string, done);
