@@ -34,7 +34,8 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
 
   /** Sends raw bytes; checks the answer is a 2xx or a 4xx/5xx with a catalogue code and no secret. */
   async function send(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; json: { code?: string; channelState?: string } }> {
-    const res = await fetch(app.url + path, { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' });
+    const payload = typeof body === "string" || body === undefined ? body : new Uint8Array(body);
+    const res = await fetch(app.url + path, { method, headers, ...(payload !== undefined ? { body: payload } : {}), redirect: "manual" });
     const text = await res.text();
     figures.hostileInputs++;
     for (const s of Object.values(SENTINEL)) expect(text).not.to.include(s);
