@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -14,8 +14,20 @@ import type {
   SyncThread,
 } from './wire-types.js';
 
-/** Where the JSON Schemas live: the one source of truth for Desk's formats. */
-export const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../resources/schemas');
+/**
+ * Where the JSON Schemas live: the one source of truth for Desk's formats. Found by
+ * walking up from this module, so the same code runs from server/ (tsx) and from
+ * dist/server/ (npm run serve).
+ */
+export const SCHEMA_DIR = findSchemaDir(path.dirname(fileURLToPath(import.meta.url)));
+
+function findSchemaDir(from: string): string {
+  for (let dir = from, i = 0; i < 6; i++, dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'resources', 'schemas');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`resources/schemas not found above ${from}`);
+}
 
 // ajv-formats is CommonJS; its default export arrives wrapped under tsx and node alike.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
