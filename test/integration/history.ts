@@ -1,17 +1,9 @@
 import type { FakeGitHub } from '../../server/sandbox/fake-github/index.js';
 import type { TestClock } from '../helpers/clock.js';
+import { seededRandom } from '../../server/sandbox/fake-github/activity.js';
 
-/** A small deterministic PRNG, so a history is the same on every run. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The sandbox's seeded PRNG, so a history is the same on every run. */
+export const rng = seededRandom;
 
 const PEOPLE = [
   { user: { login: 'maintainer', id: 101 }, association: 'OWNER' },
