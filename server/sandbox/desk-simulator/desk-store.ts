@@ -1,70 +1,83 @@
 import type { SyncObject, SyncThread, SyncTicket } from '../../desk/wire-types.js';
 
+/** Why Desk refused a pull (or push) answer. */
 export interface Rejection {
-  reason: 'schema' | 'too_many_tickets' | 'too_many_threads' | 'orphan_thread' | 'http_status' | 'not_json' | 'content_type' | 'push_invalid';
+  reason: 'schema' | 'too_many_tickets' | 'too_many_threads' | 'orphan_thread' | 'http_status' | 'not_json' | 'content_type';
   detail: string;
 }
 
 export interface Stored<T> {
+  /** The latest SYNC object received for this extId. */
   object: T;
+  /** Must stay 1: a second creation would be a duplicate ticket or thread in Desk. */
   createdCount: number;
   updateCount: number;
+  /** The pull number that created it (a reply recorded from a push: the pulls made before it). */
   firstSeenPull: number;
+}
+export type StoredTicket = Stored<SyncTicket>;
+export type StoredThread = Stored<SyncThread>;
+
+export interface HistoryEntry {
+  pull: number;
+  via: 'pull' | 'push';
+  op: 'create' | 'update';
+  kind: 'ticket' | 'thread';
+  extId: string;
 }
 
 /**
- * What Desk keeps of a channel: tickets and threads by extId, created or updated
- * (protocol §3.7), with counts so tests can prove nothing was created twice.
+ * What Desk keeps of a channel: tickets and threads keyed by extId, created on first
+ * sight and updated afterwards (§3.7), with counts so tests can prove nothing was created
+ * twice.
  */
 export class DeskStore {
-  readonly tickets = new Map<string, Stored<SyncTicket>>();
-  readonly threads = new Map<string, Stored<SyncThread>>();
+  readonly tickets = new Map<string, StoredTicket>();
+  readonly threads = new Map<string, StoredThread>();
   readonly rejections: Rejection[] = [];
-  readonly history: Array<{ pull: number; op: 'create' | 'update'; kind: 'ticket' | 'thread'; extId: string }> = [];
+  readonly history: HistoryEntry[] = [];
 
   /**
-   * Applies a batch whole or not at all. A thread whose ticket is neither stored nor
-   * in the same batch is refused, with the whole batch (Desk's behaviour here is
-   * undocumented; the strict reading).
+   * The thread of `threads` whose ticket is neither stored nor in `tickets`. Desk's
+   * behaviour for such a thread is undocumented (§3.3, open question 4); the simulator
+   * takes the strict reading and the caller refuses the whole batch.
    */
-  apply(sync: SyncObject, pull: number, caps: { tickets: number; threads: number }): { created: number; updated: number; rejection?: Rejection } {
-    const { tickets, threads } = sync.data;
-    const refuse = (r: Rejection) => {
-      this.rejections.push(r);
-      return { created: 0, updated: 0, rejection: r };
-    };
-    if (tickets.length > caps.tickets) return refuse({ reason: 'too_many_tickets', detail: `${tickets.length} tickets > ${caps.tickets}` });
-    if (threads.length > caps.threads) return refuse({ reason: 'too_many_threads', detail: `${threads.length} threads > ${caps.threads}` });
-    const inBatch = new Set(tickets.map((t) => t.extId));
-    const orphan = threads.find((th) => !inBatch.has(th.extParentId) && !this.tickets.has(th.extParentId));
-    if (orphan) return refuse({ reason: 'orphan_thread', detail: `thread ${orphan.extId} names unknown ticket ${orphan.extParentId}` });
+  orphanIn(sync: SyncObject): SyncThread | undefined {
+    const inBatch = new Set(sync.data.tickets.map((t) => t.extId));
+    return sync.data.threads.find((th) => !inBatch.has(th.extParentId) && !this.tickets.has(th.extParentId));
+  }
+
+  /** Applies a validated batch: tickets first, so threads of the same batch find them. */
+  apply(sync: SyncObject, pull: number): { created: number; updated: number } {
     let created = 0;
     let updated = 0;
-    const upsert = <T>(map: Map<string, Stored<T>>, kind: 'ticket' | 'thread', extId: string, object: T) => {
-      const had = map.get(extId);
-      if (had) {
-        had.object = object;
-        had.updateCount++;
-        updated++;
-      } else {
-        map.set(extId, { object, createdCount: 1, updateCount: 0, firstSeenPull: pull });
-        created++;
-      }
-      this.history.push({ pull, op: had ? 'update' : 'create', kind, extId });
+    const count = (isNew: boolean) => {
+      if (isNew) created++;
+      else updated++;
     };
-    for (const t of tickets) upsert(this.tickets, 'ticket', t.extId, t);
-    for (const t of threads) upsert(this.threads, 'thread', t.extId, t);
+    for (const t of sync.data.tickets) count(this.#upsert(this.tickets, 'ticket', t.extId, t, pull, 'pull'));
+    for (const t of sync.data.threads) count(this.#upsert(this.threads, 'thread', t.extId, t, pull, 'pull'));
     return { created, updated };
   }
 
-  /** An agent's reply that the channel confirmed: Desk links the pending reply to the thread's extId. */
+  /**
+   * An agent's reply the channel confirmed (§4): Desk links the pending reply to the
+   * returned thread's extId, so a later pull of the same message is an update.
+   */
   recordReply(thread: SyncThread, pull: number): void {
-    const had = this.threads.get(thread.extId);
+    this.#upsert(this.threads, 'thread', thread.extId, thread, pull, 'push');
+  }
+
+  /** Returns true when it created. */
+  #upsert<T>(map: Map<string, Stored<T>>, kind: 'ticket' | 'thread', extId: string, object: T, pull: number, via: 'pull' | 'push'): boolean {
+    const had = map.get(extId);
     if (had) {
-      had.object = thread;
+      had.object = object;
       had.updateCount++;
     } else {
-      this.threads.set(thread.extId, { object: thread, createdCount: 1, updateCount: 0, firstSeenPull: pull });
+      map.set(extId, { object, createdCount: 1, updateCount: 0, firstSeenPull: pull });
     }
+    this.history.push({ pull, via, op: had ? 'update' : 'create', kind, extId });
+    return !had;
   }
 }

@@ -1,95 +1,131 @@
-import type http from 'node:http';
-import { hashMatches } from './invoke-hash.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { deskSchemas, firstError } from './desk-schemas.js';
+import { invokeHashMatches } from './invoke-hash.js';
+import { invokeEnvelope, type EnvelopeShape } from './invoke-envelope.js';
+import { callTarget, targetCall, type TargetCall } from './invoke-forward.js';
+import { mediaType } from './json-answer.js';
 
 export interface InvokeLogEntry {
   at: number;
-  /** Target path only: a query may carry secrets. */
+  /** Origin and path of the target only: a query may carry secrets. Empty when unreadable. */
   requestURL: string;
   requestType: string;
   connectionLinkName: string | undefined;
   hashOk: boolean;
+  /** The HTTP status the simulator answered the Invoke call with. */
   status: number;
+  /** The target's status, when the call reached it. */
+  targetStatus?: number;
 }
 
 export interface InvokeSettings {
   secret: string;
   orgId: string;
-  securityContext: () => string;
+  securityContext: string;
+  installationId: string;
   connections: Record<string, { token: string }>;
-  envelope: { includeStatus: boolean; includeHeaders: boolean; statusMessageAs: 'object' | 'string' };
+  envelope: EnvelopeShape;
   log: InvokeLogEntry[];
+  targetTimeoutMs: number;
 }
 
-const TYPES = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
+export interface InvokeAnswer {
+  status: number;
+  body: unknown;
+}
 
 /**
- * Desk's Invoke API (protocol §6): a form-encoded call, signed with HASH, that Desk
- * carries out against the target with the named connection's credentials, answering
- * with the nested envelope `{"response": "<JSON: statusCode, statusMessage, headers>"}`.
- * When the target cannot be reached the simulator answers 502 (Desk's own behaviour
- * there is undocumented).
+ * Desk's Invoke API (§6): `POST /api/v1/invoke?orgId=…`, a form-encoded
+ * INVOKE_API_REQUEST_PAYLOAD signed with HASH (§6.2). Desk checks who is calling
+ * (orgId, securityContext, HASH), then makes the call with the named connection's
+ * credentials and wraps the target's answer in the nested envelope (§6.4).
+ *
+ * Refusals use Zoho's API error body `{errorCode, message}`: 401 INVALID_OAUTH for a
+ * wrong orgId or securityContext, 401 INVALID_HASH for a wrong or missing HASH,
+ * 415/400/422 for a malformed call. An unknown connection answers an error envelope
+ * (200, inner statusCode 400, errorCode INVALID_CONNECTION), as Desk's proxy answers
+ * for the target. A target that cannot be reached answers 502 TARGET_UNREACHABLE
+ * (Desk's behaviour undocumented; a 5xx tells the client "Desk side, retry later").
  */
-export async function handleInvoke(s: InvokeSettings, url: URL, req: http.IncomingMessage, raw: string): Promise<{ status: number; body: unknown }> {
+export async function handleInvoke(s: InvokeSettings, url: URL, headers: IncomingHttpHeaders, raw: string): Promise<InvokeAnswer> {
   const entry: InvokeLogEntry = { at: Date.now(), requestURL: '', requestType: '', connectionLinkName: undefined, hashOk: false, status: 0 };
   s.log.push(entry);
-  const answer = (status: number, body: unknown) => {
+  const answer = (status: number, body: unknown): InvokeAnswer => {
     entry.status = status;
     return { status, body };
   };
-  if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-    return answer(415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: 'Invoke takes a form-encoded body' });
+  const refuse = (status: number, errorCode: string, message: string) => answer(status, { errorCode, message });
+
+  if (mediaType(headers['content-type']) !== 'application/x-www-form-urlencoded') {
+    return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', 'Invoke takes an application/x-www-form-urlencoded body');
   }
   const form = new URLSearchParams(raw);
-  const target = form.get('requestURL') ?? '';
-  const type = form.get('requestType') ?? '';
-  entry.requestType = type;
-  entry.connectionLinkName = form.get('connectionLinkName') ?? undefined;
-  try {
-    entry.requestURL = new URL(target).pathname;
-  } catch {
-    return answer(422, { errorCode: 'INVALID_DATA', message: 'requestURL is not a URL' });
+  const fields: Record<string, string> = {};
+  for (const [k, v] of form) {
+    if (k in fields) return refuse(400, 'INVALID_DATA', `form field ${k} is given more than once`);
+    fields[k] = v;
   }
-  if (url.searchParams.get('orgId') !== s.orgId) return answer(401, { errorCode: 'INVALID_OAUTH', message: 'unknown orgId' });
-  if (form.get('securityContext') !== s.securityContext()) return answer(401, { errorCode: 'INVALID_OAUTH', message: 'securityContext is invalid or expired' });
-  const hash = req.headers.hash;
-  entry.hashOk = hashMatches(s.secret, form, typeof hash === 'string' ? hash : undefined);
-  if (!entry.hashOk) return answer(401, { errorCode: 'INVALID_HASH', message: 'HASH mismatch' });
-  if (!TYPES.has(type)) return answer(422, { errorCode: 'INVALID_DATA', message: 'requestType' });
+  entry.requestType = fields.requestType ?? '';
+  entry.connectionLinkName = fields.connectionLinkName;
+  entry.requestURL = withoutQuery(fields.requestURL);
 
-  const headers: Record<string, string> = {};
+  const orgId = url.searchParams.getAll('orgId');
+  if (orgId.length !== 1) return refuse(400, 'INVALID_DATA', 'the orgId query parameter is required once');
+  if (orgId[0] !== s.orgId) return refuse(401, 'INVALID_OAUTH', 'orgId does not match the installation');
+  if (fields.securityContext !== s.securityContext) return refuse(401, 'INVALID_OAUTH', 'securityContext is missing, invalid or expired');
+  const hash = headers.hash;
+  entry.hashOk = invokeHashMatches(s.secret, form, typeof hash === 'string' ? hash : undefined);
+  if (!entry.hashOk) return refuse(401, 'INVALID_HASH', hash ? 'HASH mismatch' : 'HASH header missing');
+
+  if (!deskSchemas.invokeRequest(fields)) return refuse(422, 'INVALID_DATA', `invoke payload: ${firstError(deskSchemas.invokeRequest.errors)}`);
+  const query = jsonObject(fields.queryParams, (v) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined));
+  if (!query) return refuse(422, 'INVALID_DATA', 'queryParams must be a JSON object of strings, numbers or booleans');
+  const targetHeaders = jsonObject(fields.headers, (v) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined));
+  if (!targetHeaders) return refuse(422, 'INVALID_DATA', 'headers must be a JSON object of strings');
+
+  const link = fields.connectionLinkName;
+  const connection = link === undefined ? undefined : s.connections[link];
+  if (link !== undefined && !connection) {
+    return answer(200, invokeEnvelope(s.envelope, 400, JSON.stringify({ errorCode: 'INVALID_CONNECTION', message: `no connection named ${link} is authorised for this installation` }), {}));
+  }
+
+  let call: TargetCall;
   try {
-    Object.assign(headers, JSON.parse(form.get('headers') || '{}'));
-    const query = JSON.parse(form.get('queryParams') || '{}') as Record<string, string>;
-    const t = new URL(target);
-    for (const [k, v] of Object.entries(query)) t.searchParams.set(k, String(v));
-    const link = entry.connectionLinkName;
-    if (link) {
-      const conn = s.connections[link];
-      if (!conn) return answer(400, { errorCode: 'INVALID_CONNECTION', message: `no connection ${link}` });
-      headers.authorization = `Bearer ${conn.token}`;
-    }
-    const body = form.get('postBody');
-    const res = await fetch(t, { method: type, headers, ...(body && type !== 'GET' ? { body } : {}), signal: AbortSignal.timeout(30_000), redirect: 'manual' });
-    const text = await res.text();
-    let message: unknown = text;
-    if (s.envelope.statusMessageAs === 'object') {
-      try {
-        message = text ? JSON.parse(text) : '';
-      } catch {
-        message = text;
-      }
-    }
-    const inner: Record<string, unknown> = { statusMessage: message };
-    if (s.envelope.includeStatus) inner.statusCode = res.status;
-    if (s.envelope.includeHeaders) {
-      const h: Record<string, string> = {};
-      res.headers.forEach((v, k) => {
-        h[k] = v;
-      });
-      inner.headers = h;
-    }
-    return answer(200, { response: JSON.stringify(inner) });
+    call = targetCall({ requestURL: fields.requestURL!, installationId: s.installationId, requestType: fields.requestType!, query, headers: targetHeaders, token: connection?.token, postBody: fields.postBody });
   } catch (err) {
-    return answer(502, { errorCode: 'TARGET_UNREACHABLE', message: err instanceof Error ? err.name : 'error' });
+    return refuse(422, 'INVALID_DATA', `the target request cannot be made: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const target = await callTarget(call, s.targetTimeoutMs);
+  if (!target.ok) return refuse(502, 'TARGET_UNREACHABLE', `${entry.requestURL}: ${target.detail}`);
+  entry.targetStatus = target.status;
+  return answer(200, invokeEnvelope(s.envelope, target.status, target.text, target.headers));
+}
+
+/** Absent means empty; otherwise a JSON object whose values `each` accepts. */
+function jsonObject(text: string | undefined, each: (v: unknown) => string | undefined): Record<string, string> | undefined {
+  if (text === undefined || text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    const s = each(v);
+    if (s === undefined) return undefined;
+    out[k] = s;
+  }
+  return out;
+}
+
+function withoutQuery(requestURL: string | undefined): string {
+  if (!requestURL) return '';
+  try {
+    const u = new URL(requestURL);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '';
   }
 }

@@ -1,27 +1,27 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Desk's side of the Invoke HASH (protocol §6.2), written apart from the server's own
- * signing code so that a mistake there is caught here: the form fields in the
- * documented order, `key=value` joined by `&`, empty ones left out, HMAC-SHA256 with
- * the extension secret, lowercase hex.
+ * Desk's side of the Invoke HASH (§6.2), written here rather than imported from the
+ * server's signing code so that a mistake there is caught, not mirrored: the form
+ * fields in the documented order as raw `key=value`, joined by `&`, absent or empty
+ * fields left out, securityContext not included; HMAC-SHA256 keyed with the manifest
+ * secret, lowercase hex.
  */
+const ORDER = ['requestURL', 'requestType', 'queryParams', 'postBody', 'headers', 'connectionLinkName'];
+
 export function expectedInvokeHash(secret: string, form: URLSearchParams): string {
   const parts: string[] = [];
-  for (const name of ['requestURL', 'requestType', 'queryParams', 'postBody', 'headers', 'connectionLinkName']) {
-    const v = form.get(name);
-    if (v !== null && v !== '') parts.push(name + '=' + v);
+  for (const name of ORDER) {
+    const value = form.get(name);
+    if (value !== null && value !== '') parts.push(`${name}=${value}`);
   }
-  return createHmac('sha256', secret).update(parts.join('&')).digest('hex');
+  return createHmac('sha256', secret).update(parts.join('&'), 'utf8').digest('hex');
 }
 
-export function hashMatches(secret: string, form: URLSearchParams, given: string | undefined): boolean {
+/** Constant-time, so the simulator does not teach a timing oracle by example. */
+export function invokeHashMatches(secret: string, form: URLSearchParams, given: string | undefined): boolean {
   if (!given) return false;
-  const want = Buffer.from(expectedInvokeHash(secret, form));
-  const got = Buffer.from(given);
+  const want = Buffer.from(expectedInvokeHash(secret, form), 'utf8');
+  const got = Buffer.from(given, 'utf8');
   return want.length === got.length && timingSafeEqual(want, got);
-}
-
-export function bodyHash(secret: string, raw: string): string {
-  return createHmac('sha256', secret).update(raw).digest('hex');
 }

@@ -1,0 +1,73 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InvokeAnswer } from './invoke-endpoint.js';
+
+/** Far above any Invoke call we make (a GitHub comment is at most 65536 characters); a guard, not a Desk figure. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const INVOKE_PATH = '/api/v1/invoke';
+
+export type InvokeHandler = (url: URL, headers: http.IncomingHttpHeaders, raw: string) => Promise<InvokeAnswer>;
+
+export interface DeskHttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The simulator's own HTTP face: only `POST /api/v1/invoke`. Everything else gets a
+ * clear JSON refusal (404, 405, 413), and a fault inside the simulator a 500 rather
+ * than a dropped connection.
+ */
+export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0.0.1', port = 0): Promise<DeskHttpServer> {
+  const server = http.createServer((req, res) => {
+    const send = (a: InvokeAnswer, extra: Record<string, string> = {}): void => {
+      if (res.headersSent) return;
+      const text = JSON.stringify(a.body);
+      res.writeHead(a.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...extra });
+      res.end(text);
+    };
+    const url = new URL(req.url ?? '/', 'http://desk.invalid');
+    if (url.pathname !== INVOKE_PATH) {
+      req.resume();
+      return send({ status: 404, body: { errorCode: 'URL_NOT_FOUND', message: `the Desk simulator serves POST ${INVOKE_PATH} only` } });
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      return send({ status: 405, body: { errorCode: 'METHOD_NOT_ALLOWED', message: `${INVOKE_PATH} takes POST` } }, { allow: 'POST' });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES && !tooLarge) {
+        tooLarge = true;
+        send({ status: 413, body: { errorCode: 'PAYLOAD_TOO_LARGE', message: `the Invoke body exceeds ${MAX_BODY_BYTES} bytes` } }, { connection: 'close' });
+      }
+      if (!tooLarge) chunks.push(c);
+    });
+    req.on('end', () => {
+      if (tooLarge) return;
+      onInvoke(url, req.headers, Buffer.concat(chunks).toString('utf8')).then(send, (err: unknown) =>
+        send({ status: 500, body: { errorCode: 'INTERNAL_SERVER_ERROR', message: `Desk simulator fault: ${err instanceof Error ? err.message : String(err)}` } }),
+      );
+    });
+    req.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
