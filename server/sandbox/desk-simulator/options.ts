@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { deskSchemas, firstError } from './desk-schemas.js';
 import type { EnvelopeShape } from './invoke-envelope.js';
 
@@ -43,6 +43,7 @@ export function settingsOf(o: DeskSimulatorOptions): Settings {
     throw new TypeError(`startDeskSimulator: ${what}`);
   };
   if (typeof o.secret !== 'string' || o.secret === '') bad('secret must be a non-empty string');
+  if (typeof o.channel !== 'object' || o.channel === null) bad('channel { pullUrl, pushUrl, callbackUrl? } is required');
   const orgId = o.orgId ?? '60012345';
   if (!/^[0-9]{1,20}$/.test(orgId)) bad('orgId must be digits, as Desk org ids are');
   const securityContext = o.securityContext ?? randomBytes(24).toString('hex');
@@ -75,8 +76,8 @@ export function settingsOf(o: DeskSimulatorOptions): Settings {
     orgId,
     securityContext,
     // Desk substitutes {{installationId}} in Invoke URLs (§5); any stable id serves.
-    installationId: String(1_000_000_000 + (Number.parseInt(randomBytes(3).toString('hex'), 16) % 1_000_000_000)),
-    channel: { pullUrl: url('pullUrl', o.channel?.pullUrl), pushUrl: url('pushUrl', o.channel?.pushUrl), callbackUrl: o.channel.callbackUrl === undefined ? undefined : url('callbackUrl', o.channel.callbackUrl) },
+    installationId: String(randomInt(1_000_000_000, 2_000_000_000)),
+    channel: { pullUrl: url('pullUrl', o.channel.pullUrl), pushUrl: url('pushUrl', o.channel.pushUrl), callbackUrl: o.channel.callbackUrl === undefined ? undefined : url('callbackUrl', o.channel.callbackUrl) },
     configParams,
     connections,
     envelope: { includeStatus: o.invokeEnvelope?.includeStatus ?? true, includeHeaders: o.invokeEnvelope?.includeHeaders ?? true, statusMessageAs: as },
