@@ -89,8 +89,9 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/pull', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
-    const body = checked('sync', await channel.pull({ query, body: req.body, signal: abortOnHangUp(reply) }));
-    return reply.header('cache-control', 'no-store').send(body);
+    const answer = await channel.pull({ query, body: req.body, signal: abortOnHangUp(reply) });
+    checked('sync', answer.sync);
+    return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answer.json);
   });
 
   app.post('/desk/push', async (req, reply) => {

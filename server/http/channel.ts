@@ -2,8 +2,14 @@ import type { DeskQuery, PullRequestBody, PushRequestBody, SyncObject, SyncThrea
 import { AppError } from '../errors.js';
 
 /** What the HTTP layer asks of the sync side; the HTTP layer itself knows no GitHub. */
+/** A pull's answer, and the same serialised once (the HTTP layer sends the text as is). */
+export interface PullAnswer {
+  sync: SyncObject;
+  json: string;
+}
+
 export interface Channel {
-  pull(request: { query: DeskQuery; body: PullRequestBody; signal: AbortSignal }): Promise<SyncObject>;
+  pull(request: { query: DeskQuery; body: PullRequestBody; signal: AbortSignal }): Promise<PullAnswer>;
   push(request: { query: DeskQuery; body: PushRequestBody; signal: AbortSignal }): Promise<SyncThread>;
   /** The external URL for Desk's source redirection, or undefined when the ids name nothing of ours. */
   redirect(target: RedirectTarget): string | undefined;

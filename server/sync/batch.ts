@@ -15,6 +15,9 @@ export interface SyncUnit {
 export class SyncBatch {
   readonly tickets: SyncTicket[] = [];
   readonly threads: SyncThread[] = [];
+  /** Each item serialised once: its size counts against the byte budget, and the answer is built from it. */
+  readonly #ticketJson: string[] = [];
+  readonly #threadJson: string[] = [];
   readonly #ticketIndex = new Map<string, number>();
   readonly #threadIndex = new Map<string, number>();
 
@@ -34,19 +37,22 @@ export class SyncBatch {
         throw new Error(`parent-first violated: thread ${th.extId} names ticket ${th.extParentId}, which Desk does not have`);
       }
     }
-    const fresh = {
-      tickets: unit.tickets.filter((t) => !this.#ticketIndex.has(t.extId)),
-      threads: unit.threads.filter((t) => !this.#threadIndex.has(t.extId)),
-    };
+    const ticketJson = unit.tickets.map((t) => JSON.stringify(t));
+    const threadJson = unit.threads.map((t) => JSON.stringify(t));
     const cost = {
-      tickets: fresh.tickets.length,
-      threads: fresh.threads.length,
-      bytes: unit.tickets.reduce((n, t) => n + sizeOf(t), 0) + unit.threads.reduce((n, t) => n + sizeOf(t), 0),
+      tickets: unit.tickets.filter((t) => !this.#ticketIndex.has(t.extId)).length,
+      threads: unit.threads.filter((t) => !this.#threadIndex.has(t.extId)).length,
+      bytes: [...ticketJson, ...threadJson].reduce((n, j) => n + Buffer.byteLength(j) + 1, 0),
     };
     if (!budget.take(cost)) return false;
-    for (const t of unit.tickets) upsert(this.tickets, this.#ticketIndex, t);
-    for (const t of unit.threads) upsert(this.threads, this.#threadIndex, t);
+    unit.tickets.forEach((t, i) => upsert(this.tickets, this.#ticketJson, this.#ticketIndex, t, ticketJson[i]!));
+    unit.threads.forEach((t, i) => upsert(this.threads, this.#threadJson, this.#threadIndex, t, threadJson[i]!));
     return true;
+  }
+
+  /** The SYNC answer as JSON text, from the items serialised once when they were added. */
+  toJson(channelState: string): string {
+    return `{"channelState":${JSON.stringify(channelState)},"data":{"tickets":[${this.#ticketJson.join(',')}],"threads":[${this.#threadJson.join(',')}]}}`;
   }
 
   get size(): number {
@@ -56,17 +62,14 @@ export class SyncBatch {
 
 const EMPTY: ReadonlySet<string> = new Set();
 
-function upsert<T extends { extId: string }>(list: T[], index: Map<string, number>, item: T): void {
+function upsert<T extends { extId: string }>(list: T[], json: string[], index: Map<string, number>, item: T, text: string): void {
   const at = index.get(item.extId);
   if (at === undefined) {
     index.set(item.extId, list.length);
     list.push(item);
+    json.push(text);
   } else {
     list[at] = item;
+    json[at] = text;
   }
-}
-
-/** Bytes an object adds to the JSON response (plus its separating comma). */
-export function sizeOf(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value), 'utf8') + 1;
 }

@@ -24,7 +24,7 @@ function recordingChannel() {
   const channel: Channel = {
     pull: async (r) => {
       calls.push({ route: 'pull', value: r });
-      return SYNC;
+      return { sync: SYNC, json: JSON.stringify(SYNC) };
     },
     push: async (r) => {
       calls.push({ route: 'push', value: r });

@@ -1,6 +1,7 @@
 import type { ServerConfig } from '../../config.js';
-import type { Channel, RedirectTarget } from '../../http/channel.js';
+import type { Channel, PullAnswer, RedirectTarget } from '../../http/channel.js';
 import type { DeskQuery, PushRequestBody, SyncObject, SyncThread } from '../../desk/wire-types.js';
+import { SyncBatch } from '../../sync/batch.js';
 import { decodeChannelState, encodeChannelState } from '../../desk/channel-state.js';
 import { isAppError } from '../../errors.js';
 import { runPull, type Connector } from '../../sync/pull.js';
@@ -24,7 +25,7 @@ export interface GitHubChannelOptions {
 export function gitHubChannel(o: GitHubChannelOptions): Channel {
   const now = o.now ?? Date.now;
   return {
-    async pull({ query, body, signal }): Promise<SyncObject> {
+    async pull({ query, body, signal }): Promise<PullAnswer> {
       const started = now();
       const decoded = decodeChannelState(body.channelState);
       if (decoded.problem && decoded.problem !== 'empty') {
@@ -37,7 +38,8 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
         if (!isAppError(err)) throw err;
         // Desk cannot show a failed pull; the widget shows this state instead.
         const state = { v: 1 as const, at: Math.floor(started / 1000), r: decoded.state?.r ?? {}, err: { c: err.code, t: Math.floor(started / 1000) } };
-        return { channelState: encodeChannelState(state), data: { tickets: [], threads: [] } };
+        const channelState = encodeChannelState(state);
+        return answer(channelState, new SyncBatch());
       }
       const api = new GitHubApi(o.transportFor(query), now);
       const connector = gitHubConnector(api, settings, query, o.config.extensionSecret, now, started);
@@ -50,7 +52,7 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
         { tickets: o.config.pull.maxTickets, threads: o.config.pull.maxThreads, bytes: o.config.pull.maxBytes - 8192, deadline },
         clock,
       );
-      return { channelState: encodeChannelState(state), data: { tickets: batch.tickets, threads: batch.threads } };
+      return answer(encodeChannelState(state), batch);
     },
 
     async push({ query, body }: { query: DeskQuery; body: PushRequestBody }): Promise<SyncThread> {
@@ -63,6 +65,11 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
       return redirectUrl(o.config.githubWebUrl, target);
     },
   };
+}
+
+function answer(channelState: string, batch: SyncBatch): PullAnswer {
+  const sync: SyncObject = { channelState, data: { tickets: batch.tickets, threads: batch.threads } };
+  return { sync, json: batch.toJson(channelState) };
 }
 
 function gitHubConnector(api: GitHubApi, settings: GitHubSettings, query: DeskQuery, secret: string, now: () => number, startedAt: number): Connector {
