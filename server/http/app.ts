@@ -89,7 +89,7 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/pull', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
-    const answer = await channel.pull({ query, body: req.body, signal: abortOnHangUp(reply) });
+    const answer = await channel.pull({ query, body: req.body, signal: abortOnHangUp(reply), log: req.log });
     checked('sync', answer.sync);
     return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answer.json);
   });

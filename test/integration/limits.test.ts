@@ -119,6 +119,16 @@ for (const transport of ['direct', 'invoke'] as const) {
       expect(state(loop).err?.c).to.equal('CONFIG_INVALID');
     });
 
+    it('starts over from importSince on an unreadable channelState, says so in the log, and loses nothing', async () => {
+      await seeded();
+      await loop.pullUntilQuiet();
+      loop.desk.channelState = '{"v":1,"cursor":"garbage';
+      const again = await loop.pullUntilQuiet();
+      expect(again[0]!.updated, 'items Desk has are re-sent as updates').to.be.greaterThan(0);
+      expect(loop.log.text).to.include('channelState unreadable: starting over from importSince');
+      await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO] });
+    });
+
     it('an idle pull spends no rate limit where GitHub answers 304', async function () {
       await seeded();
       await loop.pullUntilQuiet();

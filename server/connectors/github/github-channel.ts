@@ -18,18 +18,17 @@ export interface GitHubChannelOptions {
   /** The way GitHub calls leave for this installation (direct, or Desk's Invoke with its securityContext). */
   transportFor: (query: DeskQuery) => Transport;
   now?: () => number;
-  log?: { warn(obj: object, msg: string): void };
 }
 
 /** The GitHub Issues channel: Desk's pull, push and redirect, answered from GitHub. */
 export function gitHubChannel(o: GitHubChannelOptions): Channel {
   const now = o.now ?? Date.now;
   return {
-    async pull({ query, body, signal }): Promise<PullAnswer> {
+    async pull({ query, body, signal, log }): Promise<PullAnswer> {
       const started = now();
       const decoded = decodeChannelState(body.channelState);
       if (decoded.problem && decoded.problem !== 'empty') {
-        o.log?.warn({ problem: decoded.problem, orgId: query.orgId }, 'channelState unreadable: starting over from importSince');
+        log?.warn({ problem: decoded.problem, orgId: query.orgId }, 'channelState unreadable: starting over from importSince');
       }
       let settings: GitHubSettings;
       try {
