@@ -15,7 +15,6 @@ export const ERROR_CATALOGUE = {
   BAD_HASH: { status: 401, hint: 'The HASH header does not match the extension secret.' },
   NOT_FOUND: { status: 404, hint: 'No such route.' },
   METHOD_NOT_ALLOWED: { status: 405, hint: 'This route does not take that method.' },
-  NOT_IMPLEMENTED: { status: 501, hint: 'This part of the channel is not built yet.' },
   INTERNAL: { status: 500, hint: 'An unexpected error; the server log has the details.' },
   // Configuration of an installation (config params).
   CONFIG_INVALID: { status: 400, hint: 'Check the extension settings: repositories must be owner/repo, comma separated.' },

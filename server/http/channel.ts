@@ -1,5 +1,4 @@
 import type { DeskQuery, PullRequestBody, PushRequestBody, SyncObject, SyncThread } from '../desk/wire-types.js';
-import { AppError } from '../errors.js';
 
 /** What the HTTP layer asks of the sync side; the HTTP layer itself knows no GitHub. */
 /** A pull's answer, and the same serialised once (the HTTP layer sends the text as is). */
@@ -25,16 +24,3 @@ export interface RedirectTarget {
   id: string;
   parentId?: string | undefined;
 }
-
-/** A channel that answers 501 for each route: what the server serves until a sync is wired in. */
-export const unbuiltChannel: Channel = {
-  pull: async () => {
-    throw new AppError('NOT_IMPLEMENTED', 'pull is not wired to a sync engine');
-  },
-  push: async () => {
-    throw new AppError('NOT_IMPLEMENTED', 'push is not wired to a sync engine');
-  },
-  redirect: () => {
-    throw new AppError('NOT_IMPLEMENTED', 'redirect is not wired to a sync engine');
-  },
-};

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import type { Channel } from '../../server/http/channel.js';
-import { unbuiltChannel } from '../../server/http/channel.js';
 import type { SyncObject, SyncThread } from '../../server/desk/wire-types.js';
 import { validators } from '../../server/desk/schemas.js';
 import { startApp } from '../helpers/start-app.js';
@@ -172,19 +171,6 @@ describe('HTTP routes: the URL key', () => {
 
   it('leaves health and metrics open', async () => {
     expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
-  });
-});
-
-describe('HTTP routes: before a sync is wired in', () => {
-  it('pull and push answer 501 NOT_IMPLEMENTED, never a fake result', async () => {
-    const app = await startApp(unbuiltChannel);
-    try {
-      const res = await fetch(`${app.url}/desk/pull?${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      expect(res.status).to.equal(501);
-      expect((await res.json()).code).to.equal('NOT_IMPLEMENTED');
-    } finally {
-      await app.close();
-    }
   });
 });
 
