@@ -79,8 +79,13 @@ describe('Property: whatever the history and the faults, a pull never loses an i
         scheduleArb,
         fc.record({ maxTickets: fc.integer({ min: 1, max: 40 }), maxThreads: fc.integer({ min: 2, max: 60 }) }),
         fc.constantFrom('direct' as const, 'invoke' as const),
-        async (before, during, schedule, caps, transport) => {
-          const loop = await startChannelLoop({ transport, configParams: { repositories: REPO, importSince: 'all' }, pull: { ...caps, timeBudgetMs: 300 } });
+        fc.boolean(),
+        async (before, during, schedule, caps, transport, labelled) => {
+          const configParams: Record<string, string> = { repositories: REPO, importSince: 'all', ...(labelled ? { labels: 'bug' } : {}) };
+          // A labelled issue brings its earlier comments in one unit; the README's known limit
+          // (a backlog over one pull's thread cap) is out of this property's scope.
+          const pull = { ...caps, maxThreads: labelled ? Math.max(caps.maxThreads, 200) : caps.maxThreads, timeBudgetMs: 300 };
+          const loop = await startChannelLoop({ transport, configParams, pull });
           try {
             loop.gh.createRepo(REPO);
             for (const op of before) apply(loop, op);
@@ -106,7 +111,7 @@ describe('Property: whatever the history and the faults, a pull never loses an i
               if (out.status >= 500) figures.serverErrors++;
               expect(out.ok, JSON.stringify(out.rejected)).to.equal(true);
               expect(out.tickets).to.be.at.most(caps.maxTickets);
-              expect(out.threads).to.be.at.most(caps.maxThreads);
+              expect(out.threads).to.be.at.most(pull.maxThreads);
               check();
               if (p === 1) for (const op of during) apply(loop, op);
             }
@@ -120,7 +125,8 @@ describe('Property: whatever the history and the faults, a pull never loses an i
               check();
               if (out.tickets + out.threads === 0 && !decodeChannelState(loop.desk.channelState).state?.r[REPO]?.s.err) break;
             }
-            const totals = await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO] });
+            // With a label filter, issues that lost the label stay in Desk as they were.
+            const totals = await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], ...(labelled ? { labels: ['bug'], allowExtra: true } : {}) });
             for (const s of Object.values(SENTINEL)) expect(loop.log.text).not.to.include(s);
             figures.itemsSynced += totals.tickets + totals.threads;
             figures.githubRequests += loop.gh.requests.length;

@@ -19,6 +19,8 @@ export interface GhIssue {
   pull: boolean;
   authorAssociation: string;
   bodyHtml: string;
+  /** GitHub's count of comments (assumed non-zero when absent). */
+  comments: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -56,6 +58,7 @@ export function readIssue(x: unknown): GhIssue | undefined {
     pull: isObj(x.pull_request),
     authorAssociation: typeof x.author_association === 'string' ? x.author_association : 'NONE',
     bodyHtml: typeof x.body_html === 'string' ? x.body_html : '',
+    comments: typeof x.comments === 'number' && x.comments >= 0 ? x.comments : 1,
     createdAt,
     updatedAt,
   };

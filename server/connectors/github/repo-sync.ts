@@ -47,6 +47,7 @@ export async function syncRepository(
   if (previous?.u !== undefined) cursor.u = previous.u;
   const etags = previous?.e ?? {};
   const eligible = new Map<number, boolean>();
+  let included = 0;
 
   const issues = await drainStream(listSource(ctx, repo, 'issues', readIssue, (i) => i.updatedAt, (i) => i.number, budget.deadline), {
     cursor: cursor.i!,
@@ -58,7 +59,24 @@ export async function syncRepository(
       const issue = item.value;
       if (!isEligible(issue, settings)) return 'skipped';
       eligible.set(issue.number, true);
-      return batch.add(issueUnit(repo, issue), budget) ? 'included' : 'no-room';
+      const unit = issueUnit(repo, issue);
+      if (settings.labels.length > 0 && issue.comments > 0) {
+        // With a label filter an issue can enter the channel long after its first
+        // comments, which the comment stream passed while the issue was filtered out:
+        // they come along with the ticket (re-sending one Desk has is an update).
+        const ticket = ticketExtId(repo, issue.number);
+        for (const c of await earlierComments(ctx, repo, issue.number, cursor.c!.t)) {
+          if (!ctx.isOwnReply(ticket, c.body)) unit.threads.push(commentThread(repo, c));
+        }
+        // A backlog larger than this repository's whole share would never fit: the
+        // newest comments that fit come along, the oldest are left out (README).
+        if (included === 0 && unit.threads.length > budget.remaining.threads && budget.remaining.tickets > 0) {
+          unit.threads = [unit.threads[0]!, ...unit.threads.slice(1).slice(-(budget.remaining.threads - 1))];
+        }
+      }
+      if (!batch.add(unit, budget)) return 'no-room';
+      included++;
+      return 'included';
     },
   });
   cursor.i = issues.cursor;
@@ -130,6 +148,29 @@ async function acceptComment(
   const unit = issueUnit(repo, issue);
   unit.threads.push(thread);
   return batch.add(unit, budget) ? 'included' : 'no-room';
+}
+
+/** Pages of an issue's comments read for a backfill: at most this many comments come along. */
+const BACKFILL_PAGES = 5;
+
+/** The issue's comments last updated at or before `upTo` (those the comment stream has passed). */
+async function earlierComments(ctx: RepoSyncContext, repo: string, n: number, upTo: number): Promise<GhComment[]> {
+  const out: GhComment[] = [];
+  let next: string | undefined;
+  for (let page = 0; page < BACKFILL_PAGES; page++) {
+    const res = next
+      ? await ctx.api.request<unknown>('GET', next)
+      : await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}/comments`, { query: { per_page: String(PER_PAGE) } });
+    if (!Array.isArray(res.data)) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: not a list`, res.status);
+    for (const raw of res.data) {
+      const c = readComment(raw);
+      if (!c) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: an item lacks required fields`, res.status);
+      if (c.updatedAt <= upTo) out.push(c);
+    }
+    next = res.nextUrl;
+    if (!next) break;
+  }
+  return out;
 }
 
 async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number): Promise<GhIssue | undefined> {
