@@ -62,3 +62,26 @@ for (const transport of ['direct', 'invoke'] as const) {
   });
 }
 
+describe('A labelled backlog larger than one pull (known limit)', function () {
+  this.timeout(60_000);
+  it('brings the issue with its newest earlier comments that fit one pull\'s thread cap', async () => {
+    const loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: 'acme/widgets', labels: 'bug', importSince: 'all' }, pull: { maxThreads: 10 } });
+    try {
+      loop.gh.createRepo('acme/widgets');
+      const n = loop.gh.createIssue('acme/widgets', { title: 'Long story' }).number;
+      const ids = Array.from({ length: 20 }, (_, i) => {
+        loop.clock.advance(1);
+        return loop.gh.createComment('acme/widgets', n, { body: `comment ${i}` }).id;
+      });
+      await loop.pullUntilQuiet(); // the issue lacks the label: nothing comes
+      expect(loop.desk.store.tickets.size).to.equal(0);
+      loop.gh.editIssue('acme/widgets', n, { labels: ['bug'] });
+      await loop.pullUntilQuiet();
+      expect(loop.desk.store.tickets.has(`acme/widgets#${n}`)).to.equal(true);
+      const comments = [...loop.desk.store.threads.keys()].filter((k) => k.includes('#c')).sort();
+      expect(comments).to.deep.equal(ids.slice(-9).map((id) => `acme/widgets#c${id}`).sort());
+    } finally {
+      await loop.close();
+    }
+  });
+});

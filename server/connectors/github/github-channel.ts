@@ -41,7 +41,8 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
         return answer(channelState, new SyncBatch());
       }
       const api = new GitHubApi(o.transportFor(query), now);
-      const connector = gitHubConnector(api, settings, query, o.config.extensionSecret, now, started);
+      const threadsPerPull = Math.max(2, Math.floor(o.config.pull.maxThreads / settings.repositories.length));
+      const connector = gitHubConnector(api, settings, query, o.config.extensionSecret, now, started, threadsPerPull);
       const deadline = started + o.config.pull.timeBudgetMs;
       // Desk hanging up ends the pull's time budget at once.
       const clock = () => (signal.aborted ? deadline : now());
@@ -71,7 +72,15 @@ function answer(channelState: string, batch: SyncBatch): PullAnswer {
   return { sync, json: batch.toJson(channelState) };
 }
 
-function gitHubConnector(api: GitHubApi, settings: GitHubSettings, query: DeskQuery, secret: string, now: () => number, startedAt: number): Connector {
+function gitHubConnector(
+  api: GitHubApi,
+  settings: GitHubSettings,
+  query: DeskQuery,
+  secret: string,
+  now: () => number,
+  startedAt: number,
+  threadsPerPull: number,
+): Connector {
   return {
     sources: settings.repositories,
     sync: (repo, cursor, budget, batch) =>
@@ -80,6 +89,7 @@ function gitHubConnector(api: GitHubApi, settings: GitHubSettings, query: DeskQu
         settings,
         now,
         startedAt,
+        threadsPerPull,
         isOwnReply: (ticket, body) => isOwnReply(secret, { orgId: query.orgId, ticket }, body),
       }),
     rateLimit: () => api.rate,

@@ -23,6 +23,8 @@ export interface RepoSyncContext {
   api: GitHubApi;
   settings: GitHubSettings;
   now: () => number;
+  /** Threads one repository can send in a pull with nothing else waiting (its fair share of the cap). */
+  threadsPerPull: number;
   /** When the pull started (epoch ms), to size a request's grace past the deadline. */
   startedAt: number;
   /** True for a comment this installation posted from Desk (see marker.ts). */
@@ -47,7 +49,6 @@ export async function syncRepository(
   if (previous?.u !== undefined) cursor.u = previous.u;
   const etags = previous?.e ?? {};
   const eligible = new Map<number, boolean>();
-  let included = 0;
 
   const issues = await drainStream(listSource(ctx, repo, 'issues', readIssue, (i) => i.updatedAt, (i) => i.number, budget.deadline), {
     cursor: cursor.i!,
@@ -68,15 +69,13 @@ export async function syncRepository(
         for (const c of await earlierComments(ctx, repo, issue.number, cursor.c!.t)) {
           if (!ctx.isOwnReply(ticket, c.body)) unit.threads.push(commentThread(repo, c));
         }
-        // A backlog larger than this repository's whole share would never fit: the
-        // newest comments that fit come along, the oldest are left out (README).
-        if (included === 0 && unit.threads.length > budget.remaining.threads && budget.remaining.tickets > 0) {
-          unit.threads = [unit.threads[0]!, ...unit.threads.slice(1).slice(-(budget.remaining.threads - 1))];
+        // A backlog larger than a whole pull's share for this repository would never
+        // fit: the newest comments that fit come along, the oldest are left out (README).
+        if (unit.threads.length > ctx.threadsPerPull) {
+          unit.threads = [unit.threads[0]!, ...unit.threads.slice(1).slice(-(ctx.threadsPerPull - 1))];
         }
       }
-      if (!batch.add(unit, budget)) return 'no-room';
-      included++;
-      return 'included';
+      return batch.add(unit, budget) ? 'included' : 'no-room';
     },
   });
   cursor.i = issues.cursor;
