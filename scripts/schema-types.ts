@@ -21,8 +21,17 @@ export async function generateWireTypes(): Promise<string> {
     '',
   ];
   const seen = new Set<string>();
+  const load = async (file: string) => JSON.parse(await readFile(path.join(schemaDir, file), 'utf8'));
   for (const file of files) {
-    const schema = JSON.parse(await readFile(path.join(schemaDir, file), 'utf8'));
+    const schema = await load(file);
+    // A schema that is only a reference to another type is an alias, not a second copy.
+    if (typeof schema.$ref === 'string' && Object.keys(schema).every((k) => ['$schema', '$id', 'title', 'description', '$ref'].includes(k))) {
+      const [refFile, pointer = ''] = schema.$ref.split('#');
+      let target = await load(refFile);
+      for (const part of pointer.split('/').filter(Boolean)) target = target[part];
+      parts.push(`// ${file}`, `/**\n * ${schema.description}\n */`, `export type ${schema.title} = ${target.title};`, '');
+      continue;
+    }
     let ts = await compile(schema, schema.title ?? file, {
       cwd: schemaDir,
       bannerComment: '',

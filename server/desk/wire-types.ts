@@ -162,14 +162,7 @@ export interface InvokeInner {
 /**
  * POST sync.pull body: the installation's non-secure config params, channelState among them (§2).
  */
-export interface PullRequestBody {
-  channelState?: string | null;
-  repositories?: string | null;
-  labels?: string | null;
-  importSince?: string | null;
-  includePullRequests?: string | null;
-  [k: string]: string | null | undefined;
-}
+export type PullRequestBody = ConfigParams;
 
 // push-request.json
 export type PushResource = {
@@ -196,41 +189,7 @@ export interface PushRequestBody {
 /**
  * PUSH_REPLY_RESPONSE_OBJECT: the thread created on the external side, shaped like a SYNC thread (§4, both samples).
  */
-export interface PushResponse {
-  extId: string;
-  extParentId: string;
-  /**
-   * ISO-8601 UTC with milliseconds (§3.2).
-   */
-  createdTime: string;
-  /**
-   * ISO-8601 UTC with milliseconds (§3.2).
-   */
-  modifiedTime?: string;
-  content: string;
-  contentType: "text/plain" | "text/html";
-  direction: "in" | "out";
-  from?: string;
-  /**
-   * @maxItems 50
-   */
-  to?: string[];
-  canReply?: boolean;
-  actor: SyncActor;
-  extra?: SyncExtra;
-}
-export interface SyncActor {
-  extId: string;
-  name: string;
-  displayName?: string;
-  email?: string;
-  photoURL?: string;
-}
-export interface SyncExtra {
-  key: string;
-  value: {};
-  queriableValue?: string;
-}
+export type PushResponse = SyncThread;
 
 // sync.json
 export type ExtId = string;
@@ -266,6 +225,18 @@ export interface SyncTicket {
   modifiedTime?: Time;
   actor: SyncActor;
   extra?: SyncExtra;
+}
+export interface SyncActor {
+  extId: ExtId;
+  name: string;
+  displayName?: string;
+  email?: string;
+  photoURL?: string;
+}
+export interface SyncExtra {
+  key: string;
+  value: {};
+  queriableValue?: string;
 }
 export interface SyncThread {
   extId: ExtId;
