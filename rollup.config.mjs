@@ -7,7 +7,9 @@ import terser from '@rollup/plugin-terser';
 
 const BUDGET_GZIP = 25 * 1024;
 
+/** Measures the bundle as it is written and prints the figures last, after rollup's own lines. */
 function reportSize() {
+  const lines = [];
   return {
     name: 'report-size',
     generateBundle(_options, bundle) {
@@ -15,10 +17,13 @@ function reportSize() {
         if (file.type !== 'chunk') continue;
         const raw = Buffer.byteLength(file.code);
         const gz = gzipSync(file.code, { level: 9 }).length;
-        const line = `widget bundle ${file.fileName}: ${(raw / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzipped (budget ${BUDGET_GZIP / 1024} KB)`;
+        const line = `widget bundle ${file.fileName}: ${raw} bytes (${(raw / 1024).toFixed(1)} KB) raw, ${gz} bytes (${(gz / 1024).toFixed(1)} KB) gzipped, budget ${BUDGET_GZIP / 1024} KB gzipped`;
         if (gz > BUDGET_GZIP) this.error(`${line}: over budget`);
-        console.log(line);
+        lines.push(line);
       }
+    },
+    closeBundle() {
+      for (const line of lines.splice(0)) console.log(line);
     },
   };
 }
