@@ -18,8 +18,9 @@ export class I18n {
   }
 
   /** "3 minutes ago", "in 2 hours", in the Desk locale. */
-  relative(epochSeconds: number, now: number): string {
-    const diff = epochSeconds - now;
+  relative(epochSeconds: number, now: number, past = false): string {
+    // A past event stamped a little ahead by the server's clock still reads "now", not "in 3 seconds".
+    const diff = past ? Math.min(0, epochSeconds - now) : epochSeconds - now;
     const abs = Math.abs(diff);
     const fmt = new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto' });
     if (abs < 45) return fmt.format(Math.round(diff), 'second');

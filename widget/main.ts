@@ -5,7 +5,7 @@ import { configuredRepos, decodeState } from './state.js';
 
 /** Desk's JS SDK, as far as the widget uses it (protocol §8). */
 interface DeskSdk {
-  extension: { onload(): Promise<{ locale?: string }> };
+  extension: { onload(): Promise<{ locale?: unknown } | undefined> };
   get(what: 'extension.config'): Promise<Record<string, unknown>>;
 }
 declare global {
@@ -18,15 +18,16 @@ const REFRESH_MS = 30_000;
 
 /** Reads the config through the SDK: an array of {name, value} pairs under "extension.config". */
 async function readConfig(sdk: DeskSdk): Promise<Map<string, string | null>> {
-  const answer = await sdk.get('extension.config');
-  const list = answer['extension.config'];
+  const answer: unknown = await sdk.get('extension.config');
+  const list = answer && typeof answer === 'object' ? (answer as Record<string, unknown>)['extension.config'] : undefined;
+  if (!Array.isArray(list)) throw new Error('extension.config is not a list');
   const out = new Map<string, string | null>();
-  if (Array.isArray(list)) {
-    for (const p of list) {
-      if (p && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string') {
-        const v = (p as { value?: unknown }).value;
-        out.set((p as { name: string }).name, typeof v === 'string' ? v : null);
-      }
+  for (const p of list) {
+    if (p && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string') {
+      // An admin who left a param empty gets its defaultValue, as Desk's own screens show it.
+      const { value, defaultValue } = p as { value?: unknown; defaultValue?: unknown };
+      const v = typeof value === 'string' && value !== '' ? value : defaultValue;
+      out.set((p as { name: string }).name, typeof v === 'string' ? v : null);
     }
   }
   return out;
@@ -47,14 +48,20 @@ async function refresh(sdk: DeskSdk, i18n: I18n): Promise<void> {
   }
 }
 
+async function fail(key: string): Promise<void> {
+  const { i18n } = await loadMessages(navigator.language || 'en');
+  show(el('main', 'gh-sync', el('div', 'banner banner--warn', i18n.t(key))));
+}
+
 async function boot(): Promise<void> {
   const sdk = window.ZOHODESK;
-  if (!sdk) {
-    const { i18n } = await loadMessages(navigator.language || 'en');
-    show(el('main', 'gh-sync', el('div', 'banner banner--warn', i18n.t('noSdk'))));
-    return;
+  if (!sdk || typeof sdk.extension?.onload !== 'function' || typeof sdk.get !== 'function') return fail('noSdk');
+  let app: { locale?: unknown } | undefined;
+  try {
+    app = await sdk.extension.onload();
+  } catch {
+    return fail('noSdk');
   }
-  const app = await sdk.extension.onload();
   const { i18n } = await loadMessages(typeof app?.locale === 'string' ? app.locale : 'en');
   document.documentElement.lang = i18n.locale;
   await refresh(sdk, i18n);

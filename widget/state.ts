@@ -20,7 +20,7 @@ export interface StateView {
   error?: { code: string; at: number; count: number };
 }
 
-export type Decoded = { kind: 'ok'; state: StateView } | { kind: 'empty' } | { kind: 'unreadable' } | { kind: 'old-version' };
+export type Decoded = { kind: 'ok'; state: StateView } | { kind: 'empty' } | { kind: 'unreadable' } | { kind: 'old-version' } | { kind: 'new-version' };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const nat = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
@@ -41,7 +41,10 @@ export function decodeState(raw: string | null | undefined): Decoded {
     return { kind: 'unreadable' };
   }
   if (!isObj(parsed)) return { kind: 'unreadable' };
-  if (parsed.v !== 1) return typeof parsed.v === 'number' ? { kind: 'old-version' } : { kind: 'unreadable' };
+  if (parsed.v !== 1) {
+    if (typeof parsed.v !== 'number' || !Number.isInteger(parsed.v)) return { kind: 'unreadable' };
+    return parsed.v < 1 ? { kind: 'old-version' } : { kind: 'new-version' };
+  }
   const at = nat(parsed.at);
   if (at === undefined || !isObj(parsed.r)) return { kind: 'unreadable' };
   const topError = readError(parsed.err);
