@@ -67,8 +67,18 @@ describe('Sync status widget in headless Chromium', function () {
   });
 
   /** Opens the widget with Desk's SDK replaced by a test double serving this config and locale. */
-  async function open(config: { channelState?: string | null; repositories?: string }, locale = 'en', screenshot?: string): Promise<Seen> {
+  type Config = { channelState?: string | null; repositories?: string };
+  interface Options {
+    /** Replaces the whole test double (a script), for SDK failures. */
+    sdk?: string;
+    /** Runs on the page after the first render (the page's clock is under the test's control). */
+    then?: (page: Page) => Promise<void>;
+  }
+  const pairsOf = (config: Config) => Object.entries(config).map(([name, value]) => ({ name, value, defaultValue: null }));
+
+  async function open(config: Config, locale = 'en', screenshot?: string, options: Options = {}): Promise<Seen> {
     const page: Page = await browser.newPage({ viewport: { width: 760, height: 560 } });
+    await page.clock.install();
     const errors: string[] = [];
     let dialogs = 0;
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -77,16 +87,18 @@ describe('Sync status widget in headless Chromium', function () {
       dialogs++;
       void d.dismiss();
     });
-    const pairs = Object.entries(config).map(([name, value]) => ({ name, value, defaultValue: null }));
+    // The double answers with window.__deskConfig, which a test may change between two reads.
     await page.route(SDK_URL, (route) =>
       route.fulfill({
         contentType: 'text/javascript',
-        body: `window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: ${JSON.stringify(locale)}, meta: {} }) },
-          get: (what) => Promise.resolve({ [what]: ${JSON.stringify(pairs)} }) };`,
+        body: options.sdk ?? `window.__deskConfig = ${JSON.stringify(pairsOf(config))};
+          window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: ${JSON.stringify(locale)}, meta: {} }) },
+          get: (what) => Promise.resolve({ [what]: window.__deskConfig }) };`,
       }),
     );
     await page.goto(`${app.url}/widget.html`);
     await page.waitForSelector('.gh-sync');
+    if (options.then) await options.then(page);
     // SCREENSHOTS=1 refreshes docs/widget-*.png (shown in the README).
     if (screenshot && process.env.SCREENSHOTS) await page.screenshot({ path: path.join(root, 'docs', screenshot), fullPage: true });
     const seen: Seen = {
@@ -149,6 +161,7 @@ describe('Sync status widget in headless Chromium', function () {
       const seen = await open({ repositories: 'acme/widgets', channelState: state }, 'en', code === 'GITHUB_UNAUTHORIZED' ? 'widget-failing.png' : undefined);
       clean(seen);
       expect(seen.text).to.include(en[`error.${code}`]);
+      expect(seen.text).to.include(en[code === 'GITHUB_RATE_LIMITED' ? 'summary.rate-limited' : 'summary.failing']);
       if (code !== 'CONFIG_INVALID' && code !== 'GITHUB_RATE_LIMITED') {
         expect(seen.healths).to.deep.equal(['failing']);
         expect(seen.text).to.include('3 failed pulls in a row');
@@ -181,6 +194,11 @@ describe('Sync status widget in headless Chromium', function () {
       ['{"v":1,"at":"yesterday","r":{}}', en.unreadable],
       ['{"v":1,"at":1,"r":{"a/b":{"s":{"err":{"c":"<b>x</b>","t":1}}}}}', en.unreadable],
       ['{"v":0,"cursor":"Jan 11"}', en.oldVersion],
+      ['{"v":0}', en.oldVersion],
+      ['{"v":2,"at":1,"r":{}}', en.newerVersion],
+      ['{"v":"1","at":1,"r":{}}', en.unreadable],
+      ['{"v":1,"at":1,"r":{"a/b":"x"}}', en.unreadable],
+      ['"just a string"', en.unreadable],
       ['null', en.unreadable],
     ] as const) {
       const seen = await open({ repositories: 'acme/widgets', channelState });
@@ -197,6 +215,67 @@ describe('Sync status widget in headless Chromium', function () {
     expect(seen.imgs).to.equal(0);
     expect(seen.text).to.include(evil);
     expect(seen.text).to.include('<script>alert(2)</script>');
+  });
+
+  it('refreshes every 30 seconds by reading the config again', async () => {
+    const seen = await open({ repositories: 'acme/widgets', channelState: null }, 'en', undefined, {
+      then: async (page) => {
+        expect((await page.locator('body').innerText()).replace(/\s+/g, ' ')).to.include(en.waiting);
+        const at = Math.floor((await page.evaluate(() => Date.now())) / 1000);
+        const state = JSON.stringify({ v: 1, at, r: { 'acme/widgets': { s: { n: 7, ok: at } } } });
+        await page.evaluate((pairs) => Object.assign(window, { __deskConfig: pairs }), pairsOf({ repositories: 'acme/widgets', channelState: state }));
+        await page.clock.runFor(30_000);
+        await page.waitForSelector('section.repo[data-health="healthy"]');
+      },
+    });
+    clean(seen);
+    expect(seen.healths).to.deep.equal(['healthy']);
+    expect(seen.text).to.include(en['summary.healthy']);
+  });
+
+  it('uses the default of a param the admin left empty', async () => {
+    const state = repoState({ n: 5 });
+    const sdk = `window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: 'en' }) },
+      get: (what) => Promise.resolve({ [what]: [{ name: 'repositories', value: '', defaultValue: 'acme/widgets' }, { name: 'channelState', value: ${JSON.stringify(state)}, defaultValue: null }] }) };`;
+    const seen = await open({}, 'en', undefined, { sdk });
+    clean(seen);
+    expect(seen.healths).to.deep.equal(['healthy']);
+  });
+
+  it('reads a last pull stamped a little ahead by the server clock as just now', async () => {
+    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ ok: now() + 20 }, now() + 20) });
+    clean(seen);
+    expect(seen.text).to.include('Last pull now');
+    expect(seen.text).not.to.match(/in \d+ seconds/);
+  });
+
+  it('says what is wrong, without a script error, when Desk\'s SDK fails', async () => {
+    const cases = [
+      [`window.ZOHODESK = { extension: { onload: () => Promise.reject(new Error('no')) }, get: () => Promise.resolve({}) };`, en.noSdk],
+      [`window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: 'en' }) }, get: () => Promise.reject(new Error('denied')) };`, en.configUnavailable],
+      [`window.ZOHODESK = { extension: { onload: () => Promise.resolve(undefined) }, get: () => Promise.resolve(null) };`, en.configUnavailable],
+      [`window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: 'en' }) }, get: () => Promise.resolve({ 'extension.config': { repositories: 'a/b' } }) };`, en.configUnavailable],
+      ['/* the SDK did not load */', en.noSdk],
+    ] as const;
+    for (const [sdk, message] of cases) {
+      const seen = await open({}, 'en', undefined, { sdk });
+      clean(seen);
+      expect(seen.text, sdk).to.include(message);
+    }
+  });
+
+  it('shows "no repositories" and waits when nothing is configured yet', async () => {
+    const seen = await open({ channelState: null });
+    clean(seen);
+    expect(seen.text).to.include(en.noRepositories);
+    expect(seen.text).to.include(en.waiting);
+  });
+
+  it('speaks English when Desk\'s locale is en_US', async () => {
+    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ err: { c: 'GITHUB_UNAUTHORIZED', t: now() - 60 } }) }, 'en_US');
+    clean(seen);
+    expect(seen.text).to.include(en['error.GITHUB_UNAUTHORIZED']);
+    expect(seen.text).to.include(en['health.failing']);
   });
 
   for (const locale of ['de', 'fr', 'es', 'ja'] as const) {
