@@ -100,7 +100,7 @@ describe('Sync status widget in headless Chromium', function () {
     await page.waitForSelector('.gh-sync');
     if (options.then) await options.then(page);
     // SCREENSHOTS=1 refreshes docs/widget-*.png (shown in the README).
-    if (screenshot && process.env.SCREENSHOTS) await page.screenshot({ path: path.join(root, 'docs', screenshot), fullPage: true });
+    if (screenshot && process.env.SCREENSHOTS) await page.locator('.gh-sync').screenshot({ path: path.join(root, 'docs', screenshot) });
     const seen: Seen = {
       text: (await page.locator('body').innerText()).replace(/\s+/g, ' '),
       errors,
@@ -138,6 +138,25 @@ describe('Sync status widget in headless Chromium', function () {
     expect(seen.text).to.include(en.upToDate);
   });
 
+  it('points at the one failing repository among healthy ones', async () => {
+    const at = now() - 90;
+    const rl = { r: 4712, l: 5000, z: now() + 2400 };
+    const seen = await open(
+      { repositories: 'acme/widgets, acme/legacy-api', channelState: JSON.stringify({ v: 1, at, r: {
+        'acme/widgets': { s: { n: 12, ok: at, rl } },
+        'acme/legacy-api': { s: { n: 0, ok: now() - 2 * 86400, rl, err: { c: 'GITHUB_REPO_NOT_FOUND', t: at, k: 4 } } },
+      } }) },
+      'en',
+      'widget-failing.png',
+    );
+    clean(seen);
+    expect(seen.healths).to.deep.equal(['healthy', 'failing']);
+    expect(seen.text).to.include(en['summary.failing']);
+    expect(seen.text).to.include(en['error.GITHUB_REPO_NOT_FOUND']);
+    expect(seen.text).to.include('4 failed pulls in a row');
+    expect(seen.text).to.include('Last success 2 days ago');
+  });
+
   it('shows a sync that is catching up, with the backlog', async () => {
     const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ n: 2000, more: true, lag: 7200 }) });
     clean(seen);
@@ -158,7 +177,7 @@ describe('Sync status widget in headless Chromium', function () {
       const state = code === 'CONFIG_INVALID'
         ? JSON.stringify({ v: 1, at: now() - 60, r: {}, err: { c: code, t: now() - 60 } })
         : repoState({ err: { c: code, t: now() - 60, k: 3 } });
-      const seen = await open({ repositories: 'acme/widgets', channelState: state }, 'en', code === 'GITHUB_UNAUTHORIZED' ? 'widget-failing.png' : undefined);
+      const seen = await open({ repositories: 'acme/widgets', channelState: state });
       clean(seen);
       expect(seen.text).to.include(en[`error.${code}`]);
       expect(seen.text).to.include(en[code === 'GITHUB_RATE_LIMITED' ? 'summary.rate-limited' : 'summary.failing']);
