@@ -60,6 +60,8 @@ export async function startChannel(githubApiUrl: string) {
     githubConnection: 'github',
     logLevel: 'info',
     bodyLimitBytes: 1024 * 1024,
+    shutdownGraceMs: 5000,
+    shutdownDelayMs: 0,
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 60_000, maxBytes: 5 * 1024 * 1024 },
   };
   return startServer(config, { channel: createChannel(config), logDestination: { write: () => true } });

@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFil
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipEntries } from './zip-entries.js';
+import { baseUrlProblem, secretProblem, urlKeyProblem } from '../server/deploy-values.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PACKAGE_NAME = 'github-issues-channel';
@@ -28,11 +29,8 @@ export interface PackOptions {
 
 export function pack(options: PackOptions): { zip: string; entries: string[] } {
   const log = options.log ?? ((l: string) => console.log(l));
-  const base = options.baseUrl ? checkBaseUrl(options.baseUrl) : PLACEHOLDER_BASE;
+  const base = checkDeploymentValues(options) ?? PLACEHOLDER_BASE;
   if (!options.baseUrl) log(`note: no --base-url (or CHANNEL_BASE_URL): the package keeps the placeholder ${PLACEHOLDER_BASE}`);
-  if (options.urlKey !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(options.urlKey)) {
-    throw new Error('the URL key must be 16 to 128 characters of A-Z a-z 0-9 _ - (the server\'s DESK_URL_KEY)');
-  }
   if (!options.secret) log('note: EXTENSION_SECRET is not set: the package keeps a placeholder secret and cannot talk to a real server');
 
   const silentEnv = { ...process.env, npm_config_loglevel: 'silent' };
@@ -74,11 +72,20 @@ export function pack(options: PackOptions): { zip: string; entries: string[] } {
   return { zip, entries };
 }
 
-function checkBaseUrl(raw: string): string {
-  const u = new URL(raw);
-  if (u.protocol !== 'https:') throw new Error('--base-url must be https:// (Desk calls it over the internet)');
-  if (u.search || u.hash || u.username) throw new Error('--base-url must be a plain origin and path, without query or credentials');
-  return u.origin + u.pathname.replace(/\/+$/, '');
+/**
+ * The checks the server makes at start, with its messages, so no zip carries a value
+ * the server refuses. Desk calls the base URL over the internet: https only. Answers
+ * the normalised base URL.
+ */
+function checkDeploymentValues(options: PackOptions): string | undefined {
+  const base = options.baseUrl === undefined ? {} : baseUrlProblem('--base-url', options.baseUrl, { loopbackHttp: false });
+  const problems = [
+    base.problem,
+    urlKeyProblem('--key (the server\'s DESK_URL_KEY)', options.urlKey),
+    options.secret ? secretProblem('EXTENSION_SECRET', options.secret) : undefined,
+  ].filter((p): p is string => p !== undefined);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return base.url;
 }
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {

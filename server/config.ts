@@ -3,6 +3,8 @@
  * `readConfig` collects every problem and reports them together, so an operator fixes
  * a deployment in one go.
  */
+import { baseUrlProblem, secretProblem, urlKeyProblem } from './deploy-values.js';
+
 export interface ServerConfig {
   port: number;
   host: string;
@@ -16,6 +18,10 @@ export interface ServerConfig {
   githubConnection: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
+  /** How long a stopping server lets requests in flight finish: below Desk's timeout (a guess: 30 s). */
+  shutdownGraceMs: number;
+  /** How long a stopping server keeps accepting (readiness 503) before it closes its port. */
+  shutdownDelayMs: number;
   pull: PullLimits;
 }
 
@@ -55,28 +61,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     return n;
   };
   const url = (name: string, fallback: string): string => {
-    const raw = str(name, fallback)!;
-    try {
-      const u = new URL(raw);
-      const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
-        problems.push(`${name} must be an https:// URL (http:// only on loopback)`);
-      }
-      if (u.username || u.password || u.search || u.hash) problems.push(`${name} must not carry credentials, a query or a fragment`);
-      return u.origin + u.pathname.replace(/\/+$/, '');
-    } catch {
-      problems.push(`${name} is not a URL`);
-      return fallback;
-    }
+    const checked = baseUrlProblem(name, str(name, fallback)!, { loopbackHttp: true });
+    if (checked.problem) problems.push(checked.problem);
+    return checked.url ?? fallback;
   };
 
   const extensionSecret = str('EXTENSION_SECRET');
-  if (!extensionSecret) problems.push('EXTENSION_SECRET is required: the `secret` of plugin-manifest.json, used for Desk\'s HASH');
-  else if (extensionSecret.length < 16) problems.push('EXTENSION_SECRET must be at least 16 characters');
-
   const deskUrlKey = str('DESK_URL_KEY');
-  if (deskUrlKey !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(deskUrlKey)) {
-    problems.push('DESK_URL_KEY must be 16 to 128 characters of A-Z a-z 0-9 _ -');
+  for (const problem of [secretProblem('EXTENSION_SECRET', extensionSecret), urlKeyProblem('DESK_URL_KEY', deskUrlKey)]) {
+    if (problem) problems.push(problem);
   }
 
   const transport = str('TRANSPORT', 'invoke');
@@ -106,6 +99,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     githubConnection,
     logLevel: logLevel as ServerConfig['logLevel'],
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 25_000, 0, 120_000),
+    shutdownDelayMs: int('SHUTDOWN_DELAY_MS', 0, 0, 60_000),
     pull: {
       maxTickets: int('PULL_MAX_TICKETS', 1000, 1, 1000),
       maxThreads: int('PULL_MAX_THREADS', 1000, 2, 1000),
@@ -113,6 +108,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       maxBytes: int('PULL_MAX_BYTES', 5 * 1024 * 1024, 64 * 1024, 50 * 1024 * 1024),
     },
   };
+  if (config.shutdownDelayMs >= config.shutdownGraceMs && config.shutdownDelayMs > 0) problems.push('SHUTDOWN_DELAY_MS must be less than SHUTDOWN_GRACE_MS');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -7,6 +7,13 @@ import type { Channel } from './http/channel.js';
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
+  /**
+   * Graceful stop: /readyz answers 503 at once; after `delayMs` (time for the load
+   * balancer to notice) no new connection is accepted and requests in flight finish;
+   * `graceMs` after the call the connections still open are cut. Answers whether
+   * everything finished in time.
+   */
+  shutdown(o: { graceMs: number; delayMs: number }): Promise<{ drained: boolean }>;
 }
 
 /** Starts the channel server: one process, stateless, any number of replicas. */
@@ -15,7 +22,7 @@ export async function startServer(
   options: { channel: Channel; logDestination?: { write(line: string): unknown }; checkResponses?: boolean },
 ): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: options.logDestination });
-  const { app } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses });
+  const { app, startDraining } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -24,6 +31,19 @@ export async function startServer(
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: async () => {
       await app.close();
+    },
+    shutdown: async ({ graceMs, delayMs }) => {
+      startDraining();
+      let drained = true;
+      const timer = setTimeout(() => {
+        drained = false;
+        app.server.getConnections((_err, open) => logger.warn({ open, graceMs }, 'grace period over: cutting the connections still open'));
+        app.server.closeAllConnections();
+      }, graceMs);
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      await app.close();
+      clearTimeout(timer);
+      return { drained };
     },
   };
 }

@@ -41,6 +41,14 @@ export function buildApp(options: AppOptions) {
     // Desk may append `?orgId=…` to a URL that already holds `?key=…`: read both.
     rewriteUrl: (req) => normaliseDeskUrl(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true },
+    // While draining, requests on open connections are still served (Desk would
+    // otherwise retry them); /readyz says 503 and every answer closes its connection.
+    return503OnClosing: false,
+  });
+  let draining = false;
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
   });
 
   // JSON bodies are parsed by fastify's own safe parser (prototype poisoning refused),
@@ -127,10 +135,12 @@ export function buildApp(options: AppOptions) {
     return reply.send({ ok: true });
   });
 
+  // Alive (restart me if not) vs ready (send me traffic): only readiness drops while draining.
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => (draining ? reply.code(503).send({ status: 'draining' }) : reply.send({ status: 'ready' })));
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
 
-  return { app, metrics };
+  return { app, metrics, startDraining: () => void (draining = true) };
 }
 
 const KNOWN_ROUTES = [
@@ -139,6 +149,7 @@ const KNOWN_ROUTES = [
   { name: '/desk/redirect', method: 'GET', pattern: /^\/desk\/redirect\/?$/ },
   { name: '/desk/callbacks/<event>', method: 'POST', pattern: /^\/desk\/callbacks\/[^/]+\/?$/ },
   { name: '/healthz', method: 'GET', pattern: /^\/healthz\/?$/ },
+  { name: '/readyz', method: 'GET', pattern: /^\/readyz\/?$/ },
   { name: '/metrics', method: 'GET', pattern: /^\/metrics\/?$/ },
 ];
 

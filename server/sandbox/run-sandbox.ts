@@ -53,6 +53,8 @@ export async function runSandbox(): Promise<void> {
     githubConnection: 'github',
     logLevel: (process.env.LOG_LEVEL as ServerConfig['logLevel']) ?? 'warn',
     bodyLimitBytes: 1024 * 1024,
+    shutdownGraceMs: 5000,
+    shutdownDelayMs: 0,
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
   };
   const server = await startServer(config, { channel: late, checkResponses: true });

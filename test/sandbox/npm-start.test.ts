@@ -10,7 +10,7 @@ describe('npm start with no configuration', function () {
 
   it('runs the sandbox: tickets and threads arrive, a reply goes back, the widget is served, Ctrl-C stops it cleanly', async () => {
     // What `npm start` runs, without npm in between so the signal reaches it directly.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/sandbox/start.ts'], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SANDBOX_PULL_SECONDS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

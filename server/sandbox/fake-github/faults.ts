@@ -11,7 +11,9 @@ export type Fault =
   | { kind: 'truncate' }
   /** The request is carried out; the connection drops before any answer (a lost response). */
   | { kind: 'dropResponse' }
-  | { kind: 'rateLimit'; type: 'primary' | 'secondary'; retryAfter?: number; status?: 403 | 429 };
+  | { kind: 'rateLimit'; type: 'primary' | 'secondary'; retryAfter?: number; status?: 403 | 429 }
+  /** A barrier: the request calls `arrived`, then waits until `release` settles and is answered as usual. */
+  | { kind: 'gate'; release: Promise<unknown>; arrived?: () => void };
 
 export interface FaultEntry {
   match?: { method?: string; path?: RegExp | string };

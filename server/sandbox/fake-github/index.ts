@@ -96,6 +96,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const rateKey = given ?? `ip:${req.socket.remoteAddress}`;
     const fault = faults.take(method, url.pathname);
     if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === 'gate') {
+      fault.arrived?.();
+      await fault.release.catch(() => undefined);
+    }
     if (fault?.kind === 'timeout') {
       held.add(req.socket);
       entry.status = -1;

@@ -1,0 +1,24 @@
+/**
+ * `npm start`: with no configuration, the sandbox (this server, a fake GitHub and a
+ * Desk simulator); with any production variable set, the production server. The
+ * sandbox never starts by accident: MODE=sandbox with a production variable set is refused.
+ */
+import { PRODUCTION_VARIABLES } from '../config.js';
+import { runService } from '../service.js';
+
+const productionVars = PRODUCTION_VARIABLES.filter((name) => process.env[name]);
+const mode = process.env.MODE ?? (productionVars.length > 0 ? 'production' : 'sandbox');
+
+if (mode === 'sandbox') {
+  if (productionVars.length > 0) {
+    console.error(`refusing to start the sandbox while ${productionVars.join(', ')} is set; unset it or use MODE=production`);
+    process.exit(2);
+  }
+  const { runSandbox } = await import('./run-sandbox.js');
+  await runSandbox();
+} else if (mode === 'production') {
+  await runService();
+} else {
+  console.error('MODE must be production or sandbox');
+  process.exit(2);
+}
