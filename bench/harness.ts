@@ -62,6 +62,7 @@ export async function startChannel(githubApiUrl: string) {
     bodyLimitBytes: 1024 * 1024,
     shutdownGraceMs: 5000,
     shutdownDelayMs: 0,
+    claimStore: 'memory',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 60_000, maxBytes: 5 * 1024 * 1024 },
   };
   return startServer(config, { channel: createChannel(config), logDestination: { write: () => true } });

@@ -4,6 +4,7 @@ import { gitHubChannel } from './connectors/github/github-channel.js';
 import { InvokeClient } from './desk/invoke-client.js';
 import { DirectTransport } from './transport/direct-transport.js';
 import { InvokeTransport } from './transport/invoke-transport.js';
+import { createClaimStore } from './claims/index.js';
 
 /** Builds the channel the server serves from its configuration. */
 export function createChannel(config: ServerConfig, options: { now?: () => number } = {}): Channel {
@@ -11,6 +12,7 @@ export function createChannel(config: ServerConfig, options: { now?: () => numbe
   const direct = config.transport === 'direct' ? new DirectTransport(config.githubApiUrl, config.githubToken ?? '') : undefined;
   return gitHubChannel({
     config,
+    claims: createClaimStore(config.claimStore),
     ...(options.now ? { now: options.now } : {}),
     transportFor: (query) =>
       direct ??

@@ -22,6 +22,8 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** How long a stopping server keeps accepting (readiness 503) before it closes its port. */
   shutdownDelayMs: number;
+  /** Where replies are claimed before posting: `memory` (per process) or a redis:// URL shared by the replicas. */
+  claimStore: string;
   pull: PullLimits;
 }
 
@@ -85,6 +87,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const logLevel = str('LOG_LEVEL', 'info')!;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const claimStore = str('CLAIM_STORE', 'memory')!;
+  if (claimStore !== 'memory' && claimStore !== 'none' && !/^rediss?:\/\/[^/?#\s]+(?:\/\d{1,2})?$/.test(claimStore)) {
+    problems.push('CLAIM_STORE must be memory, none or a redis:// (rediss://) URL: redis://[:password@]host[:port][/db]');
+  }
+
   const host = str('HOST', '0.0.0.0')!;
   const config: ServerConfig = {
     port: int('PORT', 8080, 0, 65535),
@@ -101,6 +108,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 25_000, 0, 120_000),
     shutdownDelayMs: int('SHUTDOWN_DELAY_MS', 0, 0, 60_000),
+    claimStore,
     pull: {
       maxTickets: int('PULL_MAX_TICKETS', 1000, 1, 1000),
       maxThreads: int('PULL_MAX_THREADS', 1000, 2, 1000),
@@ -115,5 +123,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
 
 /** The values that must never appear in a log line, a response or channelState. */
 export function secretsOf(config: ServerConfig): string[] {
-  return [config.extensionSecret, config.deskUrlKey, config.githubToken].filter((s): s is string => !!s);
+  const storePassword = !config.claimStore.startsWith('redis') ? undefined : decodeURIComponent(/^rediss?:\/\/(?:[^:@/]*:)?([^@/]*)@/.exec(config.claimStore)?.[1] ?? '');
+  return [config.extensionSecret, config.deskUrlKey, config.githubToken, storePassword].filter((s): s is string => !!s);
 }

@@ -55,6 +55,7 @@ export async function runSandbox(): Promise<void> {
     bodyLimitBytes: 1024 * 1024,
     shutdownGraceMs: 5000,
     shutdownDelayMs: 0,
+    claimStore: 'memory',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
   };
   const server = await startServer(config, { channel: late, checkResponses: true });

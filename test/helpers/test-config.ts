@@ -24,6 +24,8 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     bodyLimitBytes: 1024 * 1024,
     shutdownGraceMs: 5000,
     shutdownDelayMs: 0,
+    // Two servers of a test play two replicas: no claims shared, the reply marker alone settles races.
+    claimStore: 'none',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
     ...overrides,
   };

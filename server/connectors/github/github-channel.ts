@@ -11,6 +11,7 @@ import { isOwnReply } from './marker.js';
 import { redirectUrl } from './redirect.js';
 import { postReply } from './reply.js';
 import { syncRepository } from './repo-sync.js';
+import type { ClaimStore } from '../../claims/index.js';
 import { readSettings, type GitHubSettings } from './settings.js';
 
 export interface GitHubChannelOptions {
@@ -18,6 +19,8 @@ export interface GitHubChannelOptions {
   /** The way GitHub calls leave for this installation (direct, or Desk's Invoke with its securityContext). */
   transportFor: (query: DeskQuery) => Transport;
   now?: () => number;
+  /** Where a reply is claimed before it is posted, so replicas racing on one reply post it once. */
+  claims?: ClaimStore | undefined;
 }
 
 /** The GitHub Issues channel: Desk's pull, push and redirect, answered from GitHub. */
@@ -58,7 +61,7 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
     async push({ query, body }: { query: DeskQuery; body: PushRequestBody }): Promise<SyncThread> {
       const settings = readSettings(body.configParams, now());
       const api = new GitHubApi(o.transportFor(query), now);
-      return postReply(body.resource, { api, secret: o.config.extensionSecret, orgId: query.orgId, repositories: settings.repositories, now });
+      return postReply(body.resource, { api, secret: o.config.extensionSecret, orgId: query.orgId, repositories: settings.repositories, now, claims: o.claims });
     },
 
     redirect(target: RedirectTarget): string | undefined {

@@ -6,6 +6,7 @@ import { commentThreadExtId, parseExtId, ticketExtId } from './ext-ids.js';
 import { readComment, type GhComment } from './github-types.js';
 import { actorOf, iso } from './mapping.js';
 import { hasMarker, replyKey, withMarker } from './marker.js';
+import { awaitClaimedReply, releaseReplyClaim, type ClaimStore } from '../../claims/reply-claim.js';
 
 /** How far back a retried reply is looked for. Desk's retry timing is undocumented; a day is generous. */
 const LOOKBACK_SECONDS = 24 * 3600;
@@ -26,6 +27,8 @@ export interface ReplyContext {
   orgId: string;
   repositories: readonly string[];
   now: () => number;
+  /** Shared claims (server/claims): one replica posts, the others wait for its comment. */
+  claims?: ClaimStore | undefined;
 }
 
 /**
@@ -49,6 +52,8 @@ export async function postReply(resource: PushResource, ctx: ReplyContext): Prom
 
   const already = await findReplies(ctx, path, key).catch((err: unknown) => rethrowForReply(err, ctx, repo));
   if (already[0]) return threadOf(repo, issue, already[0]);
+  const claimed = await awaitClaimedReply(ctx.claims, key, () => findReplies(ctx, path, key).then((f) => f[0]));
+  if (claimed) return threadOf(repo, issue, claimed);
 
   let posted: GhComment | undefined;
   try {
@@ -58,6 +63,7 @@ export async function postReply(resource: PushResource, ctx: ReplyContext): Prom
     // The comment may exist even though the answer was lost: look before reporting failure.
     const found = await findReplies(ctx, path, key).catch(() => []);
     if (found[0]) return threadOf(repo, issue, found[0]);
+    await releaseReplyClaim(ctx.claims, key);
     return rethrowForReply(err, ctx, repo);
   }
   const all = await findReplies(ctx, path, key).catch(() => (posted ? [posted] : []));
