@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: what a pull costs, against the floor, measured side by side in one
- * run on loopback. Prints a table and writes bench/results.json. No assertions:
- * timing belongs here, not in tests.
+ * run on loopback. Prints a table and writes bench/out/latest.json (untracked, with a
+ * dated copy); `npm run bench:summary` runs it several times for the README's figures.
+ * No assertions: timing belongs here, not in tests.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -185,6 +187,37 @@ async function drain(): Promise<void> {
   await fake.close();
 }
 
+/** `npm run serve` from a built dist/: spawn to listening, and spawn to the list of bad settings (exit 2). */
+async function serveStart(): Promise<void> {
+  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`tsc: ${build.stdout}${build.stderr}`);
+  const once = (env: Record<string, string>, until: RegExp | 'exit') =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      const child = spawn(process.execPath, ['--enable-source-maps', 'dist/server/main.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (until !== 'exit' && until.test(out)) {
+          resolve(performance.now() - t0);
+          child.kill('SIGTERM');
+        }
+      });
+      child.on('exit', (code) => (until === 'exit' && code === 2 ? resolve(performance.now() - t0) : until === 'exit' ? reject(new Error(`exit ${code}`)) : undefined));
+    });
+  const listen: number[] = [];
+  const refuse: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const l = await once({ EXTENSION_SECRET: 'bench-extension-secret', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, /listening on/);
+    const r = await once({ EXTENSION_SECRET: 'short', DESK_URL_KEY: 'bad' }, 'exit');
+    if (i === 0) continue;
+    listen.push(l);
+    refuse.push(r);
+  }
+  results.serveStart = { listeningMs: { median: round(median(listen)), p95: round(percentile(listen, 95)) }, badSettingsMs: { median: round(median(refuse)), p95: round(percentile(refuse, 95)) } };
+  row('serve start (node dist/server/main.js)', `${round(median(listen))} ms to listening`, '', '', `${round(median(refuse))} ms to the list of bad settings (exit 2)`);
+}
+
 function widget(): void {
   const js = readFileSync(path.join(root, 'app/js/widget.js'));
   const w = { rawBytes: js.length, gzipBytes: gzipSync(js, { level: 9 }).length };
@@ -196,11 +229,16 @@ const started = performance.now();
 await fullPull();
 await idleAndFleet();
 await drain();
+await serveStart();
 widget();
 results.machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
 results.runs = RUNS;
 results.date = new Date().toISOString();
-writeFileSync(path.join(root, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
+// Untracked: a run never rewrites a committed file (npm run bench:summary does, on purpose).
+mkdirSync(path.join(root, 'bench/out'), { recursive: true });
+const json = JSON.stringify(results, null, 2) + '\n';
+writeFileSync(path.join(root, 'bench/out/latest.json'), json);
+writeFileSync(path.join(root, `bench/out/run-${(results.date as string).replace(/[:.]/g, '-')}.json`), json);
 
 const header = ['case', 'channel server', 'floor', 'ratio', 'details'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
