@@ -51,8 +51,11 @@ for (const transport of ['direct', 'invoke'] as const) {
 
     it('keeps one comment when two replicas race on the same reply', async () => {
       const reply = { extParentId: `${REPO}#${issue}`, content: '<p>Racing</p>' };
-      // Slow both look-ups down so both miss each other's comment and both post.
-      loop.gh.faults.add({ match: { method: 'GET', path: /\/issues\/\d+\/comments$/ }, times: 2, fault: { kind: 'latency', ms: 150 } });
+      // Both look-ups are held until both have arrived, so both miss each other's comment and both post.
+      let release!: () => void;
+      let arrived = 0;
+      const bothArrived = new Promise<void>((r) => (release = r));
+      loop.gh.faults.add({ match: { method: 'GET', path: /\/issues\/\d+\/comments$/ }, times: 2, fault: { kind: 'gate', release: bothArrived, arrived: () => void (++arrived === 2 && release()) } });
       const [a, b] = await Promise.all([loop.desk.push(reply), loop.desk.push(reply)]);
       expect(a.ok && b.ok).to.equal(true);
       // Both posted (the race happened), and the younger comment was deleted.
