@@ -1,4 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
+import { nestingDepth } from './html-depth.js';
 
 /*
  * Everything external that Desk renders to agents passes through here (design
@@ -44,8 +45,16 @@ const OPTIONS: sanitizeHtml.IOptions = {
   },
 };
 
+/**
+ * GitHub's renderer nests a few dozen levels at most (lists in quotes in tables); the
+ * sanitiser's parser slows down quadratically on thousands of unclosed levels.
+ */
+export const MAX_HTML_DEPTH = 256;
+export const TOO_DEEP_NOTICE = '<p><em>(This content is nested too deeply to show here: read it on GitHub.)</em></p>';
+
 /** External HTML, reduced to the allow-list: no script, style, handler, frame, form or foreign URL scheme. */
 export function sanitiseHtml(html: string): string {
+  if (nestingDepth(html, MAX_HTML_DEPTH) > MAX_HTML_DEPTH) return TOO_DEEP_NOTICE;
   return sanitizeHtml(html, OPTIONS);
 }
 

@@ -3,6 +3,9 @@ import net from 'node:net';
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { gitHubChannel } from '../../server/connectors/github/github-channel.js';
+import { contentOf } from '../../server/connectors/github/mapping.js';
+import { TOO_DEEP_NOTICE } from '../../server/desk/sanitise.js';
+import { clientErrorCode } from '../../server/http/client-errors.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import type { ChannelState, SyncObject } from '../../server/desk/wire-types.js';
 import type { ServerConfig } from '../../server/config.js';
@@ -194,6 +197,13 @@ describe('Hardening: attacks that once worked', function () {
     }
   });
 
+  it('5b. Node\'s request timeout and other parser errors map to catalogue codes', () => {
+    expect(clientErrorCode({ code: 'ERR_HTTP_REQUEST_TIMEOUT' })).to.equal('REQUEST_TIMEOUT');
+    expect(clientErrorCode({ code: 'HPE_HEADER_OVERFLOW' })).to.equal('HEADERS_TOO_LARGE');
+    expect(clientErrorCode({ code: 'HPE_INVALID_METHOD' })).to.equal('BAD_REQUEST');
+    expect(clientErrorCode({ code: 'ECONNRESET' }), 'nobody left to answer').to.equal(undefined);
+  });
+
   it('6. hostile HTML, titles, logins and avatars from GitHub reach Desk sanitised', async () => {
     const evil = '<p>Hi <a href="javascript:alert(1)">x</a><img src=x onerror="alert(2)"><script>alert(3)</script><iframe src="https://e.example"></iframe>'
       + '<form action="https://e.example"><input name=p></form><style>body{display:none}</style><a href="https://ok.example/a">ok</a></p>'
@@ -223,6 +233,12 @@ describe('Hardening: attacks that once worked', function () {
     for (const kept of ['href="https://ok.example/a"', '<input type="checkbox" disabled checked', '<code class="language-js">a &lt; b</code>', '<td>cell</td>', '<blockquote>quoted</blockquote>', 'src="https://ok.example/i.png"']) {
       expect(thread.content).to.include(kept);
     }
+  });
+
+  it('6b. HTML from GitHub nested thousands deep is replaced by a notice, not parsed', () => {
+    const html = '<div>'.repeat(40_000) + '</span>'.repeat(40_000);
+    expect(contentOf(html)).to.equal(TOO_DEEP_NOTICE);
+    expect(contentOf('<blockquote><ul><li><p>fine</p></li></ul></blockquote>')).to.equal('<blockquote><ul><li><p>fine</p></li></ul></blockquote>');
   });
 
   describe('7. deadlines', () => {
