@@ -7,6 +7,9 @@
 export const ERROR_CATALOGUE = {
   // Requests Desk (or anyone) sends us.
   BAD_JSON: { status: 400, hint: 'The request body is not valid JSON.' },
+  BAD_REQUEST: { status: 400, hint: 'The request is not well-formed HTTP or its URL cannot be read.' },
+  REQUEST_TIMEOUT: { status: 408, hint: 'The request was not received in time.' },
+  HEADERS_TOO_LARGE: { status: 431, hint: 'The request\'s headers are larger than the server accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the body as application/json.' },
   BODY_TOO_LARGE: { status: 413, hint: 'The request body is larger than the server accepts.' },
   INVALID_QUERY: { status: 400, hint: 'A query parameter is missing or malformed.' },
@@ -20,6 +23,8 @@ export const ERROR_CATALOGUE = {
   CONFIG_INVALID: { status: 400, hint: 'Check the extension settings: repositories must be owner/repo, comma separated.' },
   // Replies (push).
   REPLY_EMPTY: { status: 422, hint: 'The reply has no text to post.' },
+  REPLY_TOO_LONG: { status: 422, hint: 'The reply is longer than GitHub accepts for a comment (65,536 characters): shorten it or split it.' },
+  REPLY_TOO_DEEP: { status: 422, hint: 'The reply\'s formatting is nested too deeply to convert: simplify it (fewer nested lists or quotes).' },
   REPLY_TARGET_INVALID: { status: 422, hint: 'The reply names no GitHub issue of this channel.' },
   ISSUE_LOCKED: { status: 409, hint: 'The GitHub issue is locked: unlock it on GitHub to reply.' },
   ISSUE_NOT_FOUND: { status: 410, hint: 'The GitHub issue no longer exists or was transferred.' },

@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, ERROR_CATALOGUE } from '../errors.js';
 import { sendError, toAppError } from './error-reply.js';
 import { safeEqual, verifyBodyHash } from '../desk/hash.js';
 import { describeErrors, validators } from '../desk/schemas.js';
@@ -9,6 +9,8 @@ import type { DeskQuery } from '../desk/wire-types.js';
 import type { Channel, RedirectTarget } from './channel.js';
 import { HttpMetrics } from './metrics.js';
 import { normaliseDeskUrl } from './desk-url.js';
+import { answerClientError, clientErrorCode } from './client-errors.js';
+import { jsonTooDeep } from './json-depth.js';
 
 export interface AppOptions {
   config: Pick<ServerConfig, 'extensionSecret' | 'deskUrlKey' | 'bodyLimitBytes' | 'pull'>;
@@ -33,6 +35,11 @@ const REDIRECT_ENTITIES = new Set(['ticket', 'thread', 'user_profile']);
 export function buildApp(options: AppOptions) {
   const { config, channel } = options;
   const metrics = new HttpMetrics();
+  // Every error answer, whoever raises it, is counted by code and logged once (sendError).
+  const fail = (req: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply => {
+    metrics.countError(error.code);
+    return sendError(req, reply, error);
+  };
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -44,11 +51,32 @@ export function buildApp(options: AppOptions) {
     // While draining, requests on open connections are still served (Desk would
     // otherwise retry them); /readyz says 503 and every answer closes its connection.
     return503OnClosing: false,
+    // A URL fastify cannot decode (a bad percent-escape): fastify's own answer echoes it, key included.
+    frameworkErrors: (err, req, reply) => fail(req, reply, new AppError('BAD_REQUEST', 'the URL cannot be read', { cause: err })),
+    clientErrorHandler: (err: Error & { code?: string }, socket) => {
+      const code = clientErrorCode(err);
+      if (!code) return;
+      metrics.countError(code);
+      metrics.observe('-', 'client-error', ERROR_CATALOGUE[code].status, 0);
+      options.logger.warn({ code, cause: err.code }, 'malformed request refused before routing');
+      answerClientError(socket, code);
+    },
   });
   let draining = false;
   app.addHook('onSend', async (_req, reply, payload) => {
     if (draining) reply.header('connection', 'close');
     return payload;
+  });
+
+  // The URL key is checked before the body is read: a caller without it costs no parsing,
+  // and its connection is closed rather than kept while a slow body trickles in.
+  app.addHook('onRequest', async (req, reply) => {
+    if (config.deskUrlKey === undefined || !req.url.startsWith('/desk/')) return;
+    const key = (req.query as Record<string, unknown>).key;
+    if (!safeEqual(typeof key === 'string' ? key : '', config.deskUrlKey)) {
+      reply.header('connection', 'close');
+      return fail(req, reply, new AppError('BAD_KEY', 'the URL key is missing or wrong'));
+    }
   });
 
   // JSON bodies are parsed by fastify's own safe parser (prototype poisoning refused),
@@ -57,6 +85,7 @@ export function buildApp(options: AppOptions) {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     req.rawBody = body as string;
+    if (jsonTooDeep(body as string)) return done(new AppError('BAD_JSON', 'the body nests deeper than any Desk request'), undefined);
     parseJson(req, body as string, done);
   });
 
@@ -67,14 +96,14 @@ export function buildApp(options: AppOptions) {
     req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  app.setErrorHandler((err, req, reply) => sendError(req, reply, toAppError(err)));
+  app.setErrorHandler((err, req, reply) => fail(req, reply, toAppError(err)));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     const known = KNOWN_ROUTES.find((r) => r.pattern.test(path));
     const error = known
       ? new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${known.name}; use ${known.method}`)
       : new AppError('NOT_FOUND', `no route ${req.method} ${path.slice(0, 100)}`);
-    return sendError(req, reply, error);
+    return fail(req, reply, error);
   });
 
   const requireKey = (query: Record<string, unknown>): void => {
@@ -106,7 +135,7 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/push', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pushRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pushRequest.errors));
-    const thread = checked('pushResponse', await channel.push({ query, body: req.body, signal: abortOnHangUp(reply) }));
+    const thread = checked('pushResponse', await channel.push({ query, body: req.body, signal: abortOnHangUp(reply), log: req.log }));
     return reply.header('cache-control', 'no-store').send(thread);
   });
 

@@ -10,11 +10,12 @@ export interface PullAnswer {
 /** The request's logger (pino child with the request id); secrets are kept out of it by the caller. */
 export interface RequestLog {
   warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 export interface Channel {
   pull(request: { query: DeskQuery; body: PullRequestBody; signal: AbortSignal; log?: RequestLog }): Promise<PullAnswer>;
-  push(request: { query: DeskQuery; body: PushRequestBody; signal: AbortSignal }): Promise<SyncThread>;
+  push(request: { query: DeskQuery; body: PushRequestBody; signal: AbortSignal; log?: RequestLog }): Promise<SyncThread>;
   /** The external URL for Desk's source redirection, or undefined when the ids name nothing of ours. */
   redirect(target: RedirectTarget): string | undefined;
 }

@@ -12,6 +12,12 @@ interface Series {
 
 export class HttpMetrics {
   readonly #series = new Map<string, Series>();
+  readonly #errors = new Map<string, number>();
+
+  /** One error answer, by its catalogue code (parser errors included, which have no route). */
+  countError(code: string): void {
+    this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1);
+  }
 
   observe(method: string, route: string, status: number, seconds: number): void {
     const key = `method="${method}",route="${escapeLabel(route)}",status="${status}"`;
@@ -41,6 +47,8 @@ export class HttpMetrics {
       lines.push(`http_request_duration_seconds_sum{${k}} ${s.sum}`);
       lines.push(`http_request_duration_seconds_count{${k}} ${s.count}`);
     }
+    lines.push('# HELP http_errors_total Error answers, by catalogue code.', '# TYPE http_errors_total counter');
+    for (const [code, n] of this.#errors) lines.push(`http_errors_total{code="${escapeLabel(code)}"} ${n}`);
     return lines.join('\n') + '\n';
   }
 }

@@ -169,8 +169,9 @@ export async function drainStream<T extends StreamItem>(source: StreamSource<T>,
       }
     }
   } catch (error) {
-    // A request cut short by the pull's own deadline is the time budget, not a failure.
-    if (o.now() >= o.deadline) return result({ stoppedBy: 'time' });
+    // A request cut short by the pull's own deadline is the time budget, not a failure,
+    // unless nothing moved at all: then the next pull would only repeat it, so say why.
+    if (o.now() >= o.deadline) return result({ stoppedBy: 'time', ...(cursorMoved ? {} : { error }) });
     return result({ stoppedBy: 'error', error });
   }
 }

@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+
 /**
  * How a connector's HTTP call leaves the server. The connector builds requests against
  * the API's root and never knows whether they go straight out (self-hosted, sandbox)
@@ -34,9 +36,10 @@ export interface Transport {
  */
 export function resolveTarget(apiRoot: string, target: string, query?: Record<string, string>): URL {
   const root = new URL(apiRoot.endsWith('/') ? apiRoot : `${apiRoot}/`);
-  const url = target.startsWith('/') ? new URL(root.pathname.replace(/\/$/, '') + target, root) : new URL(target);
-  if (url.origin !== root.origin || !url.pathname.startsWith(root.pathname.replace(/\/$/, '') + '/')) {
-    throw new Error(`refusing to call outside the API root: ${url.origin}${url.pathname}`);
+  // A target that is not ours comes from the API's answer (a Link header): a bad answer.
+  const url = target.startsWith('/') ? new URL(root.pathname.replace(/\/$/, '') + target, root) : URL.parse(target);
+  if (!url || url.origin !== root.origin || !url.pathname.startsWith(root.pathname.replace(/\/$/, '') + '/')) {
+    throw new AppError('GITHUB_BAD_RESPONSE', 'refusing to follow a link outside the API root');
   }
   for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
   return url;

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { startChannelLoop, type ChannelLoop } from '../helpers/channel-loop.js';
 import { SENTINEL } from '../helpers/test-config.js';
+import { startApp } from '../helpers/start-app.js';
+import { createChannel } from '../../server/channel-factory.js';
 
 const REPO = 'acme/widgets';
 
@@ -51,13 +53,23 @@ for (const transport of ['direct', 'invoke'] as const) {
 
     it('keeps one comment when two replicas race on the same reply', async () => {
       const reply = { extParentId: `${REPO}#${issue}`, content: '<p>Racing</p>' };
+      // A second replica: identical pushes on one server share one flight, across replicas they race.
+      const second = await startApp(createChannel({ ...loop.config, deskApiUrl: loop.desk.url }, { now: loop.clock.now }), { ...loop.config });
+      const pushTo = async (url: string) => {
+        const res = await fetch(`${url}/desk/push?orgId=${loop.desk.orgId}&securityContext=${SENTINEL.securityContext}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ configParams: loop.desk.configParams, resource: reply }),
+        });
+        return { ok: res.ok, body: (await res.json()) as unknown };
+      };
       // Both look-ups are held until both have arrived, so both miss each other's comment and both post.
       let release!: () => void;
       let arrived = 0;
       const bothArrived = new Promise<void>((r) => (release = r));
       loop.gh.faults.add({ match: { method: 'GET', path: /\/issues\/\d+\/comments$/ }, times: 2, fault: { kind: 'gate', release: bothArrived, arrived: () => void (++arrived === 2 && release()) } });
-      const [a, b] = await Promise.all([loop.desk.push(reply), loop.desk.push(reply)]);
-      expect(a.ok && b.ok).to.equal(true);
+      const [a, b] = await Promise.all([pushTo(loop.server.url), pushTo(second.url)]).finally(() => second.close());
+      expect(a.ok && b.ok, JSON.stringify([a, b])).to.equal(true);
       // Both posted (the race happened), and the younger comment was deleted.
       expect(loop.gh.requests.filter((r) => r.method === 'POST').length).to.equal(2);
       expect(loop.gh.requests.filter((r) => r.method === 'DELETE').length).to.be.at.least(1);

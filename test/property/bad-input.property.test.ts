@@ -8,6 +8,7 @@ import { ERROR_CATALOGUE, SYNC_ERROR_CODES } from '../../server/errors.js';
 import { startApp } from '../helpers/start-app.js';
 import { SENTINEL, testConfig } from '../helpers/test-config.js';
 import { figures, runs, writeFigures } from './figures.js';
+import { contentOf } from '../../server/connectors/github/mapping.js';
 
 const REPO = 'acme/widgets';
 const CODES = new Set(Object.keys(ERROR_CATALOGUE));
@@ -97,6 +98,77 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
     expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
     // Bounded memory: twenty rounds of hostile bodies leave the process about where it was.
     expect((process.memoryUsage.rss() - rss0) / 2 ** 20).to.be.below(200);
+  });
+
+  it('deeply nested replies and JSON bodies: a clear 4xx, and /healthz answers meanwhile', async () => {
+    const openers = ['<div>', '<i>', '<ul><li>', '<blockquote>', '<p><b>', '<div/>', '<div =">', '<table><tr><td>', '<span a=b\'c>'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...openers), fc.integer({ min: 1, max: 40_000 }), async (open, times) => {
+        const content = open.repeat(Math.min(times, Math.floor(250_000 / open.length))) + 'x';
+        const pending = send('POST', `/desk/push?${q}`, JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}#1`, content } }));
+        expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
+        const { status, json } = await pending;
+        if (status !== 200) expect([status, json.code]).to.deep.equal([422, 'REPLY_TOO_DEEP']);
+      }),
+      { numRuns: runs(12, 300) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('[', '{"a":'), fc.integer({ min: 33, max: 300_000 }), async (open, depth) => {
+        const close = open === '[' ? ']' : '}';
+        const n = Math.min(depth, Math.floor(900_000 / (open.length + 1))); // under the body limit
+        const { status, json } = await send('POST', `/desk/pull?${q}`, open.repeat(n) + '1' + close.repeat(n));
+        expect([status, json.code]).to.deep.equal([400, 'BAD_JSON']);
+      }),
+      { numRuns: runs(12, 300) },
+    );
+  });
+
+  it('range-violating channelState: times ahead of the clock, endless cool-downs, huge ids', async () => {
+    const big = fc.oneof(fc.integer({ min: 0, max: 2 ** 31 }), fc.constantFrom(9_999_999_999, 1e15, 2 ** 53, 1e300));
+    await fc.assert(
+      fc.asyncProperty(fc.record({ at: big, t: big, a: big, u: big, na: big, ok: big, z: big }), async (v) => {
+        const state = { v: 1, at: v.at, r: { [REPO]: { i: { t: v.t, a: v.a }, c: { t: v.t }, u: v.u, s: { n: 0, ok: v.ok, na: v.na, rl: { r: 0, l: 5000, z: v.z } } } } };
+        const { status, json } = await send('POST', `/desk/pull?${q}`, JSON.stringify({ repositories: REPO, importSince: 'all', channelState: JSON.stringify(state) }));
+        expect(status).to.equal(200);
+        const next = decodeChannelState(json.channelState).state;
+        expect(next, 'the state we write reads back').to.not.equal(null);
+        expect(next!.r[REPO]!.s.err?.c).not.to.equal('INTERNAL');
+      }),
+      { numRuns: runs(30, 1000) },
+    );
+  });
+
+  it('GitHub error text that echoes the request (token included) never reaches the caller', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(400, 401, 403, 404, 410, 422, 500, 502), fc.constantFrom('GET', 'POST'), async (status, method) => {
+        gh.faults.add({ match: { method }, times: 3, fault: { kind: 'status', status, body: { message: `echo: authorization: Bearer ${SENTINEL.token} locked too long`, documentation_url: 'x' } } });
+        const res = await fetch(`${app.url}/desk/push?${q}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}#1`, content: `<p>echo ${status} ${method}</p>` } }),
+        }).finally(() => gh.faults.clear());
+        const text = await res.text();
+        figures.hostileInputs++;
+        expect(CODES.has((JSON.parse(text) as { code?: string }).code ?? ''), text).to.equal(res.ok ? false : true);
+        expect(text).not.to.include('echo:');
+        for (const secret of Object.values(SENTINEL)) expect(text).not.to.include(secret);
+      }),
+      { numRuns: runs(16, 200) },
+    );
+  });
+
+  it('hostile HTML from GitHub comes out of the mapping without anything active', () => {
+    const parts = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '<a href="javascript:alert(1)">x</a>', '<a href="JaVaScRiPt:alert(1)">x</a>', '<iframe src=//e.example>',
+      '<form action=//e.example><input name=a>', '<style>*{}</style>', '<svg onload=alert(1)>', '<math><mi xlink:href="javascript:1">', '<a href="&#106;avascript:alert(1)">x</a>',
+      '<object data=x>', '<embed src=x>', '<div style="background:url(javascript:1)">', '<!--', '-->', '<p>', '</p>', 'text', '<b>', '<img src="data:text/html,1">', '<base href=//e.example>', '<meta http-equiv=refresh>'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...parts), { maxLength: 30 }), (chunks) => {
+        const out = contentOf(chunks.join(''));
+        figures.hostileInputs++;
+        for (const bad of [/<script/i, /\son\w+=/i, /javascript:/i, /<iframe/i, /<form/i, /<style/i, /<svg/i, /<object/i, /<embed/i, /style=/i, /data:/i, /<base/i, /<meta/i]) expect(out).not.to.match(bad);
+      }),
+      { numRuns: runs(300, 10_000) },
+    );
   });
 
   it('hostile GitHub answers: wrong types, missing fields, enormous bodies, redirects', async () => {

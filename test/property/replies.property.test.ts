@@ -8,23 +8,34 @@ import { figures, runs, writeFigures } from './figures.js';
 
 const REPO = 'acme/widgets';
 
-type Step = { reply: number; server: 0 | 1; lose: boolean; concurrent: boolean };
+type Step = { reply: number; server: 0 | 1; lose: boolean; concurrent: boolean; failDeletes: boolean };
 
-const stepArb: fc.Arbitrary<Step> = fc.record({ reply: fc.integer({ min: 0, max: 3 }), server: fc.constantFrom(0 as const, 1 as const), lose: fc.boolean(), concurrent: fc.boolean() });
+const stepArb: fc.Arbitrary<Step> = fc.record({
+  reply: fc.integer({ min: 0, max: 3 }),
+  server: fc.constantFrom(0 as const, 1 as const),
+  lose: fc.boolean(),
+  concurrent: fc.boolean(),
+  failDeletes: fc.boolean(),
+});
 
 describe('Property: a reply is posted exactly once, whatever Desk and the network do', function () {
   this.timeout(0);
   after(() => writeFigures());
 
-  it('lost answers, Desk retries and concurrent retries on two server instances leave one comment per reply', async () => {
+  it('lost answers, failing DELETEs, busy issues, Desk retries and concurrent retries on two server instances leave one comment per reply', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 12 }), async (steps) => {
+      // noise: comments already on the issue (up to four pages), so the marker is not on the first page.
+      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 350 }), async (steps, noise) => {
         const loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: REPO, importSince: 'all' } });
         // A second replica of the server, same configuration, same GitHub.
         const second = await startApp(createChannel({ ...loop.config }, { now: loop.clock.now }), { ...loop.config });
         try {
           loop.gh.createRepo(REPO);
           const issue = loop.gh.createIssue(REPO, { title: 'Help' }).number;
+          for (let i = 0; i < noise; i++) {
+            if (i % 25 === 0) loop.clock.advance(1);
+            loop.gh.createComment(REPO, issue, { body: `noise ${i}` });
+          }
           await loop.pullUntilQuiet();
           const push = async (server: 0 | 1, reply: number): Promise<{ status: number; body: { extId?: string; code?: string } }> => {
             const url = server === 0 ? loop.server.url : second.url;
@@ -39,6 +50,7 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
           const answered = new Map<number, string>();
           for (const s of steps) {
             if (s.lose) loop.gh.faults.add({ match: { method: 'POST' }, fault: { kind: 'dropResponse' } });
+            if (s.failDeletes) loop.gh.faults.add({ match: { method: 'DELETE' }, times: 4, fault: { kind: 'status', status: 500 } });
             const outs = s.concurrent ? await Promise.all([push(0, s.reply), push(1, s.reply)]) : [await push(s.server, s.reply)];
             for (const out of outs) {
               expect([200, 502]).to.include(out.status);
@@ -52,12 +64,16 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
             }
             loop.gh.faults.clear();
           }
-          // Desk retries what failed until it succeeds.
+          // Desk retries what failed until it succeeds; then one later push of each reply
+          // (GitHub healthy) removes what failed DELETEs left.
           for (const reply of new Set(steps.map((s) => s.reply))) {
             for (let i = 0; i < 3 && !answered.has(reply); i++) {
               const out = await push(0, reply);
               if (out.status === 200) answered.set(reply, out.body.extId!);
             }
+            const later = await push(0, reply);
+            expect(later.status).to.equal(200);
+            expect(later.body.extId, 'a later push names the same comment').to.equal(answered.get(reply));
           }
           const comments = loop.gh.comments(REPO);
           for (const reply of new Set(steps.map((s) => s.reply))) {

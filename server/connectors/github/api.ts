@@ -1,6 +1,6 @@
 import { AppError, type ErrorCode } from '../../errors.js';
 import type { Transport } from '../../transport/transport.js';
-import { nextLink } from './link-header.js';
+import { linkTo, nextLink } from './link-header.js';
 import { rateLimitedUntil, readRateLimit, type RateLimit } from './rate-limit.js';
 
 /** A GitHub answer the connector could not use, with GitHub's status kept for callers that read it differently. */
@@ -9,11 +9,18 @@ export class GitHubError extends AppError {
     code: ErrorCode,
     message: string,
     readonly upstreamStatus: number,
-    options: { cause?: unknown; retryAfter?: number; until?: number } = {},
+    options: { cause?: unknown; retryAfter?: number; until?: number; upstreamMessage?: string } = {},
   ) {
     super(code, message, options);
     this.until = options.until;
+    this.upstreamMessage = options.upstreamMessage ?? '';
   }
+  /**
+   * GitHub's own `message`, to classify the failure (locked, disabled, too long). Never
+   * part of `message`: an upstream may echo our request, token included, and `message`
+   * goes back to Desk.
+   */
+  readonly upstreamMessage: string;
   /** For rate limits: epoch seconds before which GitHub must not be called again. */
   readonly until: number | undefined;
 }
@@ -23,6 +30,8 @@ export interface ApiResult<T> {
   data: T;
   etag?: string;
   nextUrl?: string;
+  /** Link rel="last": the last page of the list. */
+  lastUrl?: string;
   /** GitHub's clock (Date header), epoch seconds. */
   serverTime?: number;
   notModified: boolean;
@@ -99,12 +108,14 @@ export class GitHubApi {
       this.rateLimitStreak = 0;
       const etag = res.headers.etag;
       const next = nextLink(res.headers.link);
+      const last = linkTo(res.headers.link, 'last');
       return {
         status,
         data: parsed as T,
         notModified: false,
         ...(etag ? { etag } : {}),
         ...(next ? { nextUrl: next } : {}),
+        ...(last ? { lastUrl: last } : {}),
         ...(serverTime ? { serverTime } : {}),
       };
     }
@@ -114,18 +125,19 @@ export class GitHubApi {
 
 function failure(method: string, path: string, status: number, body: unknown): GitHubError {
   const said = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
-    ? `: ${(body as { message: string }).message.slice(0, 200)}`
+    ? (body as { message: string }).message.slice(0, 200)
     : '';
-  const what = `GitHub ${method} ${path} answered ${status}${said}`;
-  if (status === 401) return new GitHubError('GITHUB_UNAUTHORIZED', what, status);
-  if (status === 403) return new GitHubError('GITHUB_FORBIDDEN', what, status);
-  if (status === 404) return new GitHubError('GITHUB_REPO_NOT_FOUND', what, status);
-  if (status === 410) return new GitHubError('GITHUB_ISSUES_DISABLED', what, status);
+  const what = `GitHub ${method} ${path} answered ${status}`;
+  const o = { upstreamMessage: said };
+  if (status === 401) return new GitHubError('GITHUB_UNAUTHORIZED', what, status, o);
+  if (status === 403) return new GitHubError('GITHUB_FORBIDDEN', what, status, o);
+  if (status === 404) return new GitHubError('GITHUB_REPO_NOT_FOUND', what, status, o);
+  if (status === 410) return new GitHubError('GITHUB_ISSUES_DISABLED', what, status, o);
   if (status === 301 || status === 302 || status === 307 || status === 308) {
-    return new GitHubError('GITHUB_REPO_NOT_FOUND', `${what}: the repository was renamed or moved; update the repositories setting`, status);
+    return new GitHubError('GITHUB_REPO_NOT_FOUND', `${what}: the repository was renamed or moved; update the repositories setting`, status, o);
   }
-  if (status >= 500 || status === 0) return new GitHubError('GITHUB_UNAVAILABLE', what, status);
-  return new GitHubError('GITHUB_BAD_RESPONSE', what, status);
+  if (status >= 500 || status === 0) return new GitHubError('GITHUB_UNAVAILABLE', what, status, o);
+  return new GitHubError('GITHUB_BAD_RESPONSE', what, status, o);
 }
 
 /**

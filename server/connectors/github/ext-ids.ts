@@ -6,7 +6,8 @@
  *   comment thread    acme/widgets#c123456789
  *   actor             gh-user:583231
  */
-export const REPO_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38})\/[a-z0-9._-]{1,100}$/;
+/** GitHub refuses `.` and `..` as repository names; as a path segment they would climb out of /repos/{owner}. */
+export const REPO_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38})\/(?!\.\.?$)[a-z0-9._-]{1,100}$/;
 
 export const ticketExtId = (repo: string, issue: number): string => `${repo}#${issue}`;
 export const bodyThreadExtId = (repo: string, issue: number): string => `${repo}#${issue}:body`;
@@ -21,7 +22,7 @@ export type ParsedExtId =
 /** Reads an extId of ours back; anything else is undefined (never trusted as a URL). */
 export function parseExtId(extId: string): ParsedExtId | undefined {
   const m = /^([a-z0-9][a-z0-9-]{0,38}\/[a-z0-9._-]{1,100})#(c?)(\d{1,19})(:body)?$/.exec(extId);
-  if (!m) return undefined;
+  if (!m || !REPO_PATTERN.test(m[1]!)) return undefined;
   const [, repo, c, digits, body] = m as unknown as [string, string, string, string, string | undefined];
   const n = Number(digits);
   if (!Number.isSafeInteger(n) || n <= 0) return undefined;

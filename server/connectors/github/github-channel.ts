@@ -1,5 +1,6 @@
 import type { ServerConfig } from '../../config.js';
-import type { Channel, PullAnswer, RedirectTarget } from '../../http/channel.js';
+import type { Channel, PullAnswer, RedirectTarget, RequestLog } from '../../http/channel.js';
+import { InProcessSingleFlight, type SingleFlight } from '../../coordination/single-flight.js';
 import type { DeskQuery, PushRequestBody, SyncObject, SyncThread } from '../../desk/wire-types.js';
 import { SyncBatch } from '../../sync/batch.js';
 import { decodeChannelState, encodeChannelState } from '../../desk/channel-state.js';
@@ -21,15 +22,18 @@ export interface GitHubChannelOptions {
   now?: () => number;
   /** Where a reply is claimed before it is posted, so replicas racing on one reply post it once. */
   claims?: ClaimStore | undefined;
+  /** Where identical pushes meet (default: this process). */
+  flights?: SingleFlight;
 }
 
 /** The GitHub Issues channel: Desk's pull, push and redirect, answered from GitHub. */
 export function gitHubChannel(o: GitHubChannelOptions): Channel {
   const now = o.now ?? Date.now;
+  const flights = o.flights ?? new InProcessSingleFlight();
   return {
     async pull({ query, body, signal, log }): Promise<PullAnswer> {
       const started = now();
-      const decoded = decodeChannelState(body.channelState);
+      const decoded = decodeChannelState(body.channelState, started);
       if (decoded.problem && decoded.problem !== 'empty') {
         log?.warn({ problem: decoded.problem, orgId: query.orgId }, 'channelState unreadable: starting over from importSince');
       }
@@ -39,13 +43,22 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
       } catch (err) {
         if (!isAppError(err)) throw err;
         // Desk cannot show a failed pull; the widget shows this state instead.
-        const state = { v: 1 as const, at: Math.floor(started / 1000), r: decoded.state?.r ?? {}, err: { c: err.code, t: Math.floor(started / 1000) } };
-        const channelState = encodeChannelState(state);
+        log?.warn({ code: err.code, orgId: query.orgId }, err.message);
+        const at = Math.floor(started / 1000);
+        const state = { v: 1 as const, at, r: decoded.state?.r ?? {}, err: { c: err.code, t: at } };
+        // The cursors are kept for when the settings are fixed, if they still fit; else
+        // the next good pull starts over from importSince (the recovery policy).
+        let channelState: string;
+        try {
+          channelState = encodeChannelState(state);
+        } catch {
+          channelState = encodeChannelState({ ...state, r: {} });
+        }
         return answer(channelState, new SyncBatch());
       }
       const api = new GitHubApi(o.transportFor(query), now);
       const threadsPerPull = Math.max(2, Math.floor(o.config.pull.maxThreads / settings.repositories.length));
-      const connector = gitHubConnector(api, settings, query, o.config.extensionSecret, now, started, threadsPerPull);
+      const connector = gitHubConnector(api, settings, query, o.config.extensionSecret, now, started, threadsPerPull, log);
       const deadline = started + o.config.pull.timeBudgetMs;
       // Desk hanging up ends the pull's time budget at once.
       const clock = () => (signal.aborted ? deadline : now());
@@ -58,10 +71,10 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
       return answer(encodeChannelState(state), batch);
     },
 
-    async push({ query, body }: { query: DeskQuery; body: PushRequestBody }): Promise<SyncThread> {
+    async push({ query, body, log }: { query: DeskQuery; body: PushRequestBody; log?: RequestLog }): Promise<SyncThread> {
       const settings = readSettings(body.configParams, now());
       const api = new GitHubApi(o.transportFor(query), now);
-      return postReply(body.resource, { api, secret: o.config.extensionSecret, orgId: query.orgId, repositories: settings.repositories, now, claims: o.claims });
+      return postReply(body.resource, { api, secret: o.config.extensionSecret, orgId: query.orgId, repositories: settings.repositories, now, claims: o.claims, flights, log });
     },
 
     redirect(target: RedirectTarget): string | undefined {
@@ -83,18 +96,28 @@ function gitHubConnector(
   now: () => number,
   startedAt: number,
   threadsPerPull: number,
+  log: RequestLog | undefined,
 ): Connector {
   return {
     sources: settings.repositories,
-    sync: (repo, cursor, budget, batch) =>
-      syncRepository(repo, cursor, budget, batch, {
+    sync: async (repo, cursor, budget, batch) => {
+      const outcome = await syncRepository(repo, cursor, budget, batch, {
         api,
         settings,
         now,
         startedAt,
         threadsPerPull,
         isOwnReply: (ticket, body) => isOwnReply(secret, { orgId: query.orgId, ticket }, body),
-      }),
+      }).catch((err: unknown) => {
+        log?.error({ code: 'INTERNAL', repo, err }, 'repository sync failed');
+        throw err;
+      });
+      // Recorded in channelState for the widget; logged once here with its cause.
+      const e = outcome.error;
+      if (e?.code === 'INTERNAL') log?.error({ code: e.code, repo, err: e.cause ?? e }, e.message);
+      else if (e) log?.warn({ code: e.code, repo }, e.message);
+      return outcome;
+    },
     rateLimit: () => api.rate,
   };
 }

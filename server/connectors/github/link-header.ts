@@ -4,6 +4,11 @@
  * ReDoS here).
  */
 export function nextLink(header: string | undefined): string | undefined {
+  return linkTo(header, 'next');
+}
+
+/** The URL of the given relation (next, last, prev, first) in a Link header. */
+export function linkTo(header: string | undefined, rel: string): string | undefined {
   if (!header || header.length > 16_384) return undefined;
   for (const part of header.split(',')) {
     const open = part.indexOf('<');
@@ -15,7 +20,7 @@ export function nextLink(header: string | undefined): string | undefined {
       if (eq < 0) continue;
       const name = p.slice(0, eq).trim().toLowerCase();
       const value = p.slice(eq + 1).trim().replace(/^"|"$/g, '');
-      if (name === 'rel' && value.split(/\s+/).includes('next')) return part.slice(open + 1, close).trim();
+      if (name === 'rel' && value.split(/\s+/).includes(rel)) return part.slice(open + 1, close).trim();
     }
   }
   return undefined;

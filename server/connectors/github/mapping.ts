@@ -2,6 +2,7 @@ import type { SyncActor, SyncThread, SyncTicket } from '../../desk/wire-types.js
 import type { SyncUnit } from '../../sync/batch.js';
 import type { GhComment, GhIssue, GhUser } from './github-types.js';
 import { actorExtId, bodyThreadExtId, commentThreadExtId, ticketExtId } from './ext-ids.js';
+import { plainText, safeHttpUrl, sanitiseHtml } from '../../desk/sanitise.js';
 
 /** Comments by the repository's own people are the "agent side" of the conversation. */
 const OWN_PEOPLE = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
@@ -57,22 +58,27 @@ export function directionOf(association: string): 'in' | 'out' {
 
 export function actorOf(user: GhUser | null): SyncActor {
   if (!user) return { extId: 'gh-user:ghost', name: 'ghost', displayName: 'Deleted GitHub user' };
+  const login = plainText(user.login) || 'ghost';
+  const photoURL = safeHttpUrl(user.avatar_url);
   return {
     extId: actorExtId(user.id),
-    name: user.login.slice(0, 255),
-    displayName: `${user.login.slice(0, 240)} (GitHub)`,
-    ...(user.avatar_url && user.avatar_url.length <= 2048 ? { photoURL: user.avatar_url } : {}),
+    name: login.slice(0, 255),
+    displayName: `${login.slice(0, 240)} (GitHub)`,
+    ...(photoURL ? { photoURL } : {}),
   };
 }
 
 function subjectOf(title: string): string {
-  const t = title.trim();
+  const t = plainText(title).trim();
   return t.length === 0 ? '(no title)' : t.length > 255 ? `${t.slice(0, 254)}…` : t;
 }
 
-function contentOf(html: string): string {
+/** A body as Desk shows it: sanitised (a cut tag is closed or dropped by the sanitiser). */
+export function contentOf(html: string): string {
   if (html.trim() === '') return '<p><em>No description provided.</em></p>';
-  return html.length > MAX_CONTENT ? `${html.slice(0, MAX_CONTENT)}<p><em>(truncated: read the rest on GitHub)</em></p>` : html;
+  const safe = sanitiseHtml(html.length > MAX_CONTENT ? html.slice(0, MAX_CONTENT) : html);
+  if (safe.trim() === '') return '<p><em>No readable content.</em></p>';
+  return html.length > MAX_CONTENT ? `${safe}<p><em>(truncated: read the rest on GitHub)</em></p>` : safe;
 }
 
 /** Desk wants ISO-8601 with milliseconds (protocol §3.2). */

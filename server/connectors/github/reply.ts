@@ -1,25 +1,25 @@
-import TurndownService from 'turndown';
 import { AppError } from '../../errors.js';
 import type { PushResource, SyncThread } from '../../desk/wire-types.js';
+import type { RequestLog } from '../../http/channel.js';
+import type { SingleFlight } from '../../coordination/single-flight.js';
 import { GitHubError, MEDIA_FULL, type GitHubApi } from './api.js';
 import { commentThreadExtId, parseExtId, ticketExtId } from './ext-ids.js';
 import { readComment, type GhComment } from './github-types.js';
-import { actorOf, iso } from './mapping.js';
+import { actorOf, contentOf, iso } from './mapping.js';
 import { hasMarker, replyKey, withMarker } from './marker.js';
 import { awaitClaimedReply, releaseReplyClaim, type ClaimStore } from '../../claims/reply-claim.js';
+import { GITHUB_COMMENT_LIMIT, replyMarkdown } from './reply-markdown.js';
+
+export { replyMarkdown } from './reply-markdown.js';
 
 /** How far back a retried reply is looked for. Desk's retry timing is undocumented; a day is generous. */
 const LOOKBACK_SECONDS = 24 * 3600;
-const MAX_LOOKUP_PAGES = 10;
-
-const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-', emDelimiter: '_' });
-turndown.remove(['script', 'style', 'head', 'title', 'iframe', 'object']);
-
-/** An agent's reply (HTML from Desk's editor) as GitHub Markdown. */
-export function replyMarkdown(resource: Pick<PushResource, 'content' | 'summary'>): string {
-  const fromHtml = resource.content ? turndown.turndown(resource.content).trim() : '';
-  return fromHtml || (resource.summary ?? '').trim();
-}
+const PER_PAGE = 100;
+/**
+ * Pages of the last day's comments searched for a reply's marker, newest first: 30,000
+ * comments in a day is far past any issue GitHub serves (its UI stops at 2,500).
+ */
+const MAX_LOOKUP_PAGES = 300;
 
 export interface ReplyContext {
   api: GitHubApi;
@@ -29,14 +29,18 @@ export interface ReplyContext {
   now: () => number;
   /** Shared claims (server/claims): one replica posts, the others wait for its comment. */
   claims?: ClaimStore | undefined;
+  /** Identical pushes running at once share one flight: one lookup, one POST. */
+  flights: SingleFlight;
+  log?: RequestLog | undefined;
 }
 
 /**
  * Posts an agent's reply as a comment on the issue, exactly once: the comment carries
  * a key derived from the reply, so a push that Desk sends again finds the comment it
- * already made instead of posting another (design invariant 6). Two replicas racing
- * on the same reply may both post; each then keeps the oldest and deletes the rest,
- * so both answer with the same comment and one remains.
+ * already made instead of posting another (design invariant 6). Identical pushes on
+ * one server share one flight. Replicas racing on the same reply may both post; every
+ * push that finds several marked comments keeps the oldest and deletes the rest (again
+ * on later pushes, if a DELETE fails), so all answer with the same comment.
  */
 export async function postReply(resource: PushResource, ctx: ReplyContext): Promise<SyncThread> {
   const target = (resource.extParentId && parseExtId(resource.extParentId)) || (resource.replyToExtId && parseExtId(resource.replyToExtId));
@@ -48,59 +52,87 @@ export async function postReply(resource: PushResource, ctx: ReplyContext): Prom
   if (!markdown) throw new AppError('REPLY_EMPTY', 'the reply has no text');
   const ticket = ticketExtId(repo, issue);
   const key = replyKey(ctx.secret, { orgId: ctx.orgId, ticket }, markdown);
-  const path = `/repos/${repo}/issues/${issue}/comments`;
+  const body = withMarker(markdown, key);
+  if (body.length > GITHUB_COMMENT_LIMIT) {
+    throw new AppError('REPLY_TOO_LONG', `the reply is ${markdown.length} characters of Markdown; GitHub takes at most ${GITHUB_COMMENT_LIMIT - (body.length - markdown.length)}`);
+  }
+  return ctx.flights.run(`reply:${key}`, () => postOnce(ctx, repo, issue, key, body));
+}
 
+async function postOnce(ctx: ReplyContext, repo: string, issue: number, key: string, body: string): Promise<SyncThread> {
+  const path = `/repos/${repo}/issues/${issue}/comments`;
   const already = await findReplies(ctx, path, key).catch((err: unknown) => rethrowForReply(err, ctx, repo));
-  if (already[0]) return threadOf(repo, issue, already[0]);
+  if (already[0]) return threadOf(repo, issue, await keepOldest(ctx, repo, already));
   const claimed = await awaitClaimedReply(ctx.claims, key, () => findReplies(ctx, path, key).then((f) => f[0]));
   if (claimed) return threadOf(repo, issue, claimed);
 
   let posted: GhComment | undefined;
   try {
-    const res = await ctx.api.request<unknown>('POST', path, { body: { body: withMarker(markdown, key) }, accept: MEDIA_FULL });
+    const res = await ctx.api.request<unknown>('POST', path, { body: { body }, accept: MEDIA_FULL });
     posted = readComment(res.data);
   } catch (err) {
     // The comment may exist even though the answer was lost: look before reporting failure.
     const found = await findReplies(ctx, path, key).catch(() => []);
-    if (found[0]) return threadOf(repo, issue, found[0]);
+    if (found[0]) return threadOf(repo, issue, await keepOldest(ctx, repo, found));
     await releaseReplyClaim(ctx.claims, key);
     return rethrowForReply(err, ctx, repo);
   }
   const all = await findReplies(ctx, path, key).catch(() => (posted ? [posted] : []));
-  const keep = all[0] ?? posted;
-  if (!keep) throw new AppError('GITHUB_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it');
-  for (const extra of all.slice(1)) {
-    await ctx.api.request('DELETE', `/repos/${repo}/issues/comments/${extra.id}`).catch(() => undefined);
-  }
-  return threadOf(repo, issue, keep);
+  if (!all[0] && !posted) throw new AppError('GITHUB_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it');
+  return threadOf(repo, issue, all[0] ? await keepOldest(ctx, repo, all) : posted!);
 }
 
-/** Comments on the issue carrying this reply's key, oldest (lowest id) first. */
+/**
+ * The oldest of a reply's comments answers for all; the others are deleted, whoever
+ * posted them. A DELETE that fails is logged and tried again by the next push.
+ */
+async function keepOldest(ctx: ReplyContext, repo: string, found: GhComment[]): Promise<GhComment> {
+  for (const extra of found.slice(1)) {
+    await ctx.api.request('DELETE', `/repos/${repo}/issues/comments/${extra.id}`).catch((err: unknown) => {
+      ctx.log?.warn({ code: err instanceof AppError ? err.code : 'INTERNAL', repo, comment: extra.id }, 'could not delete a duplicate reply; the next push tries again');
+    });
+  }
+  return found[0]!;
+}
+
+/**
+ * Comments on the issue carrying this reply's key, oldest (lowest id) first. GitHub
+ * lists an issue's comments oldest first, and the reply is recent: the pages are read
+ * from the last one back, so a busy issue is searched newest first.
+ */
 async function findReplies(ctx: ReplyContext, path: string, key: string): Promise<GhComment[]> {
   const since = new Date((Math.floor(ctx.now() / 1000) - LOOKBACK_SECONDS) * 1000).toISOString().replace('.000Z', 'Z');
   const found: GhComment[] = [];
-  let next: string | undefined;
-  for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
-    const res = next
-      ? await ctx.api.request<unknown>('GET', next, { accept: MEDIA_FULL })
-      : await ctx.api.request<unknown>('GET', path, { query: { since, per_page: '100' }, accept: MEDIA_FULL });
+  const read = async (page: number) => {
+    const query: Record<string, string> = { since, per_page: String(PER_PAGE), ...(page > 1 ? { page: String(page) } : {}) };
+    const res = await ctx.api.request<unknown>('GET', path, { query, accept: MEDIA_FULL });
     if (!Array.isArray(res.data)) throw new AppError('GITHUB_BAD_RESPONSE', `GitHub GET ${path}: not a list`);
     for (const raw of res.data) {
       const c = readComment(raw);
       if (c && hasMarker(c.body, key)) found.push(c);
     }
-    next = res.nextUrl;
-    if (!next) break;
-  }
+    return res;
+  };
+  const first = await read(1);
+  const last = lastPage(first.lastUrl, path);
+  for (let page = last; page > Math.max(1, last - MAX_LOOKUP_PAGES); page--) await read(page);
   return found.sort((a, b) => a.id - b.id);
+}
+
+/** The page number of Link rel="last" (1 when there is one page only). */
+function lastPage(lastUrl: string | undefined, path: string): number {
+  if (!lastUrl) return 1;
+  const page = Number(URL.parse(lastUrl)?.searchParams.get('page'));
+  if (!Number.isSafeInteger(page) || page < 1) throw new AppError('GITHUB_BAD_RESPONSE', `GitHub GET ${path}: a Link rel="last" without a page number`);
+  return page;
 }
 
 /** Says what a failed reply means for the agent: locked, deleted, missing repository… */
 async function rethrowForReply(err: unknown, ctx: ReplyContext, repo: string): Promise<never> {
   if (!(err instanceof GitHubError)) throw err;
-  if (err.upstreamStatus === 403 && /locked/i.test(err.message)) throw new AppError('ISSUE_LOCKED', 'the GitHub issue is locked', { cause: err });
+  if (err.upstreamStatus === 403 && /locked/i.test(err.upstreamMessage)) throw new AppError('ISSUE_LOCKED', 'the GitHub issue is locked', { cause: err });
   if (err.upstreamStatus === 410) {
-    if (/disabled/i.test(err.message)) throw new AppError('GITHUB_ISSUES_DISABLED', 'issues are disabled for this repository', { cause: err });
+    if (/disabled/i.test(err.upstreamMessage)) throw new AppError('GITHUB_ISSUES_DISABLED', 'issues are disabled for this repository', { cause: err });
     throw new AppError('ISSUE_NOT_FOUND', 'the GitHub issue was deleted', { cause: err });
   }
   if (err.upstreamStatus === 404) {
@@ -111,7 +143,10 @@ async function rethrowForReply(err: unknown, ctx: ReplyContext, repo: string): P
     if (!repoExists) throw new AppError('GITHUB_REPO_NOT_FOUND', 'the repository does not exist or the GitHub account cannot see it', { cause: err });
     throw new AppError('ISSUE_NOT_FOUND', 'the GitHub issue does not exist or was transferred', { cause: err });
   }
-  if (err.upstreamStatus === 422) throw new AppError('REPLY_EMPTY', 'GitHub refused the reply\'s text', { cause: err });
+  if (err.upstreamStatus === 422) {
+    if (/too long/i.test(err.upstreamMessage)) throw new AppError('REPLY_TOO_LONG', 'GitHub refused the reply as too long', { cause: err });
+    throw new AppError('REPLY_EMPTY', 'GitHub refused the reply\'s text', { cause: err });
+  }
   throw err;
 }
 
@@ -121,7 +156,7 @@ function threadOf(repo: string, issue: number, c: GhComment): SyncThread {
     extId: commentThreadExtId(repo, c.id),
     extParentId: ticketExtId(repo, issue),
     createdTime: iso(c.createdAt),
-    content: c.bodyHtml || '<p></p>',
+    content: c.bodyHtml ? contentOf(c.bodyHtml) : '<p></p>',
     contentType: 'text/html',
     direction: 'out',
     from: actor.name,

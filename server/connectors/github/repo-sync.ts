@@ -66,7 +66,7 @@ export async function syncRepository(
         // comments, which the comment stream passed while the issue was filtered out:
         // they come along with the ticket (re-sending one Desk has is an update).
         const ticket = ticketExtId(repo, issue.number);
-        for (const c of await earlierComments(ctx, repo, issue.number, cursor.c!.t)) {
+        for (const c of await earlierComments(ctx, repo, issue.number, cursor.c!.t, budget.deadline)) {
           if (!ctx.isOwnReply(ticket, c.body)) unit.threads.push(commentThread(repo, c));
         }
         // A backlog larger than a whole pull's share for this repository would never
@@ -138,7 +138,7 @@ async function acceptComment(
     return batch.add({ tickets: [], threads: [thread] }, budget, new Set([ticket])) ? 'included' : 'no-room';
   }
   // Otherwise read the issue and send its ticket along, if it belongs to the channel.
-  const issue = await fetchIssue(ctx, repo, c.issueNumber);
+  const issue = await fetchIssue(ctx, repo, c.issueNumber, budget.deadline);
   if (!issue || !isEligible(issue, settings)) {
     eligible.set(c.issueNumber, false);
     return 'skipped';
@@ -153,13 +153,14 @@ async function acceptComment(
 const BACKFILL_PAGES = 5;
 
 /** The issue's comments last updated at or before `upTo` (those the comment stream has passed). */
-async function earlierComments(ctx: RepoSyncContext, repo: string, n: number, upTo: number): Promise<GhComment[]> {
+async function earlierComments(ctx: RepoSyncContext, repo: string, n: number, upTo: number, deadline: number): Promise<GhComment[]> {
   const out: GhComment[] = [];
   let next: string | undefined;
   for (let page = 0; page < BACKFILL_PAGES; page++) {
+    const timeoutMs = requestTimeout(ctx, deadline);
     const res = next
-      ? await ctx.api.request<unknown>('GET', next)
-      : await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}/comments`, { query: { per_page: String(PER_PAGE) } });
+      ? await ctx.api.request<unknown>('GET', next, { timeoutMs })
+      : await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}/comments`, { query: { per_page: String(PER_PAGE) }, timeoutMs });
     if (!Array.isArray(res.data)) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: not a list`, res.status);
     for (const raw of res.data) {
       const c = readComment(raw);
@@ -172,9 +173,9 @@ async function earlierComments(ctx: RepoSyncContext, repo: string, n: number, up
   return out;
 }
 
-async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number): Promise<GhIssue | undefined> {
+async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number, deadline: number): Promise<GhIssue | undefined> {
   try {
-    const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}`);
+    const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}`, { timeoutMs: requestTimeout(ctx, deadline) });
     const issue = readIssue(res.data);
     if (!issue) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}: not an issue`, res.status);
     return issue;
@@ -188,6 +189,15 @@ async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number): Promis
 function isEligible(issue: GhIssue, settings: GitHubSettings): boolean {
   if (issue.pull && !settings.includePullRequests) return false;
   return settings.labels.every((l) => issue.labels.includes(l));
+}
+
+/**
+ * Every request of a pull ends with the pull: it may run a little past the deadline (a
+ * quarter of the budget at most, and 2 s at most), never long past it.
+ */
+function requestTimeout(ctx: RepoSyncContext, deadline: number): number {
+  const grace = Math.min(2_000, Math.max(50, (deadline - ctx.startedAt) / 4));
+  return Math.round(Math.min(15_000, Math.max(50, deadline - ctx.now() + grace)));
 }
 
 /** A GitHub list endpoint as a change stream: sorted by update time, ascending, `since` inclusive. */
@@ -213,10 +223,7 @@ function listSource<T>(
         query.state = 'all';
         if (settings.labels.length > 0) query.labels = settings.labels.join(',');
       }
-      // Each request may run a little past the deadline (a quarter of the budget at most,
-      // and 2 s at most), never long past it.
-      const grace = Math.min(2_000, Math.max(50, (deadline - ctx.startedAt) / 4));
-      const timeoutMs = Math.round(Math.min(15_000, Math.max(50, deadline - ctx.now() + grace)));
+      const timeoutMs = requestTimeout(ctx, deadline);
       const res = req.pageUrl
         ? await ctx.api.request<unknown>('GET', req.pageUrl, { timeoutMs })
         : await ctx.api.request<unknown>('GET', `/repos/${repo}/${list}`, { query, etag: req.etag, timeoutMs });

@@ -1,0 +1,106 @@
+/**
+ * The attacks of issue 12, timed: /healthz while keyless 1 MB bodies flood the server,
+ * and the time to answer a 40,000-deep reply with /healthz polled meanwhile. The server
+ * runs in a process of its own (a blocked event loop there must not stall this client).
+ *   npx tsx bench/attacks.ts              # this tree
+ *   ROOT=/path/to/other/tree npx tsx bench/attacks.ts   # another tree, for a before/after
+ * Prints JSON; not part of bench/results.json.
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
+import { median, percentile, round } from './stats.js';
+
+const root = process.env.ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const KEY = 'benchKey0123456789abcdef';
+const REPO = 'acme/widgets';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const gh = await startFakeGitHub({ token: 'bench-token' });
+gh.createRepo(REPO);
+gh.createIssue(REPO, { title: 'x' });
+const port = await freePort();
+const server = spawn(path.join(root, 'node_modules/.bin/tsx'), ['server/main.ts'], {
+  cwd: root,
+  env: { ...process.env, MODE: 'production', PORT: String(port), HOST: '127.0.0.1', EXTENSION_SECRET: 'bench-secret-0123456789', DESK_URL_KEY: KEY, TRANSPORT: 'direct', GITHUB_TOKEN: 'bench-token', GITHUB_API_URL: gh.url, LOG_LEVEL: 'silent' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+await new Promise<void>((resolve) => server.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
+const base = `http://127.0.0.1:${port}`;
+const agent = new Agent({ connections: 64 });
+
+async function healthz(): Promise<number> {
+  const t = performance.now();
+  const res = await request(`${base}/healthz`, { dispatcher: agent });
+  await res.body.text();
+  return performance.now() - t;
+}
+const summarise = (ms: number[]) => ({ n: ms.length, medianMs: round(median(ms)), p95Ms: round(percentile(ms, 95)), maxMs: round(Math.max(...ms)) });
+async function healthSeries(n: number): Promise<ReturnType<typeof summarise>> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) ms.push(await healthz());
+  return summarise(ms);
+}
+
+const out: Record<string, unknown> = { root };
+out.healthzIdle = await healthSeries(200);
+
+// 8 connections sending keyless 1 MB nested JSON bodies in a loop.
+const flood = '['.repeat(512 * 1024) + ']'.repeat(512 * 1024);
+let flooding = true;
+let floodAnswers = 0;
+const floods = Array.from({ length: 8 }, async () => {
+  while (flooding) {
+    try {
+      const res = await request(`${base}/desk/pull?orgId=1&securityContext=x`, { method: 'POST', body: flood, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+      await res.body.text();
+      floodAnswers++;
+    } catch {
+      floodAnswers++;
+    }
+  }
+});
+await new Promise((r) => setTimeout(r, 500));
+out.healthzUnderKeylessFlood = await healthSeries(200);
+flooding = false;
+await Promise.all(floods);
+out.floodAnswers = floodAnswers;
+
+// A 40,000-deep reply, with /healthz polled every 50 ms while it is answered.
+const polls: number[] = [];
+let polling = true;
+const poller = (async () => {
+  while (polling) {
+    polls.push(await healthz());
+    await new Promise((r) => setTimeout(r, 50));
+  }
+})();
+const t0 = performance.now();
+const deep = await request(`${base}/desk/push?key=${KEY}&orgId=1&securityContext=x`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}#1`, content: '<div>'.repeat(40_000) + 'x' } }),
+  dispatcher: agent,
+  headersTimeout: 120_000,
+  bodyTimeout: 120_000,
+}).then(async (res) => ({ status: res.statusCode, body: (await res.body.text()).slice(0, 100) }), (err: Error) => ({ status: 0, body: err.message }));
+out.deepReply = { ...deep, ms: Math.round(performance.now() - t0) };
+polling = false;
+await poller;
+out.healthzDuringDeepReply = summarise(polls);
+
+console.log(JSON.stringify(out, null, 2));
+server.kill('SIGTERM');
+await agent.close();
+await gh.close();

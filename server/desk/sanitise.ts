@@ -1,0 +1,82 @@
+import sanitizeHtml from 'sanitize-html';
+import { nestingDepth } from './html-depth.js';
+
+/*
+ * Everything external that Desk renders to agents passes through here (design
+ * invariant 11). GitHub sanitises its own HTML, but Desk shows what we send to every
+ * agent of the installation: one hop is not trusted. An allow-list (sanitize-html,
+ * maintained, htmlparser2 underneath) keeps what an agent needs to read an issue:
+ * text formatting, links, images, code blocks, tables, task lists, quotes, details.
+ */
+
+const SCHEMES = ['http', 'https', 'mailto'];
+
+const OPTIONS: sanitizeHtml.IOptions = {
+  allowedTags: [
+    ...sanitizeHtml.defaults.allowedTags,
+    'img', 'picture', 'source', 'del', 'ins', 'details', 'summary', 'input', 'g-emoji', 'tt',
+  ],
+  allowedAttributes: {
+    a: ['href', 'title', 'rel', 'target'],
+    img: ['src', 'alt', 'title', 'width', 'height', 'align'],
+    source: ['srcset', 'media', 'type'],
+    input: ['type', 'checked', 'disabled'],
+    td: ['align', 'colspan', 'rowspan'],
+    th: ['align', 'colspan', 'rowspan'],
+    ol: ['start', 'type'],
+    li: ['value'],
+    details: ['open'],
+    'g-emoji': ['alias'],
+    // No class: Desk has no GitHub stylesheet (a task list reads by its checkboxes), and
+    // class filtering was a third of the sanitiser's time.
+    '*': ['dir', 'lang'],
+  },
+  allowedSchemes: SCHEMES,
+  allowedSchemesByTag: { img: ['http', 'https'], source: ['http', 'https'] },
+  allowedSchemesAppliedToAttributes: ['href', 'src', 'srcset', 'cite'],
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'discard',
+  // Only a disabled checkbox (GitHub's task lists) survives as an input.
+  exclusiveFilter: (frame) => frame.tag === 'input' && (frame.attribs.type !== 'checkbox' || frame.attribs.disabled === undefined),
+  transformTags: {
+    a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow', target: '_blank' } }),
+  },
+};
+
+/**
+ * GitHub's renderer nests a few dozen levels at most (lists in quotes in tables); the
+ * sanitiser's parser slows down quadratically on thousands of unclosed levels.
+ */
+export const MAX_HTML_DEPTH = 256;
+export const TOO_DEEP_NOTICE = '<p><em>(This content is nested too deeply to show here: read it on GitHub.)</em></p>';
+
+/** External HTML, reduced to the allow-list: no script, style, handler, frame, form or foreign URL scheme. */
+export function sanitiseHtml(html: string): string {
+  if (nestingDepth(html, MAX_HTML_DEPTH) > MAX_HTML_DEPTH) return TOO_DEEP_NOTICE;
+  return sanitizeHtml(html, OPTIONS);
+}
+
+/** An external URL Desk may load or link: absolute http(s) without credentials, else undefined. */
+export function safeHttpUrl(raw: string | null | undefined, maxLength = 2048): string | undefined {
+  if (!raw || raw.length > maxLength) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) return undefined;
+  return url.href;
+}
+
+// C0/C1 controls (tab and newline kept) and the bidirectional overrides that can make text lie.
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * External text for a field Desk may render as markup (a subject, a name): control
+ * characters dropped and `<` `>` replaced by look-alikes, so it reads the same and
+ * cannot become a tag whatever Desk does with it (README, guesses).
+ */
+export function plainText(text: string): string {
+  return text.replace(CONTROLS, '').replace(/</g, '‹').replace(/>/g, '›');
+}
