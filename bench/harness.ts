@@ -60,6 +60,8 @@ export async function startChannel(githubApiUrl: string) {
     githubConnection: 'github',
     logLevel: 'info',
     bodyLimitBytes: 1024 * 1024,
+    callbackHash: 'log',
+    invokeQuery: 'url',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 60_000, maxBytes: 5 * 1024 * 1024 },
   };
   return startServer(config, { channel: createChannel(config), logDestination: { write: () => true } });

@@ -16,6 +16,10 @@ export interface ServerConfig {
   githubConnection: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
+  /** log: a callback whose HASH does not verify is answered 200 and not acted on; enforce: 401. */
+  callbackHash: 'log' | 'enforce';
+  /** Where the GitHub query travels in an Invoke call: inside requestURL (as Zoho's samples do) or in queryParams. */
+  invokeQuery: 'url' | 'params';
   pull: PullLimits;
 }
 
@@ -92,6 +96,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const logLevel = str('LOG_LEVEL', 'info')!;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const callbackHash = str('CALLBACK_HASH', 'log');
+  if (callbackHash !== 'log' && callbackHash !== 'enforce') problems.push('CALLBACK_HASH must be log or enforce');
+  const invokeQuery = str('INVOKE_QUERY', 'url');
+  if (invokeQuery !== 'url' && invokeQuery !== 'params') problems.push('INVOKE_QUERY must be url or params');
+
   const host = str('HOST', '0.0.0.0')!;
   const config: ServerConfig = {
     port: int('PORT', 8080, 0, 65535),
@@ -106,6 +115,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     githubConnection,
     logLevel: logLevel as ServerConfig['logLevel'],
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
+    callbackHash: callbackHash === 'enforce' ? 'enforce' : 'log',
+    invokeQuery: invokeQuery === 'params' ? 'params' : 'url',
     pull: {
       maxTickets: int('PULL_MAX_TICKETS', 1000, 1, 1000),
       maxThreads: int('PULL_MAX_THREADS', 1000, 2, 1000),

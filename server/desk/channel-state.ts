@@ -10,7 +10,7 @@ export type DecodedState =
 
 /**
  * Reads channelState as Desk sends it back. Recovery policy for anything we cannot
- * read (README, "channelState"): start over from importSince. That re-sends items Desk
+ * read (README, "channelState"): start over from import_since. That re-sends items Desk
  * may already have, which Desk treats as updates (same extIds), so nothing is lost or
  * duplicated; the alternative, trusting a damaged cursor, could skip items for good.
  */

@@ -3,15 +3,16 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { sendError, toAppError } from './error-reply.js';
-import { safeEqual, verifyBodyHash } from '../desk/hash.js';
+import { safeEqual } from '../desk/hash.js';
+import { handleCallback } from './callbacks.js';
 import { describeErrors, validators } from '../desk/schemas.js';
-import type { DeskQuery } from '../desk/wire-types.js';
+import { configParamsOf, deskCallOf, pushReplyOf, type DeskCall } from '../desk/normalise.js';
 import type { Channel, RedirectTarget } from './channel.js';
 import { HttpMetrics } from './metrics.js';
 import { normaliseDeskUrl } from './desk-url.js';
 
 export interface AppOptions {
-  config: Pick<ServerConfig, 'extensionSecret' | 'deskUrlKey' | 'bodyLimitBytes' | 'pull'>;
+  config: Pick<ServerConfig, 'extensionSecret' | 'deskUrlKey' | 'bodyLimitBytes' | 'pull' | 'callbackHash'>;
   logger: Logger;
   channel: Channel;
   /** Validate every pull/push answer against Desk's schema before sending it (tests turn this on). */
@@ -74,11 +75,11 @@ export function buildApp(options: AppOptions) {
     const key = typeof query.key === 'string' ? query.key : '';
     if (!safeEqual(key, config.deskUrlKey)) throw new AppError('BAD_KEY', 'the URL key is missing or wrong');
   };
-  const deskQuery = (req: FastifyRequest): DeskQuery => {
+  const deskQuery = (req: FastifyRequest): DeskCall => {
     const query = req.query as Record<string, unknown>;
     requireKey(query);
     if (!validators.deskQuery(query)) throw new AppError('INVALID_QUERY', describeErrors('query', validators.deskQuery.errors));
-    return query;
+    return deskCallOf(query);
   };
   const checked = <T>(kind: 'sync' | 'pushResponse', value: T): T => {
     if (options.checkResponses && !validators[kind](value)) {
@@ -90,7 +91,7 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/pull', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
-    const answer = await channel.pull({ query, body: req.body, signal: abortOnHangUp(reply), log: req.log });
+    const answer = await channel.pull({ query, body: configParamsOf(req.body), signal: abortOnHangUp(reply), log: req.log });
     checked('sync', answer.sync);
     return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answer.json);
   });
@@ -98,7 +99,7 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/push', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pushRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pushRequest.errors));
-    const thread = checked('pushResponse', await channel.push({ query, body: req.body, signal: abortOnHangUp(reply) }));
+    const thread = checked('pushResponse', await channel.push({ query, body: pushReplyOf(req.body), signal: abortOnHangUp(reply) }));
     return reply.header('cache-control', 'no-store').send(thread);
   });
 
@@ -113,19 +114,9 @@ export function buildApp(options: AppOptions) {
 
   app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) => {
     requireKey(req.query as Record<string, unknown>);
-    const hash = req.headers.hash;
-    if (!verifyBodyHash(config.extensionSecret, req.rawBody ?? '', typeof hash === 'string' ? hash : undefined)) {
-      throw new AppError('BAD_HASH', 'the HASH header is missing or does not match the extension secret');
-    }
-    if (!validators.callback(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.callback.errors));
-    if (req.body.event !== req.params.event) {
-      throw new AppError('INVALID_BODY', `body.event ${JSON.stringify(req.body.event.slice(0, 40))} does not match the route's event`);
-    }
-    // Nothing to store: the server keeps no per-installation state (design invariant 7),
-    // and every pull and push brings a fresh securityContext.
-    req.log.info({ event: req.body.event, orgId: String(req.body.orgId) }, 'lifecycle event');
-    return reply.send({ ok: true });
+    return callback(req, reply);
   });
+  const callback = handleCallback({ secret: config.extensionSecret, mode: config.callbackHash, metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));

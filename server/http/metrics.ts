@@ -12,6 +12,13 @@ interface Series {
 
 export class HttpMetrics {
   readonly #series = new Map<string, Series>();
+  /** Lifecycle callbacks by event and outcome (verified, unverified, unreadable): the label set is fixed. */
+  readonly #callbacks = new Map<string, number>();
+
+  countCallback(event: string, outcome: 'verified' | 'unverified' | 'unreadable'): void {
+    const key = `event="${escapeLabel(event)}",outcome="${outcome}"`;
+    this.#callbacks.set(key, (this.#callbacks.get(key) ?? 0) + 1);
+  }
 
   observe(method: string, route: string, status: number, seconds: number): void {
     const key = `method="${method}",route="${escapeLabel(route)}",status="${status}"`;
@@ -41,6 +48,11 @@ export class HttpMetrics {
       lines.push(`http_request_duration_seconds_sum{${k}} ${s.sum}`);
       lines.push(`http_request_duration_seconds_count{${k}} ${s.count}`);
     }
+    lines.push(
+      '# HELP desk_callbacks_total Lifecycle callbacks received, by event and whether their HASH verified.',
+      '# TYPE desk_callbacks_total counter',
+    );
+    for (const [k, n] of this.#callbacks) lines.push(`desk_callbacks_total{${k}} ${n}`);
     return lines.join('\n') + '\n';
   }
 }

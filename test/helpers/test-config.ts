@@ -22,6 +22,8 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     githubConnection: 'github',
     logLevel: 'info',
     bodyLimitBytes: 1024 * 1024,
+    callbackHash: 'log',
+    invokeQuery: 'url',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
     ...overrides,
   };

@@ -31,7 +31,7 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
             const res = await fetch(`${url}/desk/push?orgId=${loop.desk.orgId}&securityContext=${SENTINEL.securityContext}`, {
               method: 'POST',
               headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ configParams: loop.desk.configParams, resource: { extParentId: `${REPO}#${issue}`, content: `<p>Reply number ${reply}</p>` } }),
+              body: JSON.stringify({ configParams: loop.desk.configParams, resource: { extParentId: `${REPO}:${issue}`, content: `<p>Reply number ${reply}</p>` } }),
             });
             figures.replyPushes++;
             return { status: res.status, body: (await res.json()) as { extId?: string; code?: string } };
@@ -64,7 +64,7 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
             const mine = comments.filter((c) => c.body.startsWith(`Reply number ${reply}\n`));
             figures.duplicateComments += Math.max(0, mine.length - 1);
             expect(mine, `comments for reply ${reply}`).to.have.length(1);
-            expect(answered.get(reply)).to.equal(`${REPO}#c${mine[0]!.id}`);
+            expect(answered.get(reply)).to.equal(`${REPO}:c${mine[0]!.id}`);
           }
           figures.replies += new Set(steps.map((s) => s.reply)).size;
           for (const s of Object.values(SENTINEL)) expect(loop.log.text + second.log.text).not.to.include(s);

@@ -1,6 +1,7 @@
 import type { ServerConfig } from '../../config.js';
 import type { Channel, PullAnswer, RedirectTarget } from '../../http/channel.js';
-import type { DeskQuery, PushRequestBody, SyncObject, SyncThread } from '../../desk/wire-types.js';
+import type { SyncObject, SyncThread } from '../../desk/wire-types.js';
+import type { DeskCall, PushReply } from '../../desk/normalise.js';
 import { SyncBatch } from '../../sync/batch.js';
 import { decodeChannelState, encodeChannelState } from '../../desk/channel-state.js';
 import { isAppError } from '../../errors.js';
@@ -8,6 +9,7 @@ import { runPull, type Connector } from '../../sync/pull.js';
 import type { Transport } from '../../transport/transport.js';
 import { GitHubApi } from './api.js';
 import { isOwnReply } from './marker.js';
+import { markerTicket, parseExtId } from './ext-ids.js';
 import { redirectUrl } from './redirect.js';
 import { postReply } from './reply.js';
 import { syncRepository } from './repo-sync.js';
@@ -16,7 +18,7 @@ import { readSettings, type GitHubSettings } from './settings.js';
 export interface GitHubChannelOptions {
   config: Pick<ServerConfig, 'extensionSecret' | 'githubWebUrl' | 'pull'>;
   /** The way GitHub calls leave for this installation (direct, or Desk's Invoke with its securityContext). */
-  transportFor: (query: DeskQuery) => Transport;
+  transportFor: (query: DeskCall) => Transport;
   now?: () => number;
 }
 
@@ -55,7 +57,7 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
       return answer(encodeChannelState(state), batch);
     },
 
-    async push({ query, body }: { query: DeskQuery; body: PushRequestBody }): Promise<SyncThread> {
+    async push({ query, body }: { query: DeskCall; body: PushReply }): Promise<SyncThread> {
       const settings = readSettings(body.configParams, now());
       const api = new GitHubApi(o.transportFor(query), now);
       return postReply(body.resource, { api, secret: o.config.extensionSecret, orgId: query.orgId, repositories: settings.repositories, now });
@@ -75,7 +77,7 @@ function answer(channelState: string, batch: SyncBatch): PullAnswer {
 function gitHubConnector(
   api: GitHubApi,
   settings: GitHubSettings,
-  query: DeskQuery,
+  query: DeskCall,
   secret: string,
   now: () => number,
   startedAt: number,
@@ -90,9 +92,15 @@ function gitHubConnector(
         now,
         startedAt,
         threadsPerPull,
-        isOwnReply: (ticket, body) => isOwnReply(secret, { orgId: query.orgId, ticket }, body),
+        isOwnReply: (ticket, body) => isOwnReply(secret, { orgId: query.orgId, ticket: markerTicketOf(ticket) }, body),
       }),
     rateLimit: () => api.rate,
   };
 }
 
+
+/** The marker's name of a ticket (ext-ids.ts, markerTicket), from its extId. */
+function markerTicketOf(ticketExtId: string): string {
+  const id = parseExtId(ticketExtId);
+  return id && id.kind === 'ticket' ? markerTicket(id.repo, id.issue) : ticketExtId;
+}

@@ -1,7 +1,7 @@
 import type { SyncActor, SyncThread, SyncTicket } from '../../desk/wire-types.js';
 import type { SyncUnit } from '../../sync/batch.js';
 import type { GhComment, GhIssue, GhUser } from './github-types.js';
-import { actorExtId, bodyThreadExtId, commentThreadExtId, ticketExtId } from './ext-ids.js';
+import { GHOST_ACTOR_EXT_ID, actorExtId, bodyThreadExtId, commentThreadExtId, ticketExtId } from './ext-ids.js';
 
 /** Comments by the repository's own people are the "agent side" of the conversation. */
 const OWN_PEOPLE = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
@@ -56,9 +56,9 @@ export function directionOf(association: string): 'in' | 'out' {
 }
 
 export function actorOf(user: GhUser | null): SyncActor {
-  if (!user) return { extId: 'gh-user:ghost', name: 'ghost', displayName: 'Deleted GitHub user' };
+  if (!user) return { extId: GHOST_ACTOR_EXT_ID, name: 'ghost', displayName: 'Deleted GitHub user' };
   return {
-    extId: actorExtId(user.id),
+    extId: actorExtId(user.id, user.login),
     name: user.login.slice(0, 255),
     displayName: `${user.login.slice(0, 240)} (GitHub)`,
     ...(user.avatar_url && user.avatar_url.length <= 2048 ? { photoURL: user.avatar_url } : {}),

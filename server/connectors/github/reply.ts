@@ -1,8 +1,10 @@
 import TurndownService from 'turndown';
 import { AppError } from '../../errors.js';
-import type { PushResource, SyncThread } from '../../desk/wire-types.js';
+import type { SyncThread } from '../../desk/wire-types.js';
+import type { ReplyResource } from '../../desk/normalise.js';
 import { GitHubError, MEDIA_FULL, type GitHubApi } from './api.js';
-import { commentThreadExtId, parseExtId, ticketExtId } from './ext-ids.js';
+import { commentThreadExtId, markerTicket, ticketExtId } from './ext-ids.js';
+import { replyTarget } from './reply-target.js';
 import { readComment, type GhComment } from './github-types.js';
 import { actorOf, iso } from './mapping.js';
 import { hasMarker, replyKey, withMarker } from './marker.js';
@@ -15,7 +17,7 @@ const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fen
 turndown.remove(['script', 'style', 'head', 'title', 'iframe', 'object']);
 
 /** An agent's reply (HTML from Desk's editor) as GitHub Markdown. */
-export function replyMarkdown(resource: Pick<PushResource, 'content' | 'summary'>): string {
+export function replyMarkdown(resource: Pick<ReplyResource, 'content' | 'summary'>): string {
   const fromHtml = resource.content ? turndown.turndown(resource.content).trim() : '';
   return fromHtml || (resource.summary ?? '').trim();
 }
@@ -35,15 +37,11 @@ export interface ReplyContext {
  * on the same reply may both post; each then keeps the oldest and deletes the rest,
  * so both answer with the same comment and one remains.
  */
-export async function postReply(resource: PushResource, ctx: ReplyContext): Promise<SyncThread> {
-  const target = (resource.extParentId && parseExtId(resource.extParentId)) || (resource.replyToExtId && parseExtId(resource.replyToExtId));
-  if (!target || target.kind === 'comment' || !ctx.repositories.includes(target.repo)) {
-    throw new AppError('REPLY_TARGET_INVALID', 'the reply does not name an issue of a repository this installation syncs');
-  }
-  const { repo, issue } = target;
+export async function postReply(resource: ReplyResource, ctx: ReplyContext): Promise<SyncThread> {
   const markdown = replyMarkdown(resource);
   if (!markdown) throw new AppError('REPLY_EMPTY', 'the reply has no text');
-  const ticket = ticketExtId(repo, issue);
+  const { repo, issue } = await replyTarget(resource, ctx.api, ctx.repositories);
+  const ticket = markerTicket(repo, issue);
   const key = replyKey(ctx.secret, { orgId: ctx.orgId, ticket }, markdown);
   const path = `/repos/${repo}/issues/${issue}/comments`;
 
