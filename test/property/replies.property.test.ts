@@ -5,12 +5,21 @@ import { startApp } from '../helpers/start-app.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { figures, runs, writeFigures } from './figures.js';
+import { asPairs, fillBody, requestShapes, withShapeQuery } from '../../server/sandbox/desk-simulator/request-shapes.js';
 
 const REPO = 'acme/widgets';
 
-type Step = { reply: number; server: 0 | 1; lose: boolean; concurrent: boolean };
+type Step = { reply: number; server: 0 | 1; lose: boolean; concurrent: boolean; shape: string };
 
-const stepArb: fc.Arbitrary<Step> = fc.record({ reply: fc.integer({ min: 0, max: 3 }), server: fc.constantFrom(0 as const, 1 as const), lose: fc.boolean(), concurrent: fc.boolean() });
+/** Each push in one of the request shapes Desk or its samples use (resources/desk-shapes/). */
+const PUSH_SHAPES = requestShapes().filter((s) => s.route === 'push' && s.simulator);
+const stepArb: fc.Arbitrary<Step> = fc.record({
+  reply: fc.integer({ min: 0, max: 3 }),
+  server: fc.constantFrom(0 as const, 1 as const),
+  lose: fc.boolean(),
+  concurrent: fc.boolean(),
+  shape: fc.constantFrom(...PUSH_SHAPES.map((s) => s.id)),
+});
 
 describe('Property: a reply is posted exactly once, whatever Desk and the network do', function () {
   this.timeout(0);
@@ -26,20 +35,28 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
           loop.gh.createRepo(REPO);
           const issue = loop.gh.createIssue(REPO, { title: 'Help' }).number;
           await loop.pullUntilQuiet();
-          const push = async (server: 0 | 1, reply: number): Promise<{ status: number; body: { extId?: string; code?: string } }> => {
-            const url = server === 0 ? loop.server.url : second.url;
-            const res = await fetch(`${url}/desk/push?orgId=${loop.desk.orgId}&securityContext=${SENTINEL.securityContext}`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ configParams: loop.desk.configParams, resource: { extParentId: `${REPO}:${issue}`, content: `<p>Reply number ${reply}</p>` } }),
-            });
+          const push = async (server: 0 | 1, reply: number, shapeId = 'push-documented'): Promise<{ status: number; body: { extId?: string; code?: string } }> => {
+            const shape = PUSH_SHAPES.find((s) => s.id === shapeId)!;
+            const configParams = { ...loop.desk.configParams, channelState: loop.desk.channelState };
+            const vars = {
+              orgId: loop.desk.orgId,
+              securityContext: SENTINEL.securityContext,
+              configParams,
+              configParamPairs: asPairs(configParams),
+              ticket: `${REPO}:${issue}`,
+              thread: `${REPO}:${issue}:body`,
+              content: `<p>Reply number ${reply}</p>`,
+              summary: `Reply number ${reply}`,
+            };
+            const base = `${server === 0 ? loop.server.url : second.url}/desk/push`;
+            const res = await fetch(withShapeQuery(base, shape, vars), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fillBody(shape.body, vars)) });
             figures.replyPushes++;
             return { status: res.status, body: (await res.json()) as { extId?: string; code?: string } };
           };
           const answered = new Map<number, string>();
           for (const s of steps) {
             if (s.lose) loop.gh.faults.add({ match: { method: 'POST' }, fault: { kind: 'dropResponse' } });
-            const outs = s.concurrent ? await Promise.all([push(0, s.reply), push(1, s.reply)]) : [await push(s.server, s.reply)];
+            const outs = s.concurrent ? await Promise.all([push(0, s.reply, s.shape), push(1, s.reply, s.shape)]) : [await push(s.server, s.reply, s.shape)];
             for (const out of outs) {
               expect([200, 502]).to.include(out.status);
               if (out.status === 200) {
