@@ -81,7 +81,7 @@ export function buildApp(options: AppOptions) {
     if (!validators.deskQuery(query)) throw new AppError('INVALID_QUERY', describeErrors('query', validators.deskQuery.errors));
     return deskCallOf(query);
   };
-  const checked = <T>(kind: 'sync' | 'pushResponse', value: T): T => {
+  const checked = <T>(kind: 'sync' | 'replyThread', value: T): T => {
     if (options.checkResponses && !validators[kind](value)) {
       throw new AppError('INTERNAL', `our ${kind} answer breaks Desk's schema: ${describeErrors('response', validators[kind].errors)}`);
     }
@@ -99,7 +99,7 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/push', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pushRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pushRequest.errors));
-    const thread = checked('pushResponse', await channel.push({ query, body: pushReplyOf(req.body), signal: abortOnHangUp(reply) }));
+    const thread = checked('replyThread', await channel.push({ query, body: pushReplyOf(req.body), signal: abortOnHangUp(reply) }));
     return reply.header('cache-control', 'no-store').send(thread);
   });
 

@@ -128,6 +128,8 @@ function progressLine(n: number, out: PullOutcome): string {
     `${Math.round(out.ms)} ms,`,
     `cursor lag ${lag} s,`,
     rl ? `rate limit ${rl.r}/${rl.l} left` : 'rate limit not visible',
+    // Which of Desk's request shapes this pull came in (resources/desk-shapes/).
+    out.shape ? `[${out.shape}]` : '',
     errors.length > 0 ? `  errors: ${errors.join(', ')}` : '',
   ].join(' ');
 }

@@ -78,7 +78,7 @@ export async function startChannelLoop(o: {
         const out = await desk.pullOnce();
         outcomes.push(out);
         made.push(out);
-        if (!out.ok) throw new Error(`pull refused by the Desk simulator: ${JSON.stringify(out.rejected)} status ${out.status}`);
+        if (!out.ok) throw new Error(`pull (shape ${out.shape}) refused by the Desk simulator: ${JSON.stringify(out.rejected)} status ${out.status}`);
         if (out.tickets + out.threads === 0) return made;
       }
       throw new Error(`still not quiet after ${max} pulls`);

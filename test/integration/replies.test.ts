@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { startChannelLoop, type ChannelLoop } from '../helpers/channel-loop.js';
 import { SENTINEL } from '../helpers/test-config.js';
+import { replyKey, withMarker } from '../../server/connectors/github/marker.js';
 
 const REPO = 'acme/widgets';
 
@@ -72,6 +73,18 @@ for (const transport of ['direct', 'invoke'] as const) {
       expect(loop.desk.store.threads.get(replyId)!.object.direction).to.equal('out');
       expect(threads.filter((t) => t.direction === 'in' && t.content.includes('We shipped it'))).to.deep.equal([]);
       expect(threads.some((t) => t.content.includes('Works now'))).to.equal(true);
+    });
+
+    it('still knows the replies the first packages posted, whose ticket extId had a #', async () => {
+      const markdown = 'Posted before the extIds changed';
+      const body = withMarker(markdown, replyKey(SENTINEL.secret, { orgId: loop.desk.orgId, ticket: `${REPO}#${issue}` }, markdown));
+      const old = loop.gh.createComment(REPO, issue, { body, user: { login: 'agent', id: 301 }, association: 'MEMBER' });
+      await loop.pullUntilQuiet();
+      expect(loop.desk.store.threads.has(`${REPO}:c${old.id}`), 'not imported back as a message').to.equal(false);
+      const again = await loop.desk.push({ extParentId: `${REPO}#${issue}`, content: `<p>${markdown}</p>` });
+      expect(again.ok, `the answer names the ticket as Desk knows it: ${JSON.stringify(again.rejected ?? again.body)}`).to.equal(true);
+      expect(again.body, 'a retry across the change finds the old comment').to.include({ extId: `${REPO}:c${old.id}`, extParentId: `${REPO}#${issue}` });
+      expect(mine()).to.have.length(1);
     });
 
     it('refuses replies to a locked issue, a deleted issue, a missing repository and a foreign repository clearly', async () => {

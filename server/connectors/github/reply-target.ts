@@ -1,12 +1,14 @@
 import { AppError } from '../../errors.js';
 import type { ReplyResource } from '../../desk/normalise.js';
 import { GitHubError, type GitHubApi } from './api.js';
-import { parseExtId } from './ext-ids.js';
+import { parseExtId, ticketExtId } from './ext-ids.js';
 import { readComment } from './github-types.js';
 
 export interface ReplyTarget {
   repo: string;
   issue: number;
+  /** The ticket's extId as Desk knows it: extParentId when it names this issue (either form), else ours. */
+  ticket: string;
 }
 
 /**
@@ -20,11 +22,19 @@ export async function replyTarget(resource: ReplyResource, api: GitHubApi, repos
   for (const extId of [resource.extParentId, resource.replyToExtId]) {
     const id = extId === undefined ? undefined : parseExtId(extId);
     if (!id || !repositories.includes(id.repo)) continue;
-    if (id.kind !== 'comment') return { repo: id.repo, issue: id.issue };
-    const issue = await issueOfComment(api, id.repo, id.comment);
-    if (issue !== undefined) return { repo: id.repo, issue };
+    const issue = id.kind === 'comment' ? await issueOfComment(api, id.repo, id.comment) : id.issue;
+    if (issue !== undefined) return { repo: id.repo, issue, ticket: deskTicket(resource, id.repo, issue) };
   }
   throw new AppError('REPLY_TARGET_INVALID', 'the reply does not name an issue of a repository this installation syncs');
+}
+
+/** A ticket made by the first packages keeps its `#` extId in Desk: the answer names it as the push did. */
+function deskTicket(resource: ReplyResource, repo: string, issue: number): string {
+  for (const extId of [resource.extParentId, resource.replyToExtId]) {
+    const named = extId === undefined ? undefined : parseExtId(extId);
+    if (named?.kind === 'ticket' && named.repo === repo && named.issue === issue) return extId!;
+  }
+  return ticketExtId(repo, issue);
 }
 
 async function issueOfComment(api: GitHubApi, repo: string, comment: number): Promise<number | undefined> {

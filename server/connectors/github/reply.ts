@@ -3,7 +3,7 @@ import { AppError } from '../../errors.js';
 import type { SyncThread } from '../../desk/wire-types.js';
 import type { ReplyResource } from '../../desk/normalise.js';
 import { GitHubError, MEDIA_FULL, type GitHubApi } from './api.js';
-import { commentThreadExtId, markerTicket, ticketExtId } from './ext-ids.js';
+import { commentThreadExtId, markerTicket } from './ext-ids.js';
 import { replyTarget } from './reply-target.js';
 import { readComment, type GhComment } from './github-types.js';
 import { actorOf, iso } from './mapping.js';
@@ -40,13 +40,13 @@ export interface ReplyContext {
 export async function postReply(resource: ReplyResource, ctx: ReplyContext): Promise<SyncThread> {
   const markdown = replyMarkdown(resource);
   if (!markdown) throw new AppError('REPLY_EMPTY', 'the reply has no text');
-  const { repo, issue } = await replyTarget(resource, ctx.api, ctx.repositories);
+  const { repo, issue, ticket: deskTicket } = await replyTarget(resource, ctx.api, ctx.repositories);
   const ticket = markerTicket(repo, issue);
   const key = replyKey(ctx.secret, { orgId: ctx.orgId, ticket }, markdown);
   const path = `/repos/${repo}/issues/${issue}/comments`;
 
   const already = await findReplies(ctx, path, key).catch((err: unknown) => rethrowForReply(err, ctx, repo));
-  if (already[0]) return threadOf(repo, issue, already[0]);
+  if (already[0]) return threadOf(repo, deskTicket, already[0]);
 
   let posted: GhComment | undefined;
   try {
@@ -55,7 +55,7 @@ export async function postReply(resource: ReplyResource, ctx: ReplyContext): Pro
   } catch (err) {
     // The comment may exist even though the answer was lost: look before reporting failure.
     const found = await findReplies(ctx, path, key).catch(() => []);
-    if (found[0]) return threadOf(repo, issue, found[0]);
+    if (found[0]) return threadOf(repo, deskTicket, found[0]);
     return rethrowForReply(err, ctx, repo);
   }
   const all = await findReplies(ctx, path, key).catch(() => (posted ? [posted] : []));
@@ -64,7 +64,7 @@ export async function postReply(resource: ReplyResource, ctx: ReplyContext): Pro
   for (const extra of all.slice(1)) {
     await ctx.api.request('DELETE', `/repos/${repo}/issues/comments/${extra.id}`).catch(() => undefined);
   }
-  return threadOf(repo, issue, keep);
+  return threadOf(repo, deskTicket, keep);
 }
 
 /** Comments on the issue carrying this reply's key, oldest (lowest id) first. */
@@ -107,11 +107,11 @@ async function rethrowForReply(err: unknown, ctx: ReplyContext, repo: string): P
   throw err;
 }
 
-function threadOf(repo: string, issue: number, c: GhComment): SyncThread {
+function threadOf(repo: string, ticket: string, c: GhComment): SyncThread {
   const actor = actorOf(c.user);
   return {
     extId: commentThreadExtId(repo, c.id),
-    extParentId: ticketExtId(repo, issue),
+    extParentId: ticket,
     createdTime: iso(c.createdAt),
     content: c.bodyHtml || '<p></p>',
     contentType: 'text/html',
