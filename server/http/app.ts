@@ -112,11 +112,11 @@ export function buildApp(options: AppOptions) {
     return reply.header('cache-control', 'no-store').redirect(url, 302);
   });
 
+  const callback = handleCallback({ secret: config.extensionSecret, mode: config.callbackHash, metrics });
   app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) => {
     requireKey(req.query as Record<string, unknown>);
     return callback(req, reply);
   });
-  const callback = handleCallback({ secret: config.extensionSecret, mode: config.callbackHash, metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
