@@ -50,9 +50,11 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
   it('any JSON value as a body of any Desk route', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(`/desk/pull?${q}`, `/desk/push?${q}`, `/desk/callbacks/onInstall?${key}`), fc.jsonValue({ maxDepth: 6 }), async (path, value) => {
-        const { status } = await send('POST', path, JSON.stringify(value));
-        // A callback is never refused by default (it could block an install): answered 200, acted on or not.
-        expect(status).to.be.oneOf(path.includes('callbacks') ? [200] : [200, 400, 422]);
+        const { status, json } = await send('POST', path, JSON.stringify(value));
+        // A callback is never refused for its HASH or content (it could block an install):
+        // only a body fastify's parser refuses (a prototype key) is a 400.
+        if (path.includes('callbacks') && status === 400) expect(json.code).to.equal('BAD_JSON');
+        else expect(status).to.be.oneOf(path.includes('callbacks') ? [200] : [200, 400, 422]);
       }),
       { numRuns: runs(60, 2000) },
     );
