@@ -164,6 +164,7 @@ describe('HTTP routes: bad input gets a clear 4xx with a stable code', () => {
     { name: 'a missing orgId', path: `/desk/pull?securityContext=abc`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY', message: /orgId/ },
     { name: 'a non-numeric orgId', path: `/desk/pull?orgId=1%3B2&securityContext=abc`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY' },
     { name: 'a push without resource', path: `/desk/push?${q}`, init: { body: '{"configParams":{}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY', message: /resource/ },
+    { name: 'a push resource of more than 64 fields', path: `/desk/push?${q}`, init: { body: JSON.stringify({ configParams: {}, resource: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1])) }), headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
     { name: 'a push whose resource is not an object', path: `/desk/push?${q}`, init: { body: '{"configParams":{},"resource":"x"}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
     { name: 'prototype poisoning', path: `/desk/pull?${q}`, init: { body: '{"__proto__":{"x":1}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'BAD_JSON' },
     { name: 'an unknown route', path: '/desk/nothing', init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 404, code: 'NOT_FOUND' },
