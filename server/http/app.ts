@@ -70,10 +70,10 @@ export function buildApp(options: AppOptions) {
     return sendError(req, reply, error);
   });
 
+  const keyMatches = (query: Record<string, unknown>): boolean =>
+    config.deskUrlKey === undefined || safeEqual(typeof query.key === 'string' ? query.key : '', config.deskUrlKey);
   const requireKey = (query: Record<string, unknown>): void => {
-    if (config.deskUrlKey === undefined) return;
-    const key = typeof query.key === 'string' ? query.key : '';
-    if (!safeEqual(key, config.deskUrlKey)) throw new AppError('BAD_KEY', 'the URL key is missing or wrong');
+    if (!keyMatches(query)) throw new AppError('BAD_KEY', 'the URL key is missing or wrong');
   };
   const deskQuery = (req: FastifyRequest): DeskCall => {
     const query = req.query as Record<string, unknown>;
@@ -112,11 +112,10 @@ export function buildApp(options: AppOptions) {
     return reply.header('cache-control', 'no-store').redirect(url, 302);
   });
 
+  // The URL key counts like the HASH here: a callback without it is not acted on, but
+  // answered, so it cannot block an install (callbacks.ts).
   const callback = handleCallback({ secret: config.extensionSecret, mode: config.callbackHash, metrics });
-  app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) => {
-    requireKey(req.query as Record<string, unknown>);
-    return callback(req, reply);
-  });
+  app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) => callback(req, reply, keyMatches(req.query as Record<string, unknown>)));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));

@@ -14,20 +14,23 @@ export type CallbackHashMode = 'log' | 'enforce';
 
 /**
  * A lifecycle callback. Desk documents a HASH header but not the string it signs
- * (§9.3), so a refusal on our guess could block the install itself, while these
- * handlers change nothing (the server keeps no per-installation state). So by default
- * a callback that does not verify, or whose body we cannot read, is answered 200,
- * logged without its body, counted in /metrics and not acted on; CALLBACK_HASH=enforce
- * refuses it once a deployment has confirmed what Desk signs.
+ * (§9.3), nor whether it keeps the query of a callback URL (our URL key), so a refusal
+ * on our guess could block the install itself, while these handlers change nothing
+ * (the server keeps no per-installation state). So by default a callback that does
+ * not verify (key or HASH), or whose body we cannot read, is answered 200, logged
+ * without its body, counted in /metrics and not acted on; CALLBACK_HASH=enforce
+ * refuses it once a deployment has confirmed what Desk sends.
  */
 export function handleCallback(o: { secret: string; mode: CallbackHashMode; metrics: HttpMetrics }) {
-  return async (req: FastifyRequest<{ Params: { event: string } }>, reply: FastifyReply) => {
+  return async (req: FastifyRequest<{ Params: { event: string } }>, reply: FastifyReply, keyOk: boolean) => {
     const event = KNOWN_EVENTS.has(req.params.event) ? req.params.event : 'other';
     const hash = req.headers.hash;
-    const verified = verifyBodyHash(o.secret, req.rawBody ?? '', typeof hash === 'string' ? hash : undefined);
-    const problem = !verified
-      ? new AppError('BAD_HASH', 'the HASH header is missing or does not match the extension secret')
-      : !validators.callback(req.body)
+    const verified = keyOk && verifyBodyHash(o.secret, req.rawBody ?? '', typeof hash === 'string' ? hash : undefined);
+    const problem = !keyOk
+      ? new AppError('BAD_KEY', 'the URL key is missing or wrong')
+      : !verified
+        ? new AppError('BAD_HASH', 'the HASH header is missing or does not match the extension secret')
+        : !validators.callback(req.body)
         ? new AppError('INVALID_BODY', describeErrors('body', validators.callback.errors))
         : undefined;
     if (problem) {

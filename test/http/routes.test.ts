@@ -203,6 +203,23 @@ describe('HTTP routes: the URL key', () => {
     expect((await pull(`key=${SENTINEL.urlKey}?${q}`)).status).to.equal(200);
   });
 
+  it('answers a callback without the key 200 and does not act on it (enforce: 401 BAD_KEY)', async () => {
+    const raw = JSON.stringify({ event: 'onInstall', orgId: 1, securityContext: 'c' });
+    const hash = createHmac('sha256', SENTINEL.secret).update(raw).digest('hex');
+    const send = (url: string, path: string) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', hash }, body: raw });
+    const keyless = await send(app.url, '/desk/callbacks/onInstall');
+    expect([keyless.status, await keyless.json()]).to.deep.equal([200, { ok: true, acted: false }]);
+    const keyed = await send(app.url, `/desk/callbacks/onInstall?key=${SENTINEL.urlKey}`);
+    expect(await keyed.json()).to.deep.equal({ ok: true, acted: true });
+    const strict = await startApp(recordingChannel().channel, { deskUrlKey: SENTINEL.urlKey, callbackHash: 'enforce' });
+    try {
+      const refused = await send(strict.url, '/desk/callbacks/onInstall');
+      expect([refused.status, (await refused.json()).code]).to.deep.equal([401, 'BAD_KEY']);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('leaves health and metrics open', async () => {
     expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
   });
