@@ -63,6 +63,8 @@ export async function startChannel(githubApiUrl: string) {
     shutdownGraceMs: 5000,
     shutdownDelayMs: 0,
     claimStore: 'memory',
+    callbackHash: 'log',
+    invokeQuery: 'url',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 60_000, maxBytes: 5 * 1024 * 1024 },
   };
   return startServer(config, { channel: createChannel(config), logDestination: { write: () => true } });

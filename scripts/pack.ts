@@ -1,5 +1,5 @@
 /**
- * `npm run pack [-- --base-url https://channel.example.org] [--key K]`
+ * `npm run pack [-- --base-url https://channel.example.org] [--key K] [--shared-by ZUID] [--github-api-url URL]`
  *
  * Builds the widget, stages plugin-manifest.json, resources.json and app/ with the
  * deployment's real URLs (and URL key, and extension secret from EXTENSION_SECRET)
@@ -23,6 +23,10 @@ export interface PackOptions {
   baseUrl?: string | undefined;
   urlKey?: string | undefined;
   secret?: string | undefined;
+  /** The Zoho user id the connections are shared by (Desk's manifest example carries `sharedBy`). */
+  sharedBy?: string | undefined;
+  /** GitHub Enterprise Server's API root; its origin replaces api.github.com in whiteListedDomains. */
+  githubApiUrl?: string | undefined;
   skipBuild?: boolean;
   log?: (line: string) => void;
 }
@@ -47,6 +51,7 @@ export function pack(options: PackOptions): { zip: string; entries: string[] } {
     manifest.callbackListener[event] = withKey(`/desk/callbacks/${event}`);
   }
   manifest.secret = options.secret ?? PLACEHOLDER_SECRET;
+  deploymentManifest(manifest, options);
   writeFileSync(path.join(stage, 'plugin-manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 
   const resources = JSON.parse(readFileSync(path.join(root, 'resources.json'), 'utf8'));
@@ -88,6 +93,23 @@ function checkDeploymentValues(options: PackOptions): string | undefined {
   return base.url;
 }
 
+/**
+ * What only the deployment knows: the GitHub API origin widgets may call through
+ * ZOHODESK.request (whiteListedDomains), and the Zoho user the connections are shared by.
+ */
+function deploymentManifest(manifest: { whiteListedDomains: string[]; zohoAuthorisation?: Record<string, unknown>; connectors: Array<Record<string, unknown>> }, options: PackOptions): void {
+  if (options.githubApiUrl) {
+    const u = new URL(options.githubApiUrl);
+    if (u.protocol !== 'https:') throw new Error('--github-api-url must be https://');
+    manifest.whiteListedDomains = [u.origin];
+  }
+  if (options.sharedBy !== undefined) {
+    if (!/^[0-9]{1,20}$/.test(options.sharedBy)) throw new Error('--shared-by must be a Zoho user id (digits)');
+    for (const c of manifest.connectors) c.sharedBy = options.sharedBy;
+    if (manifest.zohoAuthorisation) manifest.zohoAuthorisation.sharedBy = options.sharedBy;
+  }
+}
+
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8' });
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
@@ -106,6 +128,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
       baseUrl: argValue('--base-url') ?? process.env.CHANNEL_BASE_URL,
       urlKey: argValue('--key') ?? process.env.DESK_URL_KEY,
       secret: process.env.EXTENSION_SECRET,
+      sharedBy: argValue('--shared-by') ?? process.env.ZOHO_SHARED_BY,
+      githubApiUrl: argValue('--github-api-url') ?? process.env.GITHUB_API_URL,
     });
   } catch (err) {
     console.error(`pack failed: ${err instanceof Error ? err.message : String(err)}`);

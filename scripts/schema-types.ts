@@ -42,12 +42,24 @@ export async function generateWireTypes(): Promise<string> {
       $refOptions: { resolve: { external: true, http: false } } as never,
     });
     // A type referenced from several schemas is emitted by each; keep the first.
-    ts = ts.replace(/^export (?:interface|type) (\w+)[\s\S]*?^}\n|^export type (\w+) = [^\n]*\n/gm, (block, a, b) => {
-      const name = a ?? b;
-      if (seen.has(name)) return '';
-      seen.add(name);
-      return block;
-    });
+    // Declarations start at column 0 (with their doc comment); a multi-line alias
+    // ends where the next one starts, so split there rather than at a closing brace.
+    ts = ts
+      .split(/\n(?=\/\*\*|export )/)
+      .reduce<string[]>((chunks, part) => {
+        const last = chunks[chunks.length - 1];
+        if (last !== undefined && last.startsWith('/**') && !/\nexport /.test(last)) chunks[chunks.length - 1] = `${last}\n${part}`;
+        else chunks.push(part);
+        return chunks;
+      }, [])
+      .filter((chunk) => {
+        const name = /^export (?:interface|type) (\w+)/m.exec(chunk)?.[1];
+        if (name === undefined) return true;
+        if (seen.has(name)) return false;
+        seen.add(name);
+        return true;
+      })
+      .join('\n');
     parts.push(`// ${file}`, ts.trim(), '');
   }
   return parts.join('\n');

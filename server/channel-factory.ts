@@ -20,6 +20,6 @@ export function createChannel(config: ServerConfig, options: { now?: () => numbe
         orgId: query.orgId,
         securityContext: query.securityContext,
         connectionLinkName: config.githubConnection,
-      }),
+      }, config.invokeQuery),
   });
 }

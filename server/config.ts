@@ -24,6 +24,10 @@ export interface ServerConfig {
   shutdownDelayMs: number;
   /** Where replies are claimed before posting: `memory` (per process) or a redis:// URL shared by the replicas. */
   claimStore: string;
+  /** log: a callback whose HASH does not verify is answered 200 and not acted on; enforce: 401. */
+  callbackHash: 'log' | 'enforce';
+  /** Where the GitHub query travels in an Invoke call: inside requestURL (as Zoho's samples do) or in queryParams. */
+  invokeQuery: 'url' | 'params';
   pull: PullLimits;
 }
 
@@ -91,6 +95,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (claimStore !== 'memory' && claimStore !== 'none' && !/^rediss?:\/\/[^/?#\s]+(?:\/\d{1,2})?$/.test(claimStore)) {
     problems.push('CLAIM_STORE must be memory, none or a redis:// (rediss://) URL: redis://[:password@]host[:port][/db]');
   }
+  const callbackHash = str('CALLBACK_HASH', 'log');
+  if (callbackHash !== 'log' && callbackHash !== 'enforce') problems.push('CALLBACK_HASH must be log or enforce');
+  const invokeQuery = str('INVOKE_QUERY', 'url');
+  if (invokeQuery !== 'url' && invokeQuery !== 'params') problems.push('INVOKE_QUERY must be url or params');
 
   const host = str('HOST', '0.0.0.0')!;
   const config: ServerConfig = {
@@ -109,6 +117,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 25_000, 0, 120_000),
     shutdownDelayMs: int('SHUTDOWN_DELAY_MS', 0, 0, 60_000),
     claimStore,
+    callbackHash: callbackHash === 'enforce' ? 'enforce' : 'log',
+    invokeQuery: invokeQuery === 'params' ? 'params' : 'url',
     pull: {
       maxTickets: int('PULL_MAX_TICKETS', 1000, 1, 1000),
       maxThreads: int('PULL_MAX_THREADS', 1000, 2, 1000),

@@ -17,7 +17,7 @@ export const MAX_ETAG_LENGTH = 100;
 
 /**
  * Reads channelState as Desk sends it back. Recovery policy for anything we cannot
- * read (README, "channelState"): start over from importSince. That re-sends items Desk
+ * read (README, "channelState"): start over from import_since. That re-sends items Desk
  * may already have, which Desk treats as updates (same extIds), so nothing is lost or
  * duplicated; the alternative, trusting a damaged cursor, could skip items for good.
  */

@@ -61,24 +61,38 @@ export class InvokeClient {
     const form = new URLSearchParams({ securityContext: c.securityContext });
     for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') form.set(k, v);
 
-    const url = `${this.#endpoint}?orgId=${encodeURIComponent(c.orgId)}`;
+    let url = `${this.#endpoint}?orgId=${encodeURIComponent(c.orgId)}`;
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = c.signal ? AbortSignal.any([c.signal, timeout]) : timeout;
     let res: Response;
     let text: string;
     try {
-      res = await this.#fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          HASH: invokeHash(this.#secret, fields),
-        },
-        body: form.toString(),
-        signal,
-        redirect: 'error',
-      });
+      for (let hop = 0; ; hop++) {
+        res = await this.#fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            HASH: invokeHash(this.#secret, fields),
+          },
+          body: form.toString(),
+          signal,
+          redirect: 'manual',
+        });
+        // Zoho's PHP sample follows Invoke's redirects (CURLOPT_FOLLOWLOCATION), e.g. to
+        // another data centre; we do too, with the same signed form, but only to a Zoho
+        // Desk origin, so a redirect can never carry the securityContext elsewhere.
+        const next = REDIRECTS.has(res.status) ? res.headers.get('location') : null;
+        if (next === null) break;
+        await res.body?.cancel();
+        const target = deskRedirectTarget(url, next, this.#endpoint);
+        if (!target || hop >= MAX_REDIRECTS) {
+          throw new AppError('DESK_UNAVAILABLE', `Desk Invoke redirected ${c.requestType} ${pathOf(c.requestURL)} ${target ? 'too often' : 'outside Zoho Desk'}`);
+        }
+        url = target;
+      }
       text = await res.text();
     } catch (err) {
+      if (err instanceof AppError) throw err;
       throw new AppError('DESK_UNAVAILABLE', `Desk Invoke ${c.requestType} ${pathOf(c.requestURL)} failed: ${describe(err)}`, { cause: err });
     }
     if (res.status >= 500) {
@@ -95,6 +109,28 @@ export class InvokeClient {
     }
     return unwrapInvokeEnvelope(text);
   }
+}
+
+/** Redirects that keep the method and body (303 would turn the call into a GET). */
+const REDIRECTS = new Set([301, 302, 307, 308]);
+const MAX_REDIRECTS = 3;
+/** Zoho Desk's API hosts in each data centre. */
+const DESK_HOST = /^desk\.zoho\.(?:com|eu|in|com\.au|jp|com\.cn|sa|ca|uk)$/;
+
+/**
+ * Where a redirect from Invoke may go: an https Zoho Desk origin, or the configured
+ * endpoint's own origin (DESK_API_URL, e.g. a staging proxy). Anything else is refused.
+ */
+export function deskRedirectTarget(from: string, location: string, endpoint: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(location, from);
+  } catch {
+    return undefined;
+  }
+  if (u.username || u.password) return undefined;
+  const zoho = u.protocol === 'https:' && DESK_HOST.test(u.hostname) && (u.port === '' || u.port === '443');
+  return zoho || u.origin === new URL(endpoint).origin ? u.toString() : undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import type {
   LifecycleCallback,
   PullRequestBody,
   PushRequestBody,
+  PushResponse,
   SyncObject,
   SyncThread,
 } from './wire-types.js';
@@ -54,7 +55,9 @@ export const validators = {
   deskQuery: compiled<DeskQuery>('desk-query.json'),
   pullRequest: compiled<PullRequestBody>('pull-request.json'),
   pushRequest: compiled<PushRequestBody>('push-request.json'),
-  pushResponse: compiled<SyncThread>('push-response.json'),
+  pushResponse: compiled<PushResponse>('push-response.json'),
+  /** A whole SYNC thread: what our push answers are held to (Desk takes less, push-response.json). */
+  replyThread: compiled<SyncThread>('sync.json#/definitions/thread'),
   sync: compiled<SyncObject>('sync.json'),
   callback: compiled<LifecycleCallback>('callback.json'),
   channelState: compiled<ChannelState>('channel-state.json'),

@@ -100,25 +100,42 @@ export interface SyncError {
 
 // config-params.json
 /**
- * The non-secure config params Desk sends in a pull body and in push.configParams (§2): a flat object of strings. Desk adds channelState itself; values of params an admin left empty may arrive as null.
+ * The config params as the rest of the server sees them, once normalised from DeskConfigParams at the edge: a flat object of strings (null for a param an admin left empty). Desk adds channelState itself. Names are lowercase snake_case (Desk's create-config-params: no upper case, no space); importSince and includePullRequests are the names of the first packages, still read.
  */
 export interface ConfigParams {
   channelState?: string | null;
   repositories?: string | null;
   labels?: string | null;
+  import_since?: string | null;
+  include_pull_requests?: string | null;
   importSince?: string | null;
   includePullRequests?: string | null;
   [k: string]: string | null | undefined;
 }
 
+// desk-config-params.json
+/**
+ * The non-secure config params as Desk may send them (a pull body, push.configParams): a flat object, as Desk's docs show (§2), or an array of {name, value}, as Zoho's YouTube sample reads them (DeskReplyListenerYoutube.java, getJSONArray). Numbers and booleans are taken as strings. The server normalises both into ConfigParams at the edge. Prototype keys are refused; sizes are bounded.
+ */
+export type DeskConfigParams =
+  | {
+      [k: string]: DeskConfigParamValue;
+    }
+  | {
+      name: string;
+      value?: DeskConfigParamValue;
+    }[];
+export type DeskConfigParamValue = string | null | number | boolean;
+
 // desk-query.json
 /**
- * Query string Desk puts on pull and push URLs (§2, §4); key is ours (DESK_URL_KEY, written into the packed URLs).
+ * Query string Desk puts on pull and push URLs (§2, §4); key is ours (DESK_URL_KEY, written into the packed URLs). Parameters we do not know are ignored (Desk may add some), but their number and size are bounded (a repeated one arrives as a list; the URL's own limit bounds that).
  */
 export interface DeskQuery {
   orgId: string;
   securityContext: string;
   key?: string;
+  [k: string]: string | string[] | undefined;
 }
 
 // error.json
@@ -160,36 +177,67 @@ export interface InvokeInner {
 
 // pull-request.json
 /**
- * POST sync.pull body: the installation's non-secure config params, channelState among them (§2).
+ * POST sync.pull body: the installation's non-secure config params, channelState among them (§2), in either shape Desk may use.
  */
-export type PullRequestBody = ConfigParams;
+export type PullRequestBody = DeskConfigParams;
 
 // push-request.json
-export type PushResource = {
-  [k: string]: unknown;
-} & {
-  extParentId?: string;
-  replyToExtId?: string;
-  content?: string;
-  summary?: string;
-};
+export type PushIdValue = string | null | number;
 
 /**
- * POST sync.push body (§4): config params plus the agent's reply. Desk's full field list is unknown (open question 7), so unknown resource fields are accepted and ignored.
+ * POST sync.push body (§4) as Desk may send it: config params (object or {name, value} pairs) plus the agent's reply. extParentId and replyToExtId may be a string, empty, null, absent or a number (Zoho's samples read replyToExtId on every push and take empty as 'reply to the ticket'); the server normalises them at the edge. Desk's full field list is unknown (open question 7), so unknown fields are accepted and ignored.
  */
 export interface PushRequestBody {
-  configParams: ConfigParams;
+  configParams: DeskConfigParams;
   resource: PushResource;
 }
-/**
- * The non-secure config params Desk sends in a pull body and in push.configParams (§2): a flat object of strings. Desk adds channelState itself; values of params an admin left empty may arrive as null.
- */
+export interface PushResource {
+  extParentId?: PushIdValue;
+  replyToExtId?: PushIdValue;
+  content?: string | null;
+  summary?: string | null;
+}
 
 // push-response.json
 /**
- * PUSH_REPLY_RESPONSE_OBJECT: the thread created on the external side, shaped like a SYNC thread (§4, both samples).
+ * PUSH_REPLY_RESPONSE_OBJECT as Desk takes it: a thread of the external side. Zoho's samples answer as little as {extId, canReply, extra} (github/DeskReplyListener.java) or {extId, extParentId, canReply, from, extra} with a numeric extId (github-issue-tracker/desk_listener.php); ours is a whole SYNC thread.
  */
-export type PushResponse = SyncThread;
+export interface PushResponse {
+  extId: string | number;
+  extParentId?: string;
+  /**
+   * ISO-8601 UTC with milliseconds (§3.2).
+   */
+  createdTime?: string;
+  /**
+   * ISO-8601 UTC with milliseconds (§3.2).
+   */
+  modifiedTime?: string;
+  content?: string;
+  contentType?: "text/plain" | "text/html";
+  direction?: "in" | "out";
+  from?: string;
+  to?: string[] | string;
+  canReply?: boolean;
+  actor?: SyncActor;
+  extra?: SyncExtra;
+}
+export interface SyncActor {
+  extId: string;
+  name: string;
+  displayName?: string;
+  email?: string;
+  /**
+   * Sent by Zoho's Twilio sample (twilio/pullMessages.php).
+   */
+  phone?: string;
+  photoURL?: string;
+}
+export interface SyncExtra {
+  key: string;
+  value: {};
+  queriableValue?: string;
+}
 
 // sync.json
 export type ExtId = string;
@@ -221,30 +269,25 @@ export interface SyncData {
 export interface SyncTicket {
   extId: ExtId;
   subject: string;
+  /**
+   * Sent by Zoho's GitHub sample, the issue body (github/GithubCommentListener.java).
+   */
+  description?: string;
   createdTime: Time;
   modifiedTime?: Time;
   actor: SyncActor;
   extra?: SyncExtra;
 }
-export interface SyncActor {
-  extId: ExtId;
-  name: string;
-  displayName?: string;
-  email?: string;
-  photoURL?: string;
-}
-export interface SyncExtra {
-  key: string;
-  value: {};
-  queriableValue?: string;
-}
+/**
+ * contentType may be left out: Zoho's Twilio sample sends threads without it (twilio/pullMessages.php). Ours always carry it.
+ */
 export interface SyncThread {
   extId: ExtId;
   extParentId: ExtId;
   createdTime: Time;
   modifiedTime?: Time;
   content: string;
-  contentType: "text/plain" | "text/html";
+  contentType?: "text/plain" | "text/html";
   direction: "in" | "out";
   from?: string;
   /**

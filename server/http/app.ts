@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import { AppError, ERROR_CATALOGUE } from '../errors.js';
 import { sendError, toAppError } from './error-reply.js';
-import { safeEqual, verifyBodyHash } from '../desk/hash.js';
+import { safeEqual } from '../desk/hash.js';
+import { handleCallback } from './callbacks.js';
 import { describeErrors, validators } from '../desk/schemas.js';
-import type { DeskQuery } from '../desk/wire-types.js';
+import { configParamsOf, deskCallOf, pushReplyOf, type DeskCall } from '../desk/normalise.js';
 import type { Channel, RedirectTarget } from './channel.js';
 import { HttpMetrics } from './metrics.js';
 import { normaliseDeskUrl } from './desk-url.js';
@@ -13,7 +14,7 @@ import { answerClientError, clientErrorCode } from './client-errors.js';
 import { jsonTooDeep } from './json-depth.js';
 
 export interface AppOptions {
-  config: Pick<ServerConfig, 'extensionSecret' | 'deskUrlKey' | 'bodyLimitBytes' | 'pull'>;
+  config: Pick<ServerConfig, 'extensionSecret' | 'deskUrlKey' | 'bodyLimitBytes' | 'pull' | 'callbackHash'>;
   logger: Logger;
   channel: Channel;
   /** Validate every pull/push answer against Desk's schema before sending it (tests turn this on). */
@@ -72,6 +73,8 @@ export function buildApp(options: AppOptions) {
   // and its connection is closed rather than kept while a slow body trickles in.
   app.addHook('onRequest', async (req, reply) => {
     if (config.deskUrlKey === undefined || !req.url.startsWith('/desk/')) return;
+    // A callback without the key is still answered (2xx, not acted on) unless refusal is enforced: it must never block an install.
+    if (req.url.startsWith('/desk/callbacks/') && config.callbackHash !== 'enforce') return;
     const key = (req.query as Record<string, unknown>).key;
     if (!safeEqual(typeof key === 'string' ? key : '', config.deskUrlKey)) {
       reply.header('connection', 'close');
@@ -106,18 +109,18 @@ export function buildApp(options: AppOptions) {
     return fail(req, reply, error);
   });
 
+  const keyMatches = (query: Record<string, unknown>): boolean =>
+    config.deskUrlKey === undefined || safeEqual(typeof query.key === 'string' ? query.key : '', config.deskUrlKey);
   const requireKey = (query: Record<string, unknown>): void => {
-    if (config.deskUrlKey === undefined) return;
-    const key = typeof query.key === 'string' ? query.key : '';
-    if (!safeEqual(key, config.deskUrlKey)) throw new AppError('BAD_KEY', 'the URL key is missing or wrong');
+    if (!keyMatches(query)) throw new AppError('BAD_KEY', 'the URL key is missing or wrong');
   };
-  const deskQuery = (req: FastifyRequest): DeskQuery => {
+  const deskQuery = (req: FastifyRequest): DeskCall => {
     const query = req.query as Record<string, unknown>;
     requireKey(query);
     if (!validators.deskQuery(query)) throw new AppError('INVALID_QUERY', describeErrors('query', validators.deskQuery.errors));
-    return query;
+    return deskCallOf(query);
   };
-  const checked = <T>(kind: 'sync' | 'pushResponse', value: T): T => {
+  const checked = <T>(kind: 'sync' | 'replyThread', value: T): T => {
     if (options.checkResponses && !validators[kind](value)) {
       throw new AppError('INTERNAL', `our ${kind} answer breaks Desk's schema: ${describeErrors('response', validators[kind].errors)}`);
     }
@@ -127,7 +130,7 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/pull', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
-    const answer = await channel.pull({ query, body: req.body, signal: abortOnHangUp(reply), log: req.log });
+    const answer = await channel.pull({ query, body: configParamsOf(req.body), signal: abortOnHangUp(reply), log: req.log });
     checked('sync', answer.sync);
     return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answer.json);
   });
@@ -135,7 +138,7 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/push', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pushRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pushRequest.errors));
-    const thread = checked('pushResponse', await channel.push({ query, body: req.body, signal: abortOnHangUp(reply), log: req.log }));
+    const thread = checked('replyThread', await channel.push({ query, body: pushReplyOf(req.body), signal: abortOnHangUp(reply), log: req.log }));
     return reply.header('cache-control', 'no-store').send(thread);
   });
 
@@ -148,21 +151,10 @@ export function buildApp(options: AppOptions) {
     return reply.header('cache-control', 'no-store').redirect(url, 302);
   });
 
-  app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) => {
-    requireKey(req.query as Record<string, unknown>);
-    const hash = req.headers.hash;
-    if (!verifyBodyHash(config.extensionSecret, req.rawBody ?? '', typeof hash === 'string' ? hash : undefined)) {
-      throw new AppError('BAD_HASH', 'the HASH header is missing or does not match the extension secret');
-    }
-    if (!validators.callback(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.callback.errors));
-    if (req.body.event !== req.params.event) {
-      throw new AppError('INVALID_BODY', `body.event ${JSON.stringify(req.body.event.slice(0, 40))} does not match the route's event`);
-    }
-    // Nothing to store: the server keeps no per-installation state (design invariant 7),
-    // and every pull and push brings a fresh securityContext.
-    req.log.info({ event: req.body.event, orgId: String(req.body.orgId) }, 'lifecycle event');
-    return reply.send({ ok: true });
-  });
+  // The URL key counts like the HASH here: a callback without it is not acted on, but
+  // answered, so it cannot block an install (callbacks.ts).
+  const callback = handleCallback({ secret: config.extensionSecret, mode: config.callbackHash, metrics });
+  app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) => callback(req, reply, keyMatches(req.query as Record<string, unknown>)));
 
   // Alive (restart me if not) vs ready (send me traffic): only readiness drops while draining.
   app.get('/healthz', async () => ({ status: 'ok' }));

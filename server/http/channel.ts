@@ -1,4 +1,5 @@
-import type { DeskQuery, PullRequestBody, PushRequestBody, SyncObject, SyncThread } from '../desk/wire-types.js';
+import type { ConfigParams, SyncObject, SyncThread } from '../desk/wire-types.js';
+import type { DeskCall, PushReply } from '../desk/normalise.js';
 
 /** What the HTTP layer asks of the sync side; the HTTP layer itself knows no GitHub. */
 /** A pull's answer, and the same serialised once (the HTTP layer sends the text as is). */
@@ -14,8 +15,8 @@ export interface RequestLog {
 }
 
 export interface Channel {
-  pull(request: { query: DeskQuery; body: PullRequestBody; signal: AbortSignal; log?: RequestLog }): Promise<PullAnswer>;
-  push(request: { query: DeskQuery; body: PushRequestBody; signal: AbortSignal; log?: RequestLog }): Promise<SyncThread>;
+  pull(request: { query: DeskCall; body: ConfigParams; signal: AbortSignal; log?: RequestLog }): Promise<PullAnswer>;
+  push(request: { query: DeskCall; body: PushReply; signal: AbortSignal; log?: RequestLog }): Promise<SyncThread>;
   /** The external URL for Desk's source redirection, or undefined when the ids name nothing of ours. */
   redirect(target: RedirectTarget): string | undefined;
 }

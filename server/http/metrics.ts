@@ -19,6 +19,14 @@ export class HttpMetrics {
     this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1);
   }
 
+  /** Lifecycle callbacks by event and outcome (verified, unverified, unreadable): the label set is fixed. */
+  readonly #callbacks = new Map<string, number>();
+
+  countCallback(event: string, outcome: 'verified' | 'unverified' | 'unreadable'): void {
+    const key = `event="${escapeLabel(event)}",outcome="${outcome}"`;
+    this.#callbacks.set(key, (this.#callbacks.get(key) ?? 0) + 1);
+  }
+
   observe(method: string, route: string, status: number, seconds: number): void {
     const key = `method="${method}",route="${escapeLabel(route)}",status="${status}"`;
     let s = this.#series.get(key);
@@ -49,6 +57,11 @@ export class HttpMetrics {
     }
     lines.push('# HELP http_errors_total Error answers, by catalogue code.', '# TYPE http_errors_total counter');
     for (const [code, n] of this.#errors) lines.push(`http_errors_total{code="${escapeLabel(code)}"} ${n}`);
+    lines.push(
+      '# HELP desk_callbacks_total Lifecycle callbacks received, by event and whether their HASH verified.',
+      '# TYPE desk_callbacks_total counter',
+    );
+    for (const [k, n] of this.#callbacks) lines.push(`desk_callbacks_total{${k}} ${n}`);
     return lines.join('\n') + '\n';
   }
 }

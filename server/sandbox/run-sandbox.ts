@@ -56,13 +56,15 @@ export async function runSandbox(): Promise<void> {
     shutdownGraceMs: 5000,
     shutdownDelayMs: 0,
     claimStore: 'memory',
+    callbackHash: 'log',
+    invokeQuery: 'url',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
   };
   const server = await startServer(config, { channel: late, checkResponses: true });
   const desk = await startDeskSimulator({
     secret,
     channel: { pullUrl: `${server.url}/desk/pull`, pushUrl: `${server.url}/desk/push`, callbackUrl: `${server.url}/desk/callbacks` },
-    configParams: { repositories: repos.join(', '), importSince: '30d' },
+    configParams: { repositories: repos.join(', '), import_since: '30d' },
     connections: { github: { token } },
   });
   slot.channel = createChannel({ ...config, deskApiUrl: desk.url });
@@ -129,6 +131,8 @@ function progressLine(n: number, out: PullOutcome): string {
     `${Math.round(out.ms)} ms,`,
     `cursor lag ${lag} s,`,
     rl ? `rate limit ${rl.r}/${rl.l} left` : 'rate limit not visible',
+    // Which of Desk's request shapes this pull came in (resources/desk-shapes/).
+    out.shape ? `[${out.shape}]` : '',
     errors.length > 0 ? `  errors: ${errors.join(', ')}` : '',
   ].join(' ');
 }
@@ -141,7 +145,7 @@ async function replyOnce(desk: Awaited<ReturnType<typeof startDeskSimulator>>, w
     return;
   }
   const thread = out.body as { extId: string };
-  const [repo, n] = ticketId.split('#') as [string, string];
-  const comment = thread.extId.split('#c')[1];
+  const [, repo, n] = /^(.+)[:#](\d+)$/.exec(ticketId) ?? [];
+  const comment = /:c(\d+)$/.exec(thread.extId)?.[1];
   console.log(`agent replied on "${ticket.object.subject}" (${ticketId}) -> GitHub comment ${comment}: ${webUrl}/${repo}/issues/${n}#issuecomment-${comment}`);
 }

@@ -14,14 +14,17 @@ export class InvokeTransport implements Transport {
     private readonly client: InvokeClient,
     private readonly apiRoot: string,
     private readonly installation: { orgId: string; securityContext: string; connectionLinkName: string },
+    private readonly queryIn: 'url' | 'params' = 'url',
   ) {}
 
   async send(r: OutboundRequest): Promise<OutboundResponse> {
-    const url = resolveTarget(this.apiRoot, r.target);
-    // Desk takes the query as a JSON object of its own; params already in a Link URL move there too.
-    const query: Record<string, string> = Object.fromEntries(url.searchParams);
-    Object.assign(query, r.query);
-    url.search = '';
+    const url = resolveTarget(this.apiRoot, r.target, r.query);
+    // Zoho's samples put the target's query inside requestURL and never send queryParams
+    // (twilio/common-functions.php, github/DeskUtility.java); whether Desk signs
+    // queryParams is unproven. So by default the query travels in requestURL, the one
+    // field every convention signs; INVOKE_QUERY=params moves it to queryParams.
+    const query: Record<string, string> = this.queryIn === 'params' ? Object.fromEntries(url.searchParams) : {};
+    if (this.queryIn === 'params') url.search = '';
     // The call's own time limit, as in the direct transport (Desk's client adds its own ceiling).
     const timeout = AbortSignal.timeout(Math.max(1, Math.round(r.timeoutMs ?? 15_000)));
     const signal = r.signal ? AbortSignal.any([r.signal, timeout]) : timeout;

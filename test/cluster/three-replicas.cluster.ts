@@ -236,7 +236,7 @@ describe('A cluster: three replicas behind HAProxy', function () {
     let count = 0;
     gh.faults.add({ match: { method: 'GET', path }, times: 20, fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => void (++count === 20 && release()) } });
     const before = await cluster.stats();
-    const outcomes = await Promise.all(Array.from({ length: 20 }, () => desk.push({ extParentId: `${repo}#${issue}`, content: `<p>${text}</p>` })));
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => desk.push({ extParentId: `${repo}:${issue}`, content: `<p>${text}</p>` })));
     const after = await cluster.stats();
     await desk.close();
     for (const o of outcomes) expect(o.ok, JSON.stringify(o.body)).to.equal(true);

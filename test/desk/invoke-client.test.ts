@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { InvokeClient, unwrapInvokeEnvelope } from '../../server/desk/invoke-client.js';
+import { InvokeClient, deskRedirectTarget, unwrapInvokeEnvelope } from '../../server/desk/invoke-client.js';
+import { InvokeTransport } from '../../server/transport/invoke-transport.js';
 import { invokeHash } from '../../server/desk/hash.js';
 import { AppError } from '../../server/errors.js';
 import { startTestServer } from '../helpers/http-test-server.js';
@@ -101,5 +102,53 @@ describe('Invoke client', () => {
       .then(() => undefined, (e: unknown) => e);
     expect((err as AppError).code).to.equal('DESK_UNAVAILABLE');
     expect((err as AppError).message).to.match(/timed out/);
+  });
+
+  const ENVELOPE = JSON.stringify({ response: JSON.stringify({ statusCode: 200, statusMessage: '[]' }) });
+
+  it('puts GitHub\'s query inside requestURL, as Zoho\'s samples sign it, or in queryParams when told to', async () => {
+    const desk = await deskAnswering(200, ENVELOPE);
+    const client = new InvokeClient({ deskApiUrl: desk.url, secret: SECRET });
+    const installation = { orgId: '123', securityContext: 'ctx-1', connectionLinkName: 'github' };
+    const call = { method: 'GET' as const, target: '/repos/a/b/issues?state=all', query: { since: '2026-01-01T00:00:00Z', per_page: '100' } };
+    await new InvokeTransport(client, 'https://api.github.com', installation).send(call);
+    await new InvokeTransport(client, 'https://api.github.com', installation, 'params').send(call);
+    const [inUrl, inParams] = desk.requests.map((r) => Object.fromEntries(new URLSearchParams(r.body)));
+    expect(inUrl!.requestURL).to.equal('https://api.github.com/repos/a/b/issues?state=all&since=2026-01-01T00%3A00%3A00Z&per_page=100');
+    expect(inUrl).not.to.have.property('queryParams');
+    expect(inParams!.requestURL).to.equal('https://api.github.com/repos/a/b/issues');
+    expect(JSON.parse(inParams!.queryParams!)).to.deep.equal({ state: 'all', since: '2026-01-01T00:00:00Z', per_page: '100' });
+    for (const r of desk.requests) {
+      const { securityContext: _c, ...hashed } = Object.fromEntries(new URLSearchParams(r.body));
+      expect(r.headers.hash).to.equal(invokeHash(SECRET, hashed));
+    }
+  });
+
+  it('follows a redirect from Invoke with the same signed form, but only to a Zoho Desk origin', async () => {
+    const elsewhere = await deskAnswering(200, ENVELOPE);
+    const desk = await startTestServer((req, res) => {
+      if (req.url.startsWith('/api/v1/invoke')) res.writeHead(307, { location: '/dc2/api/v1/invoke?orgId=123' }).end();
+      else if (req.url.startsWith('/dc2/')) res.writeHead(302, { location: `${elsewhere.url}/api/v1/invoke?orgId=123` }).end();
+      else res.writeHead(404).end();
+    });
+    open.push(desk);
+    const client = new InvokeClient({ deskApiUrl: desk.url, secret: SECRET });
+    const err = await client.call({ orgId: '123', securityContext: 'ctx-1', requestURL: 'https://api.github.com/user', requestType: 'GET' }).catch((e: unknown) => e);
+    expect((err as AppError).code).to.equal('DESK_UNAVAILABLE');
+    expect((err as AppError).message).to.match(/outside Zoho Desk/);
+    expect(desk.requests.map((r) => r.url)).to.deep.equal(['/api/v1/invoke?orgId=123', '/dc2/api/v1/invoke?orgId=123']);
+    expect(desk.requests[1]!.body).to.equal(desk.requests[0]!.body);
+    expect(desk.requests[1]!.headers.hash).to.equal(desk.requests[0]!.headers.hash);
+    expect(elsewhere.requests, 'the securityContext never left for another origin').to.have.length(0);
+  });
+
+  it('takes Zoho Desk\'s data-centre origins as redirect targets, and nothing like them', () => {
+    const from = 'https://desk.zoho.com/api/v1/invoke?orgId=1';
+    const endpoint = 'https://desk.zoho.com/api/v1/invoke';
+    expect(deskRedirectTarget(from, 'https://desk.zoho.eu/api/v1/invoke?orgId=1', endpoint)).to.equal('https://desk.zoho.eu/api/v1/invoke?orgId=1');
+    expect(deskRedirectTarget(from, 'https://desk.zoho.com.au/api/v1/invoke', endpoint)).to.equal('https://desk.zoho.com.au/api/v1/invoke');
+    for (const bad of ['http://desk.zoho.eu/api/v1/invoke', 'https://desk.zoho.eu.evil.example/x', 'https://evildesk.zoho.com/x', 'https://desk.zoho.eu:8443/x', 'https://user:pw@desk.zoho.eu/x', 'https://example.com/x']) {
+      expect(deskRedirectTarget(from, bad, endpoint), bad).to.equal(undefined);
+    }
   });
 });

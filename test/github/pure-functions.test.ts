@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { nextLink } from '../../server/connectors/github/link-header.js';
 import { rateLimitedUntil, readRateLimit } from '../../server/connectors/github/rate-limit.js';
-import { parseExtId, ticketExtId, commentThreadExtId, bodyThreadExtId } from '../../server/connectors/github/ext-ids.js';
+import { actorExtId, parseExtId, ticketExtId, commentThreadExtId, bodyThreadExtId } from '../../server/connectors/github/ext-ids.js';
 import { readSettings, DEFAULT_IMPORT_DAYS } from '../../server/connectors/github/settings.js';
 import { isOwnReply, replyKey, withMarker } from '../../server/connectors/github/marker.js';
 import { replyMarkdown } from '../../server/connectors/github/reply.js';
@@ -49,9 +49,17 @@ describe('extIds', () => {
     expect(parseExtId(ticketExtId('acme/widgets', 42))).to.deep.equal({ kind: 'ticket', repo: 'acme/widgets', issue: 42 });
     expect(parseExtId(bodyThreadExtId('acme/widgets', 42))).to.deep.equal({ kind: 'body', repo: 'acme/widgets', issue: 42 });
     expect(parseExtId(commentThreadExtId('acme/wid.gets', 9))).to.deep.equal({ kind: 'comment', repo: 'acme/wid.gets', comment: 9 });
-    for (const bad of ['acme/widgets', 'acme/widgets#0', 'acme/widgets#c1:body', '//evil.com/x#1', 'acme/widgets#1?x', 'Acme/widgets#1', 'a/b#99999999999999999999']) {
+    for (const bad of ['acme/widgets', 'acme/widgets#0', 'acme/widgets:0', 'acme/widgets#c1:body', 'acme/widgets:c1:body', '//evil.com/x#1', 'acme/widgets#1?x', 'acme/widgets:1&x', 'Acme/widgets:1', 'a/b:99999999999999999999']) {
       expect(parseExtId(bad), bad).to.equal(undefined);
     }
+  });
+  it('are URL-safe, and the first forms with # are still read', () => {
+    const ids = [ticketExtId('acme/wid.gets', 42), bodyThreadExtId('acme/wid.gets', 42), commentThreadExtId('acme/wid.gets', 9), actorExtId(583231, 'octocat')];
+    expect(ids).to.deep.equal(['acme/wid.gets:42', 'acme/wid.gets:42:body', 'acme/wid.gets:c9', 'gh-user:583231:octocat']);
+    for (const id of ids) expect(id, id).not.to.match(/[#?&=%\s]/);
+    expect(parseExtId('acme/widgets#42')).to.deep.equal(parseExtId('acme/widgets:42'));
+    expect(parseExtId('acme/widgets#42:body')).to.deep.equal(parseExtId('acme/widgets:42:body'));
+    expect(parseExtId('acme/widgets#c9')).to.deep.equal(parseExtId('acme/widgets:c9'));
   });
 });
 
@@ -69,6 +77,12 @@ describe('Settings from config params', () => {
     expect(readSettings({ repositories: 'a/b', importSince: '2026-01-31' }, now).importSince).to.equal(Date.parse('2026-01-31T00:00:00Z') / 1000);
     expect(readSettings({ repositories: 'a/b', importSince: 'all' }, now).importSince).to.equal(0);
     expect(readSettings({ repositories: 'a/b', includePullRequests: null }, now).includePullRequests).to.equal(false);
+  });
+  it('reads the lowercase names of the manifest, and the old camelCase names of the first packages', () => {
+    const s = readSettings({ repositories: 'a/b', import_since: '7d', include_pull_requests: 'yes' }, now);
+    expect([s.importSince, s.includePullRequests]).to.deep.equal([now / 1000 - 7 * 86400, true]);
+    const both = readSettings({ repositories: 'a/b', import_since: 'all', importSince: '7d', include_pull_requests: 'no', includePullRequests: 'yes' }, now);
+    expect([both.importSince, both.includePullRequests], 'the new name wins').to.deep.equal([0, false]);
   });
   it('refuses empty or malformed settings with CONFIG_INVALID', () => {
     for (const params of [{}, { repositories: '' }, { repositories: 'not-a-repo' }, { repositories: 'a/b', importSince: 'yesterday' }, { repositories: '../x/y' }]) {
@@ -113,6 +127,16 @@ describe('Redirect', () => {
     expect(redirectUrl(web, { entity: 'ticket', id: 'https://evil.example' })).to.equal(undefined);
     expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#c77', parentId: 'other/repo#4' })).to.equal(undefined);
     expect(redirectUrl(web, { entity: 'user_profile', id: 'gh-user:1' })).to.equal(undefined);
+    for (const id of ['gh-user:1:../evil', 'gh-user:1:a/b', '//evil.example', 'octo cat', '-octocat']) expect(redirectUrl(web, { entity: 'user_profile', id }), id).to.equal(undefined);
+  });
+  it('sends a user_profile to the GitHub profile, as Zoho\'s samples do', () => {
+    expect(redirectUrl(web, { entity: 'user_profile', id: 'gh-user:583231:octocat' })).to.equal('https://github.com/octocat');
+    expect(redirectUrl(web, { entity: 'user_profile', id: 'octocat' })).to.equal('https://github.com/octocat');
+    expect(redirectUrl(web, { entity: 'user_profile', id: 'gh-user:ghost' })).to.equal('https://github.com/ghost');
+  });
+  it('reads the new extIds as well as the old', () => {
+    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets:c77', parentId: 'acme/widgets:4' })).to.equal('https://github.com/acme/widgets/issues/4#issuecomment-77');
+    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets:c77', parentId: 'acme/widgets#4' })).to.equal('https://github.com/acme/widgets/issues/4#issuecomment-77');
   });
 });
 

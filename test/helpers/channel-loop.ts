@@ -32,6 +32,8 @@ export async function startChannelLoop(o: {
   configParams: Record<string, string>;
   pull?: Partial<ServerConfig['pull']>;
   startMs?: number;
+  /** Seed of the simulator's draw of request shapes (a property passes its own, so a failure replays). */
+  shapeSeed?: number;
 }): Promise<ChannelLoop> {
   const clock = new TestClock(o.startMs ?? Date.parse('2026-06-01T00:00:00Z'));
   const gh = await startFakeGitHub({ token: SENTINEL.token, now: clock.now });
@@ -57,6 +59,7 @@ export async function startChannelLoop(o: {
     channel: { pullUrl: `${server.url}/desk/pull`, pushUrl: `${server.url}/desk/push`, callbackUrl: `${server.url}/desk/callbacks` },
     configParams: o.configParams,
     connections: { github: { token: SENTINEL.token } },
+    ...(o.shapeSeed === undefined ? {} : { shapeSeed: o.shapeSeed }),
   });
   slot.channel = createChannel({ ...config, deskApiUrl: desk.url }, { now: clock.now });
   const outcomes: PullOutcome[] = [];
@@ -75,7 +78,7 @@ export async function startChannelLoop(o: {
         const out = await desk.pullOnce();
         outcomes.push(out);
         made.push(out);
-        if (!out.ok) throw new Error(`pull refused by the Desk simulator: ${JSON.stringify(out.rejected)} status ${out.status}`);
+        if (!out.ok) throw new Error(`pull (shape ${out.shape}) refused by the Desk simulator: ${JSON.stringify(out.rejected)} status ${out.status}`);
         if (out.tickets + out.threads === 0) return made;
       }
       throw new Error(`still not quiet after ${max} pulls`);

@@ -47,12 +47,12 @@ export async function expectDeskMirrorsGitHub(
       if (i.pull_request && !o.includePullRequests) continue;
       if (!(o.labels ?? []).every((l) => labels.includes(l))) continue;
       eligible.add(i.number!);
-      wantTickets.set(`${repo}#${i.number}`, (i.title ?? '').trim());
-      wantThreads.set(`${repo}#${i.number}:body`, i.body_html || '<p><em>No description provided.</em></p>');
+      wantTickets.set(`${repo}:${i.number}`, (i.title ?? '').trim());
+      wantThreads.set(`${repo}:${i.number}:body`, i.body_html || '<p><em>No description provided.</em></p>');
     }
     for (const c of await readAll(gh, o.token, `/repos/${repo}/issues/comments`)) {
       const n = Number(/\/issues\/(\d+)$/.exec(c.issue_url ?? '')?.[1]);
-      const extId = `${repo}#c${c.id}`;
+      const extId = `${repo}:c${c.id}`;
       if (!eligible.has(n) || o.ownReplies?.has(extId)) continue;
       wantThreads.set(extId, c.body_html || '<p><em>No description provided.</em></p>');
     }

@@ -26,6 +26,8 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     shutdownDelayMs: 0,
     // Two servers of a test play two replicas: no claims shared, the reply marker alone settles races.
     claimStore: 'none',
+    callbackHash: 'log',
+    invokeQuery: 'url',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
     ...overrides,
   };

@@ -86,19 +86,49 @@ describe('HTTP routes: Desk\'s documented requests', () => {
     expect((await badEntity.json()).code).to.equal('INVALID_QUERY');
   });
 
-  it('accepts a lifecycle callback with a valid HASH and refuses a forged one', async () => {
+  it('hands the channel one normalised form whatever shape Desk sends: pairs, numbers, empty and null ids, unknown fields and query parameters', async () => {
+    await post(`/desk/pull?${q}&installationId=4000&lang=en&lang=de`, [{ name: 'repositories', value: 'acme/widgets' }, { name: 'page_size', value: 90 }, { name: 'notify', value: true }, { name: 'channelState' }]);
+    await post(`/desk/push?${q}&ticketId=9`, { configParams: [{ name: 'repositories', value: 'acme/widgets' }], resource: { extParentId: '', replyToExtId: 'acme/widgets:1', content: null, summary: 'Hi', isPrivate: false }, event: 'reply' });
+    await post(`/desk/push?${q}`, { configParams: { repositories: 'acme/widgets', count: 3 }, resource: { extParentId: 42, replyToExtId: null, content: '<p>x</p>' } });
+    const [pull, push, numeric] = rec.calls.map((c) => c.value as { query: unknown; body: unknown });
+    expect(pull!.query).to.deep.equal({ orgId: '60012345', securityContext: SENTINEL.securityContext });
+    expect(pull!.body).to.deep.equal({ repositories: 'acme/widgets', page_size: '90', notify: 'true', channelState: null });
+    expect(push!.body).to.deep.equal({ configParams: { repositories: 'acme/widgets' }, resource: { replyToExtId: 'acme/widgets:1', summary: 'Hi' } });
+    expect(numeric!.body).to.deep.equal({ configParams: { repositories: 'acme/widgets', count: '3' }, resource: { extParentId: '42', content: '<p>x</p>' } });
+  });
+
+  it('answers every lifecycle callback 200, acts only on one whose HASH verifies, and counts the others', async () => {
     const raw = JSON.stringify({ event: 'onInstall', orgId: 60012345, securityContext: SENTINEL.securityContext });
     const hash = createHmac('sha256', SENTINEL.secret).update(raw).digest('hex');
     const ok = await post('/desk/callbacks/onInstall', raw, { hash });
-    expect(ok.status).to.equal(200);
-    expect(await ok.json()).to.deep.equal({ ok: true });
+    expect([ok.status, await ok.json()]).to.deep.equal([200, { ok: true, acted: true }]);
     const forged = await post('/desk/callbacks/onInstall', raw, { hash: createHmac('sha256', 'not-the-secret').update(raw).digest('hex') });
-    expect(forged.status).to.equal(401);
-    expect((await forged.json()).code).to.equal('BAD_HASH');
+    expect([forged.status, await forged.json()]).to.deep.equal([200, { ok: true, acted: false }]);
     const missing = await post('/desk/callbacks/onInstall', raw);
-    expect((await missing.json()).code).to.equal('BAD_HASH');
-    const mismatched = await post('/desk/callbacks/onUninstall', raw, { hash });
-    expect((await mismatched.json()).code).to.equal('INVALID_BODY');
+    expect(missing.status).to.equal(200);
+    const unreadable = await post('/desk/callbacks/onUninstall', '{"event":1}', { hash: createHmac('sha256', SENTINEL.secret).update('{"event":1}').digest('hex') });
+    expect([unreadable.status, await unreadable.json()]).to.deep.equal([200, { ok: true, acted: false }]);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).to.include('desk_callbacks_total{event="onInstall",outcome="verified"} 1');
+    expect(metrics).to.include('desk_callbacks_total{event="onInstall",outcome="unverified"} 2');
+    expect(metrics).to.include('desk_callbacks_total{event="onUninstall",outcome="unreadable"} 1');
+    const notActed = app.log.lines.filter((l) => l.includes('lifecycle callback not acted on'));
+    expect(notActed).to.have.length(3);
+    expect(notActed.join('')).not.to.include(SENTINEL.securityContext);
+  });
+
+  it('refuses an unverified callback with CALLBACK_HASH=enforce', async () => {
+    const strict = await startApp(rec.channel, { callbackHash: 'enforce' });
+    try {
+      const raw = JSON.stringify({ event: 'onInstall', orgId: 60012345, securityContext: 'c' });
+      const forged = await fetch(`${strict.url}/desk/callbacks/onInstall`, { method: 'POST', headers: { 'content-type': 'application/json', hash: 'f'.repeat(64) }, body: raw });
+      expect([forged.status, (await forged.json()).code]).to.deep.equal([401, 'BAD_HASH']);
+      const hash = createHmac('sha256', SENTINEL.secret).update(raw).digest('hex');
+      const mismatched = await fetch(`${strict.url}/desk/callbacks/onUninstall`, { method: 'POST', headers: { 'content-type': 'application/json', hash }, body: raw });
+      expect(mismatched.status, 'the route names the event; body.event may differ (the samples never read it)').to.equal(200);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('serves /healthz and Prometheus /metrics with counts by route and status', async () => {
@@ -126,12 +156,16 @@ describe('HTTP routes: bad input gets a clear 4xx with a stable code', () => {
     // Found by the property suite: fastify's own text/plain parser made this a schema error.
     { name: 'a text/plain body', path: `/desk/pull?${q}`, init: { body: '{"repositories":"a/b"}', headers: { 'content-type': 'text/plain' } }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
     { name: 'a 2 MB body', path: `/desk/pull?${q}`, init: { body: JSON.stringify({ labels: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } }, status: 413, code: 'BODY_TOO_LARGE' },
-    { name: 'a config param of the wrong type', path: `/desk/pull?${q}`, init: { body: '{"repositories":42}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY', message: /^body\.repositories must be/ },
-    { name: 'a body that is an array', path: `/desk/pull?${q}`, init: { body: '[]', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
+    { name: 'a config param of the wrong type', path: `/desk/pull?${q}`, init: { body: '{"repositories":{"a":1}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY', message: /^body\.repositories must be/ },
+    { name: 'a body that is a number', path: `/desk/pull?${q}`, init: { body: '42', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
+    { name: 'a {name, value} pair naming a prototype key', path: `/desk/pull?${q}`, init: { body: '[{"name":"__proto__","value":"x"}]', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
+    { name: 'more than 40 config params', path: `/desk/pull?${q}`, init: { body: JSON.stringify(Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`p${i}`, 'x']))), headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
+    { name: 'more than 32 query parameters', path: `/desk/pull?${q}&${Array.from({ length: 31 }, (_, i) => `x${i}=1`).join('&')}`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY' },
     { name: 'a missing orgId', path: `/desk/pull?securityContext=abc`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY', message: /orgId/ },
     { name: 'a non-numeric orgId', path: `/desk/pull?orgId=1%3B2&securityContext=abc`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY' },
     { name: 'a push without resource', path: `/desk/push?${q}`, init: { body: '{"configParams":{}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY', message: /resource/ },
-    { name: 'a push naming no issue', path: `/desk/push?${q}`, init: { body: '{"configParams":{},"resource":{"content":"x"}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
+    { name: 'a push resource of more than 64 fields', path: `/desk/push?${q}`, init: { body: JSON.stringify({ configParams: {}, resource: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1])) }), headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
+    { name: 'a push whose resource is not an object', path: `/desk/push?${q}`, init: { body: '{"configParams":{},"resource":"x"}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
     { name: 'prototype poisoning', path: `/desk/pull?${q}`, init: { body: '{"__proto__":{"x":1}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'BAD_JSON' },
     { name: 'an unknown route', path: '/desk/nothing', init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 404, code: 'NOT_FOUND' },
     { name: 'a GET on the pull route', path: `/desk/pull?${q}`, init: { method: 'GET' }, status: 405, code: 'METHOD_NOT_ALLOWED' },
@@ -167,6 +201,23 @@ describe('HTTP routes: the URL key', () => {
   it('accepts the key, also when Desk appends its query with a second "?"', async () => {
     expect((await pull(`key=${SENTINEL.urlKey}&${q}`)).status).to.equal(200);
     expect((await pull(`key=${SENTINEL.urlKey}?${q}`)).status).to.equal(200);
+  });
+
+  it('answers a callback without the key 200 and does not act on it (enforce: 401 BAD_KEY)', async () => {
+    const raw = JSON.stringify({ event: 'onInstall', orgId: 1, securityContext: 'c' });
+    const hash = createHmac('sha256', SENTINEL.secret).update(raw).digest('hex');
+    const send = (url: string, path: string) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', hash }, body: raw });
+    const keyless = await send(app.url, '/desk/callbacks/onInstall');
+    expect([keyless.status, await keyless.json()]).to.deep.equal([200, { ok: true, acted: false }]);
+    const keyed = await send(app.url, `/desk/callbacks/onInstall?key=${SENTINEL.urlKey}`);
+    expect(await keyed.json()).to.deep.equal({ ok: true, acted: true });
+    const strict = await startApp(recordingChannel().channel, { deskUrlKey: SENTINEL.urlKey, callbackHash: 'enforce' });
+    try {
+      const refused = await send(strict.url, '/desk/callbacks/onInstall');
+      expect([refused.status, (await refused.json()).code]).to.deep.equal([401, 'BAD_KEY']);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('leaves health and metrics open', async () => {

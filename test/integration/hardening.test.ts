@@ -59,7 +59,7 @@ describe('Hardening: attacks that once worked', function () {
     return { status: res.status, json: JSON.parse(text) as Record<string, unknown> };
   };
   const push = (issue: number, content: string, configParams: Record<string, string> = { repositories: REPO }) =>
-    post(`/desk/push?${Q}`, { configParams, resource: { extParentId: `${REPO}#${issue}`, content } });
+    post(`/desk/push?${Q}`, { configParams, resource: { extParentId: `${REPO}:${issue}`, content } });
   const pull = async (params: Record<string, string>, channelState?: string) => {
     const out = await post(`/desk/pull?${Q}`, { ...params, ...(channelState !== undefined ? { channelState } : {}) });
     expect(out.status).to.equal(200);
@@ -105,17 +105,17 @@ describe('Hardening: attacks that once worked', function () {
       const issue = gh.createIssue(REPO, { title: 'x' }).number;
       gh.faults.add({ match: { method: 'GET', path: /\/comments$/ }, times: 2, fault: { kind: 'latency', ms: 200 } });
       gh.faults.add({ match: { method: 'DELETE' }, times: 10, fault: { kind: 'status', status: 500 } });
-      const body = JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}#${issue}`, content: '<p>Racing</p>' } });
+      const body = JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}:${issue}`, content: '<p>Racing</p>' } });
       const send = (url: string) => fetch(`${url}/desk/push?${Q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.json() as Promise<{ extId: string }>);
       const [a, b] = await Promise.all([send(app!.url), send(second.url)]);
       expect(count('POST')).to.equal(2);
       expect(marked(), 'the failed DELETEs left the duplicate').to.have.length(2);
       const oldest = Math.min(...marked().map((c) => c.id));
-      expect([a.extId, b.extId]).to.deep.equal([`${REPO}#c${oldest}`, `${REPO}#c${oldest}`]);
+      expect([a.extId, b.extId]).to.deep.equal([`${REPO}:c${oldest}`, `${REPO}:c${oldest}`]);
 
       gh.faults.clear();
       const later = await push(issue, '<p>Racing</p>');
-      expect(later.json.extId).to.equal(`${REPO}#c${oldest}`);
+      expect(later.json.extId).to.equal(`${REPO}:c${oldest}`);
       expect(marked().map((c) => c.id)).to.deep.equal([oldest]);
       expect(count('POST')).to.equal(2);
       expect(app!.log.text + second.log.text).to.include('could not delete a duplicate reply');

@@ -104,7 +104,7 @@ for (const transport of ['direct', 'invoke'] as const) {
       expect(r['acme/gone']!.s.err?.c).to.equal('GITHUB_REPO_NOT_FOUND');
       expect(r['acme/closed']!.s.err?.c).to.equal('GITHUB_ISSUES_DISABLED');
       expect(r[REPO]!.s.err).to.equal(undefined);
-      expect(loop.desk.store.tickets.has(`${REPO}#1`)).to.equal(true);
+      expect(loop.desk.store.tickets.has(`${REPO}:1`)).to.equal(true);
 
       loop.gh.faults.add({ match: { method: 'GET' }, fault: { kind: 'status', status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } }, times: 10 });
       loop.clock.advance(10);

@@ -3,6 +3,7 @@ import { startChannelLoop, type ChannelLoop } from '../helpers/channel-loop.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { startApp } from '../helpers/start-app.js';
 import { createChannel } from '../../server/channel-factory.js';
+import { replyKey, withMarker } from '../../server/connectors/github/marker.js';
 
 const REPO = 'acme/widgets';
 
@@ -22,17 +23,17 @@ for (const transport of ['direct', 'invoke'] as const) {
     const mine = () => loop.gh.comments(REPO).filter((c) => c.body.includes('zoho-desk-reply'));
 
     it('posts the agent\'s HTML as Markdown and answers with the thread Desk expects', async () => {
-      const out = await loop.desk.push({ extParentId: `${REPO}#${issue}`, content: '<div>Thanks, <b>fixed</b> in 1.2</div>', summary: 'Thanks, fixed in 1.2' });
+      const out = await loop.desk.push({ extParentId: `${REPO}:${issue}`, content: '<div>Thanks, <b>fixed</b> in 1.2</div>', summary: 'Thanks, fixed in 1.2' });
       expect(out.ok, JSON.stringify(out.body)).to.equal(true);
       const thread = out.body as { extId: string; direction: string; extParentId: string; createdTime: string };
       expect(mine()).to.have.length(1);
       expect(mine()[0]!.body).to.match(/^Thanks, \*\*fixed\*\* in 1\.2\n\n<!-- zoho-desk-reply:[A-Za-z0-9_-]{22} -->$/);
-      expect(thread).to.include({ extId: `${REPO}#c${mine()[0]!.id}`, extParentId: `${REPO}#${issue}`, direction: 'out' });
+      expect(thread).to.include({ extId: `${REPO}:c${mine()[0]!.id}`, extParentId: `${REPO}:${issue}`, direction: 'out' });
       expect(thread.createdTime).to.equal(new Date(Date.parse(mine()[0]!.created_at as string)).toISOString());
     });
 
     it('posts once when Desk sends the same reply again', async () => {
-      const reply = { extParentId: `${REPO}#${issue}`, content: '<p>On it.</p>' };
+      const reply = { extParentId: `${REPO}:${issue}`, content: '<p>On it.</p>' };
       const first = await loop.desk.push(reply);
       const again = await loop.desk.push(reply);
       expect(mine()).to.have.length(1);
@@ -41,18 +42,18 @@ for (const transport of ['direct', 'invoke'] as const) {
 
     it('posts once when GitHub accepts the comment but the answer is lost', async () => {
       loop.gh.faults.add({ match: { method: 'POST', path: /\/comments$/ }, fault: { kind: 'dropResponse' } });
-      const reply = { extParentId: `${REPO}#${issue}`, content: '<p>Lost answer</p>' };
+      const reply = { extParentId: `${REPO}:${issue}`, content: '<p>Lost answer</p>' };
       const first = await loop.desk.push(reply);
       // Either the server found its comment after the lost answer, or Desk retries: one comment either way.
       const final = first.ok ? first : await loop.desk.push(reply);
       expect(final.ok, JSON.stringify(final.body)).to.equal(true);
       expect(loop.gh.faults.applied.map((f) => f.fault.kind)).to.deep.equal(['dropResponse']);
       expect(mine()).to.have.length(1);
-      expect((final.body as { extId: string }).extId).to.equal(`${REPO}#c${mine()[0]!.id}`);
+      expect((final.body as { extId: string }).extId).to.equal(`${REPO}:c${mine()[0]!.id}`);
     });
 
     it('keeps one comment when two replicas race on the same reply', async () => {
-      const reply = { extParentId: `${REPO}#${issue}`, content: '<p>Racing</p>' };
+      const reply = { extParentId: `${REPO}:${issue}`, content: '<p>Racing</p>' };
       // A second replica: identical pushes on one server share one flight, across replicas they race.
       const second = await startApp(createChannel({ ...loop.config, deskApiUrl: loop.desk.url }, { now: loop.clock.now }), { ...loop.config });
       const pushTo = async (url: string) => {
@@ -78,7 +79,7 @@ for (const transport of ['direct', 'invoke'] as const) {
     });
 
     it('does not bring the reply back as a customer message', async () => {
-      const out = await loop.desk.push({ extParentId: `${REPO}#${issue}`, content: '<p>We shipped it</p>' });
+      const out = await loop.desk.push({ extParentId: `${REPO}:${issue}`, content: '<p>We shipped it</p>' });
       loop.gh.createComment(REPO, issue, { body: 'Works now, thanks!', user: { login: 'alice', id: 201 } });
       await loop.pullUntilQuiet();
       const replyId = (out.body as { extId: string }).extId;
@@ -89,26 +90,38 @@ for (const transport of ['direct', 'invoke'] as const) {
       expect(threads.some((t) => t.content.includes('Works now'))).to.equal(true);
     });
 
+    it('still knows the replies the first packages posted, whose ticket extId had a #', async () => {
+      const markdown = 'Posted before the extIds changed';
+      const body = withMarker(markdown, replyKey(SENTINEL.secret, { orgId: loop.desk.orgId, ticket: `${REPO}#${issue}` }, markdown));
+      const old = loop.gh.createComment(REPO, issue, { body, user: { login: 'agent', id: 301 }, association: 'MEMBER' });
+      await loop.pullUntilQuiet();
+      expect(loop.desk.store.threads.has(`${REPO}:c${old.id}`), 'not imported back as a message').to.equal(false);
+      const again = await loop.desk.push({ extParentId: `${REPO}#${issue}`, content: `<p>${markdown}</p>` });
+      expect(again.ok, `the answer names the ticket as Desk knows it: ${JSON.stringify(again.rejected ?? again.body)}`).to.equal(true);
+      expect(again.body, 'a retry across the change finds the old comment').to.include({ extId: `${REPO}:c${old.id}`, extParentId: `${REPO}#${issue}` });
+      expect(mine()).to.have.length(1);
+    });
+
     it('refuses replies to a locked issue, a deleted issue, a missing repository and a foreign repository clearly', async () => {
       loop.gh.editIssue(REPO, issue, { locked: true });
-      const locked = await loop.desk.push({ extParentId: `${REPO}#${issue}`, content: '<p>x</p>' });
+      const locked = await loop.desk.push({ extParentId: `${REPO}:${issue}`, content: '<p>x</p>' });
       expect([locked.status, (locked.body as { code: string }).code]).to.deep.equal([409, 'ISSUE_LOCKED']);
 
       const other = loop.gh.createIssue(REPO, { title: 'Soon gone' }).number;
       loop.gh.deleteIssue(REPO, other);
-      const deleted = await loop.desk.push({ extParentId: `${REPO}#${other}`, content: '<p>x</p>' });
+      const deleted = await loop.desk.push({ extParentId: `${REPO}:${other}`, content: '<p>x</p>' });
       expect([deleted.status, (deleted.body as { code: string }).code]).to.deep.equal([410, 'ISSUE_NOT_FOUND']);
 
-      const missing = await loop.desk.push({ extParentId: `${REPO}#999`, content: '<p>x</p>' });
+      const missing = await loop.desk.push({ extParentId: `${REPO}:999`, content: '<p>x</p>' });
       expect((missing.body as { code: string }).code).to.equal('ISSUE_NOT_FOUND');
 
       loop.gh.deleteRepo(REPO);
-      const gone = await loop.desk.push({ extParentId: `${REPO}#${issue}`, content: '<p>x</p>' });
+      const gone = await loop.desk.push({ extParentId: `${REPO}:${issue}`, content: '<p>x</p>' });
       expect((gone.body as { code: string }).code).to.equal('GITHUB_REPO_NOT_FOUND');
 
-      const foreign = await loop.desk.push({ extParentId: 'evil/repo#1', content: '<p>x</p>' });
+      const foreign = await loop.desk.push({ extParentId: 'evil/repo:1', content: '<p>x</p>' });
       expect([foreign.status, (foreign.body as { code: string }).code]).to.deep.equal([422, 'REPLY_TARGET_INVALID']);
-      const empty = await loop.desk.push({ extParentId: `${REPO}#${issue}`, content: '<div><br></div>' });
+      const empty = await loop.desk.push({ extParentId: `${REPO}:${issue}`, content: '<div><br></div>' });
       expect((empty.body as { code: string }).code).to.equal('REPLY_EMPTY');
       for (const secret of Object.values(SENTINEL)) expect(JSON.stringify([locked, deleted, missing, gone, foreign, empty])).not.to.include(secret);
     });

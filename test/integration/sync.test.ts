@@ -77,9 +77,9 @@ describe('A labelled backlog larger than one pull (known limit)', function () {
       expect(loop.desk.store.tickets.size).to.equal(0);
       loop.gh.editIssue('acme/widgets', n, { labels: ['bug'] });
       await loop.pullUntilQuiet();
-      expect(loop.desk.store.tickets.has(`acme/widgets#${n}`)).to.equal(true);
-      const comments = [...loop.desk.store.threads.keys()].filter((k) => k.includes('#c')).sort();
-      expect(comments).to.deep.equal(ids.slice(-9).map((id) => `acme/widgets#c${id}`).sort());
+      expect(loop.desk.store.tickets.has(`acme/widgets:${n}`)).to.equal(true);
+      const comments = [...loop.desk.store.threads.keys()].filter((k) => k.includes(':c')).sort();
+      expect(comments).to.deep.equal(ids.slice(-9).map((id) => `acme/widgets:c${id}`).sort());
     } finally {
       await loop.close();
     }

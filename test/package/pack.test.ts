@@ -4,6 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pack } from '../../scripts/pack.js';
+import { zipFile } from '../../scripts/zip-entries.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -35,5 +36,20 @@ describe('The extension package', function () {
     expect(got).to.deep.equal(expected);
     expect(got.some((e) => e.startsWith('app/js/') && e.endsWith('.js')), 'the built widget is in the zip').to.equal(true);
     expect(got.filter((e) => /\.(ts|map)$/.test(e))).to.deep.equal([]);
+  });
+
+  it('writes the deployment into the packed manifest: GitHub origin whitelisted, connections shared by --shared-by', () => {
+    const plain = pack({ baseUrl: 'https://channel.test.example', secret: 'pack-test-secret-0123', skipBuild: true, log: () => undefined });
+    const github = JSON.parse(zipFile(plain.zip, 'plugin-manifest.json').toString('utf8'));
+    expect(github.whiteListedDomains).to.deep.equal(['https://api.github.com']);
+    expect(github.connectors[0]).not.to.have.property('sharedBy');
+
+    const ghes = pack({ baseUrl: 'https://channel.test.example', secret: 'pack-test-secret-0123', sharedBy: '64000123', githubApiUrl: 'https://ghe.acme.test/api/v3', skipBuild: true, log: () => undefined });
+    const manifest = JSON.parse(zipFile(ghes.zip, 'plugin-manifest.json').toString('utf8'));
+    expect(manifest.whiteListedDomains).to.deep.equal(['https://ghe.acme.test']);
+    expect(manifest.connectors.map((c: { sharedBy?: string }) => c.sharedBy)).to.deep.equal(['64000123']);
+    expect(manifest.zohoAuthorisation.sharedBy).to.equal('64000123');
+    expect(manifest.config.map((c: { name: string }) => c.name)).to.deep.equal(['repositories', 'labels', 'import_since', 'include_pull_requests']);
+    expect(() => pack({ sharedBy: 'someone', skipBuild: true, log: () => undefined })).to.throw(/--shared-by/);
   });
 });

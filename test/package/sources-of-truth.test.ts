@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateWireTypes, WIRE_TYPES_FILE } from '../../scripts/schema-types.js';
 import { ERROR_CATALOGUE } from '../../server/errors.js';
+import { requestShapes } from '../../server/sandbox/desk-simulator/request-shapes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -19,5 +20,11 @@ describe('One source of truth', function () {
     const rows = [...readme.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
     const codes = Object.entries(ERROR_CATALOGUE).map(([code, e]) => `${code} ${e.status}`).sort();
     expect(rows).to.deep.equal(codes);
+  });
+
+  it('docs/desk-compatibility.md has one row for every shape of the conformance corpus', () => {
+    const doc = readFileSync(path.join(root, 'docs/desk-compatibility.md'), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]).sort();
+    expect(rows).to.deep.equal(requestShapes().map((s) => s.id).sort());
   });
 });

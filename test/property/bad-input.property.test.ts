@@ -51,8 +51,11 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
   it('any JSON value as a body of any Desk route', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(`/desk/pull?${q}`, `/desk/push?${q}`, `/desk/callbacks/onInstall?${key}`), fc.jsonValue({ maxDepth: 6 }), async (path, value) => {
-        const { status } = await send('POST', path, JSON.stringify(value));
-        expect(status).to.be.oneOf(path.includes('callbacks') ? [400, 401] : [200, 400, 422]);
+        const { status, json } = await send('POST', path, JSON.stringify(value));
+        // A callback is never refused for its HASH or content (it could block an install):
+        // only a body fastify's parser refuses (a prototype key) is a 400.
+        if (path.includes('callbacks') && status === 400) expect(json.code).to.equal('BAD_JSON');
+        else expect(status).to.be.oneOf(path.includes('callbacks') ? [200] : [200, 400, 422]);
       }),
       { numRuns: runs(60, 2000) },
     );
@@ -89,8 +92,8 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
       [`/desk/pull?${q}`, Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]), { 'content-type': 'application/json' }, 200],
       [`/desk/pull?${q}`, '{"repositories":"acme/widgets"}', { 'content-type': 'text/plain' }, 415],
       [`/desk/pull?orgId=1&securityContext=x`, '{}', { 'content-type': 'application/json' }, 401],
-      [`/desk/callbacks/onInstall?${key}`, '{"event":"onInstall","orgId":1,"securityContext":"x"}', { 'content-type': 'application/json', hash: createHmac('sha256', 'forged').update('x').digest('hex') }, 401],
-      [`/desk/push?${q}`, JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}#1`, content: '<p>' + 'x'.repeat(300_000) + '</p>' } }), { 'content-type': 'application/json' }, 400],
+      [`/desk/callbacks/onInstall?${key}`, '{"event":"onInstall","orgId":1,"securityContext":"x"}', { 'content-type': 'application/json', hash: createHmac('sha256', 'forged').update('x').digest('hex') }, 200],
+      [`/desk/push?${q}`, JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}:1`, content: '<p>' + 'x'.repeat(300_000) + '</p>' } }), { 'content-type': 'application/json' }, 400],
     ];
     for (let round = 0; round < 20; round++) {
       for (const [i, [path, body, headers, status]] of cases.entries()) expect((await send('POST', path, body, headers)).status, `case ${i}`).to.equal(status);

@@ -5,17 +5,21 @@ import { startApp } from '../helpers/start-app.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { figures, runs, writeFigures } from './figures.js';
+import { asPairs, fillBody, requestShapes, withShapeQuery } from '../../server/sandbox/desk-simulator/request-shapes.js';
 
 const REPO = 'acme/widgets';
 
-type Step = { reply: number; server: 0 | 1; lose: boolean; concurrent: boolean; failDeletes: boolean };
+type Step = { reply: number; server: 0 | 1; lose: boolean; concurrent: boolean; failDeletes: boolean; shape: string };
 
+/** Each push in one of the request shapes Desk or its samples use (resources/desk-shapes/). */
+const PUSH_SHAPES = requestShapes().filter((s) => s.route === 'push' && s.simulator);
 const stepArb: fc.Arbitrary<Step> = fc.record({
   reply: fc.integer({ min: 0, max: 3 }),
   server: fc.constantFrom(0 as const, 1 as const),
   lose: fc.boolean(),
   concurrent: fc.boolean(),
   failDeletes: fc.boolean(),
+  shape: fc.constantFrom(...PUSH_SHAPES.map((s) => s.id)),
 });
 
 describe('Property: a reply is posted exactly once, whatever Desk and the network do', function () {
@@ -37,13 +41,21 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
             loop.gh.createComment(REPO, issue, { body: `noise ${i}` });
           }
           await loop.pullUntilQuiet();
-          const push = async (server: 0 | 1, reply: number): Promise<{ status: number; body: { extId?: string; code?: string } }> => {
-            const url = server === 0 ? loop.server.url : second.url;
-            const res = await fetch(`${url}/desk/push?orgId=${loop.desk.orgId}&securityContext=${SENTINEL.securityContext}`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ configParams: loop.desk.configParams, resource: { extParentId: `${REPO}#${issue}`, content: `<p>Reply number ${reply}</p>` } }),
-            });
+          const push = async (server: 0 | 1, reply: number, shapeId = 'push-documented'): Promise<{ status: number; body: { extId?: string; code?: string } }> => {
+            const shape = PUSH_SHAPES.find((s) => s.id === shapeId)!;
+            const configParams = { ...loop.desk.configParams, channelState: loop.desk.channelState };
+            const vars = {
+              orgId: loop.desk.orgId,
+              securityContext: SENTINEL.securityContext,
+              configParams,
+              configParamPairs: asPairs(configParams),
+              ticket: `${REPO}:${issue}`,
+              thread: `${REPO}:${issue}:body`,
+              content: `<p>Reply number ${reply}</p>`,
+              summary: `Reply number ${reply}`,
+            };
+            const base = `${server === 0 ? loop.server.url : second.url}/desk/push`;
+            const res = await fetch(withShapeQuery(base, shape, vars), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fillBody(shape.body, vars)) });
             figures.replyPushes++;
             return { status: res.status, body: (await res.json()) as { extId?: string; code?: string } };
           };
@@ -51,7 +63,7 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
           for (const s of steps) {
             if (s.lose) loop.gh.faults.add({ match: { method: 'POST' }, fault: { kind: 'dropResponse' } });
             if (s.failDeletes) loop.gh.faults.add({ match: { method: 'DELETE' }, times: 4, fault: { kind: 'status', status: 500 } });
-            const outs = s.concurrent ? await Promise.all([push(0, s.reply), push(1, s.reply)]) : [await push(s.server, s.reply)];
+            const outs = s.concurrent ? await Promise.all([push(0, s.reply, s.shape), push(1, s.reply, s.shape)]) : [await push(s.server, s.reply, s.shape)];
             for (const out of outs) {
               expect([200, 502]).to.include(out.status);
               if (out.status === 200) {
@@ -80,7 +92,7 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
             const mine = comments.filter((c) => c.body.startsWith(`Reply number ${reply}\n`));
             figures.duplicateComments += Math.max(0, mine.length - 1);
             expect(mine, `comments for reply ${reply}`).to.have.length(1);
-            expect(answered.get(reply)).to.equal(`${REPO}#c${mine[0]!.id}`);
+            expect(answered.get(reply)).to.equal(`${REPO}:c${mine[0]!.id}`);
           }
           figures.replies += new Set(steps.map((s) => s.reply)).size;
           for (const s of Object.values(SENTINEL)) expect(loop.log.text + second.log.text).not.to.include(s);

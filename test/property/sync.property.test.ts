@@ -80,12 +80,14 @@ describe('Property: whatever the history and the faults, a pull never loses an i
         fc.record({ maxTickets: fc.integer({ min: 1, max: 40 }), maxThreads: fc.integer({ min: 2, max: 60 }) }),
         fc.constantFrom('direct' as const, 'invoke' as const),
         fc.boolean(),
-        async (before, during, schedule, caps, transport, labelled) => {
+        fc.nat(),
+        async (before, during, schedule, caps, transport, labelled, shapeSeed) => {
           const configParams: Record<string, string> = { repositories: REPO, importSince: 'all', ...(labelled ? { labels: 'bug' } : {}) };
           // A labelled issue brings its earlier comments in one unit; the README's known limit
           // (a backlog over one pull's thread cap) is out of this property's scope.
           const pull = { ...caps, maxThreads: labelled ? Math.max(caps.maxThreads, 200) : caps.maxThreads, timeBudgetMs: 300 };
-          const loop = await startChannelLoop({ transport, configParams, pull });
+          // Each pull takes one of the corpus's request shapes, drawn from shapeSeed.
+          const loop = await startChannelLoop({ transport, configParams, pull, shapeSeed });
           try {
             loop.gh.createRepo(REPO);
             for (const op of before) apply(loop, op);

@@ -74,7 +74,8 @@ const inTurn = (...answers: Answer[]): Answer => {
 
 async function sim(o: Partial<DeskSimulatorOptions> & { channelUrl?: string } = {}): Promise<DeskSimulator> {
   const base = o.channelUrl ?? 'http://127.0.0.1:9';
-  const s = await startDeskSimulator({ secret: SECRET, channel: { pullUrl: `${base}/pull`, pushUrl: `${base}/push`, callbackUrl: `${base}/cb` }, ...o });
+  // The documented shape unless a test asks for the corpus: these tests read exact bodies.
+  const s = await startDeskSimulator({ secret: SECRET, channel: { pullUrl: `${base}/pull`, pushUrl: `${base}/push`, callbackUrl: `${base}/cb` }, shapes: 'documented', ...o });
   open.push(s);
   return s;
 }
@@ -162,7 +163,7 @@ describe('Desk simulator: pulls, as Desk accepts or refuses them', () => {
 
   it('appends Desk\'s query to a pull URL that already has one', async () => {
     const channel = await tinyServer(json(batch([], [])));
-    const desk = await startDeskSimulator({ secret: SECRET, orgId: '42', securityContext: 'c', channel: { pullUrl: `${channel.url}/desk/pull?key=k`, pushUrl: `${channel.url}/push` } });
+    const desk = await startDeskSimulator({ secret: SECRET, orgId: '42', securityContext: 'c', channel: { pullUrl: `${channel.url}/desk/pull?key=k`, pushUrl: `${channel.url}/push` }, shapes: 'documented' });
     open.push(desk);
     await desk.pullOnce();
     expect(channel.seen[0]!.url).to.equal('/desk/pull?key=k&orgId=42&securityContext=c');
@@ -236,6 +237,45 @@ describe('Desk simulator: pushing an agent\'s reply', () => {
     const err = await desk.push({ extParentId: '', content: 'x' }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(TypeError);
     expect(channel.seen).to.have.length(0);
+  });
+});
+
+describe('Desk simulator: the request shapes of the corpus', () => {
+  it('draws pulls and pushes among every shape Desk could send, each one a request Desk\'s schema allows', async () => {
+    const reply = { extId: 'c1', extParentId: 't1', createdTime: T, content: 'hi', contentType: 'text/html', direction: 'out', actor };
+    const { desk, channel } = await simAgainst((req, res) => json(req.url.startsWith('/pull') ? batch([ticket(1)], [thread(1, 't1')], 's') : reply)(req, res), {
+      configParams: { repositories: 'a/b' },
+      shapes: 'corpus',
+      shapeSeed: 7,
+    });
+    const pulls = new Set<string>();
+    const pushes = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const pull = await desk.pullOnce();
+      expect(pull.ok, JSON.stringify(pull.rejected)).to.equal(true);
+      pulls.add(pull.shape!);
+      const push = await desk.push({ extParentId: 't1', content: '<p>hi</p>', summary: 'hi' });
+      expect(push.ok, String(push.rejected?.detail)).to.equal(true);
+      pushes.add(push.shape);
+    }
+    const { requestShapes } = await import('../../server/sandbox/desk-simulator/request-shapes.js');
+    const drawable = (route: string) => requestShapes().filter((s) => s.route === route && s.simulator).map((s) => s.id).sort();
+    expect([...pulls].sort()).to.deep.equal(drawable('pull'));
+    expect([...pushes].sort()).to.deep.equal(drawable('push'));
+    const bodies = channel.seen.map((r) => JSON.parse(r.body) as unknown);
+    // The newest thread of t1 is the reply itself once the first push went through.
+    expect(bodies.some((b) => Array.isArray(b)), 'a pull body as {name, value} pairs').to.equal(true);
+    expect(bodies.some((b) => (b as { resource?: { replyToExtId?: unknown } }).resource?.replyToExtId === 'c1'), 'a push replying to a thread of the ticket').to.equal(true);
+    expect(channel.seen.some((r) => r.url.includes('installationId=')), 'query parameters of Desk\'s own').to.equal(true);
+  });
+
+  it('takes what Desk is known to accept: a thread without contentType, a ticket description, an actor phone, a push answered with an extId only', async () => {
+    const loose = { extId: 'th1', extParentId: 't1', createdTime: T, content: 'x', direction: 'in', actor: { ...actor, phone: '+15550100' } };
+    const { desk } = await simAgainst(inTurn(json(batch([{ ...ticket(1), description: 'the body' }], [loose])), json({ extId: 98765, canReply: true })));
+    expect((await desk.pullOnce()).ok).to.equal(true);
+    const push = await desk.push({ extParentId: 't1', content: '<p>hi</p>' });
+    expect(push.ok, String(push.rejected?.detail)).to.equal(true);
+    expect(desk.store.threads.get('98765')!.object).to.include({ extParentId: 't1', direction: 'out', content: '<p>hi</p>' });
   });
 });
 

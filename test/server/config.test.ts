@@ -13,6 +13,14 @@ describe('Server configuration', () => {
     const c = readConfig(good);
     expect(c).to.include({ port: 8080, transport: 'invoke', deskApiUrl: 'https://desk.zoho.com', githubApiUrl: 'https://api.github.com', githubConnection: 'github', logLevel: 'info' });
     expect(c.pull).to.deep.equal({ maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20000, maxBytes: 5 * 1024 * 1024 });
+    // Callbacks never block an install; GitHub's query travels inside requestURL.
+    expect(c).to.include({ callbackHash: 'log', invokeQuery: 'url' });
+  });
+
+  it('reads the callback and Invoke switches, and names a wrong value', () => {
+    expect(readConfig({ ...good, CALLBACK_HASH: 'enforce', INVOKE_QUERY: 'params' })).to.include({ callbackHash: 'enforce', invokeQuery: 'params' });
+    expect(() => readConfig({ ...good, CALLBACK_HASH: 'strict' })).to.throw(/CALLBACK_HASH must be log or enforce/);
+    expect(() => readConfig({ ...good, INVOKE_QUERY: 'body' })).to.throw(/INVOKE_QUERY must be url or params/);
   });
 
   it('lists every problem at once', () => {

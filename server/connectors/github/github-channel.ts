@@ -1,7 +1,8 @@
 import type { ServerConfig } from '../../config.js';
 import type { Channel, PullAnswer, RedirectTarget, RequestLog } from '../../http/channel.js';
 import { InProcessSingleFlight, type SingleFlight } from '../../coordination/single-flight.js';
-import type { DeskQuery, PushRequestBody, SyncObject, SyncThread } from '../../desk/wire-types.js';
+import type { SyncObject, SyncThread } from '../../desk/wire-types.js';
+import type { DeskCall, PushReply } from '../../desk/normalise.js';
 import { SyncBatch } from '../../sync/batch.js';
 import { decodeChannelState, encodeChannelState } from '../../desk/channel-state.js';
 import { isAppError } from '../../errors.js';
@@ -9,6 +10,7 @@ import { runPull, type Connector } from '../../sync/pull.js';
 import type { Transport } from '../../transport/transport.js';
 import { GitHubApi } from './api.js';
 import { isOwnReply } from './marker.js';
+import { markerTicket, parseExtId } from './ext-ids.js';
 import { redirectUrl } from './redirect.js';
 import { postReply } from './reply.js';
 import { syncRepository } from './repo-sync.js';
@@ -18,7 +20,7 @@ import { readSettings, type GitHubSettings } from './settings.js';
 export interface GitHubChannelOptions {
   config: Pick<ServerConfig, 'extensionSecret' | 'githubWebUrl' | 'pull'>;
   /** The way GitHub calls leave for this installation (direct, or Desk's Invoke with its securityContext). */
-  transportFor: (query: DeskQuery) => Transport;
+  transportFor: (query: DeskCall) => Transport;
   now?: () => number;
   /** Where a reply is claimed before it is posted, so replicas racing on one reply post it once. */
   claims?: ClaimStore | undefined;
@@ -71,7 +73,7 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
       return answer(encodeChannelState(state), batch);
     },
 
-    async push({ query, body, log }: { query: DeskQuery; body: PushRequestBody; log?: RequestLog }): Promise<SyncThread> {
+    async push({ query, body, log }: { query: DeskCall; body: PushReply; log?: RequestLog }): Promise<SyncThread> {
       const settings = readSettings(body.configParams, now());
       const api = new GitHubApi(o.transportFor(query), now);
       return postReply(body.resource, { api, secret: o.config.extensionSecret, orgId: query.orgId, repositories: settings.repositories, now, claims: o.claims, flights, log });
@@ -91,7 +93,7 @@ function answer(channelState: string, batch: SyncBatch): PullAnswer {
 function gitHubConnector(
   api: GitHubApi,
   settings: GitHubSettings,
-  query: DeskQuery,
+  query: DeskCall,
   secret: string,
   now: () => number,
   startedAt: number,
@@ -107,7 +109,7 @@ function gitHubConnector(
         now,
         startedAt,
         threadsPerPull,
-        isOwnReply: (ticket, body) => isOwnReply(secret, { orgId: query.orgId, ticket }, body),
+        isOwnReply: (ticket, body) => isOwnReply(secret, { orgId: query.orgId, ticket: markerTicketOf(ticket) }, body),
       }).catch((err: unknown) => {
         log?.error({ code: 'INTERNAL', repo, err }, 'repository sync failed');
         throw err;
@@ -122,3 +124,9 @@ function gitHubConnector(
   };
 }
 
+
+/** The marker's name of a ticket (ext-ids.ts, markerTicket), from its extId. */
+function markerTicketOf(ticketExtId: string): string {
+  const id = parseExtId(ticketExtId);
+  return id && id.kind === 'ticket' ? markerTicket(id.repo, id.issue) : ticketExtId;
+}

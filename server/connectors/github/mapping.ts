@@ -1,7 +1,7 @@
 import type { SyncActor, SyncThread, SyncTicket } from '../../desk/wire-types.js';
 import type { SyncUnit } from '../../sync/batch.js';
 import type { GhComment, GhIssue, GhUser } from './github-types.js';
-import { actorExtId, bodyThreadExtId, commentThreadExtId, ticketExtId } from './ext-ids.js';
+import { GHOST_ACTOR_EXT_ID, actorExtId, bodyThreadExtId, commentThreadExtId, ticketExtId } from './ext-ids.js';
 import { plainText, safeHttpUrl, sanitiseHtml } from '../../desk/sanitise.js';
 
 /** Comments by the repository's own people are the "agent side" of the conversation. */
@@ -57,11 +57,11 @@ export function directionOf(association: string): 'in' | 'out' {
 }
 
 export function actorOf(user: GhUser | null): SyncActor {
-  if (!user) return { extId: 'gh-user:ghost', name: 'ghost', displayName: 'Deleted GitHub user' };
+  if (!user) return { extId: GHOST_ACTOR_EXT_ID, name: 'ghost', displayName: 'Deleted GitHub user' };
   const login = plainText(user.login) || 'ghost';
   const photoURL = safeHttpUrl(user.avatar_url);
   return {
-    extId: actorExtId(user.id),
+    extId: actorExtId(user.id, user.login),
     name: login.slice(0, 255),
     displayName: `${login.slice(0, 240)} (GitHub)`,
     ...(photoURL ? { photoURL } : {}),

@@ -1,15 +1,18 @@
 import type { RedirectTarget } from '../../http/channel.js';
-import { parseExtId } from './ext-ids.js';
+import { parseExtId, profileLogin } from './ext-ids.js';
 
 /**
  * Where Desk's "view on GitHub" link goes: built only from ids that parse as ours,
  * on the configured GitHub web origin, so it can never become an open redirect.
  */
 export function redirectUrl(webUrl: string, target: RedirectTarget): string | undefined {
-  if (target.entity === 'user_profile') return undefined; // actor ids are numeric; GitHub has no profile URL by id
+  const base = webUrl.replace(/\/+$/, '');
+  if (target.entity === 'user_profile') {
+    const login = profileLogin(target.id);
+    return login ? `${base}/${encodeURIComponent(login)}` : undefined;
+  }
   const id = parseExtId(target.id);
   if (!id) return undefined;
-  const base = webUrl.replace(/\/+$/, '');
   const [owner, name] = id.repo.split('/') as [string, string];
   const issueUrl = (n: number) => `${base}/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/issues/${n}`;
   if (id.kind === 'ticket' || id.kind === 'body') return issueUrl(id.issue);

@@ -1,9 +1,11 @@
 import { AppError } from '../../errors.js';
-import type { PushResource, SyncThread } from '../../desk/wire-types.js';
+import type { SyncThread } from '../../desk/wire-types.js';
+import type { ReplyResource } from '../../desk/normalise.js';
 import type { RequestLog } from '../../http/channel.js';
 import type { SingleFlight } from '../../coordination/single-flight.js';
 import { GitHubError, MEDIA_FULL, type GitHubApi } from './api.js';
-import { commentThreadExtId, parseExtId, ticketExtId } from './ext-ids.js';
+import { commentThreadExtId, markerTicket } from './ext-ids.js';
+import { replyTarget } from './reply-target.js';
 import { readComment, type GhComment } from './github-types.js';
 import { actorOf, contentOf, iso } from './mapping.js';
 import { hasMarker, replyKey, withMarker } from './marker.js';
@@ -42,29 +44,25 @@ export interface ReplyContext {
  * push that finds several marked comments keeps the oldest and deletes the rest (again
  * on later pushes, if a DELETE fails), so all answer with the same comment.
  */
-export async function postReply(resource: PushResource, ctx: ReplyContext): Promise<SyncThread> {
-  const target = (resource.extParentId && parseExtId(resource.extParentId)) || (resource.replyToExtId && parseExtId(resource.replyToExtId));
-  if (!target || target.kind === 'comment' || !ctx.repositories.includes(target.repo)) {
-    throw new AppError('REPLY_TARGET_INVALID', 'the reply does not name an issue of a repository this installation syncs');
-  }
-  const { repo, issue } = target;
+export async function postReply(resource: ReplyResource, ctx: ReplyContext): Promise<SyncThread> {
   const markdown = replyMarkdown(resource);
   if (!markdown) throw new AppError('REPLY_EMPTY', 'the reply has no text');
-  const ticket = ticketExtId(repo, issue);
+  const { repo, issue, ticket: deskTicket } = await replyTarget(resource, ctx.api, ctx.repositories);
+  const ticket = markerTicket(repo, issue);
   const key = replyKey(ctx.secret, { orgId: ctx.orgId, ticket }, markdown);
   const body = withMarker(markdown, key);
   if (body.length > GITHUB_COMMENT_LIMIT) {
     throw new AppError('REPLY_TOO_LONG', `the reply is ${markdown.length} characters of Markdown; GitHub takes at most ${GITHUB_COMMENT_LIMIT - (body.length - markdown.length)}`);
   }
-  return ctx.flights.run(`reply:${key}`, () => postOnce(ctx, repo, issue, key, body));
+  return ctx.flights.run(`reply:${key}`, () => postOnce(ctx, repo, issue, deskTicket, key, body));
 }
 
-async function postOnce(ctx: ReplyContext, repo: string, issue: number, key: string, body: string): Promise<SyncThread> {
+async function postOnce(ctx: ReplyContext, repo: string, issue: number, deskTicket: string, key: string, body: string): Promise<SyncThread> {
   const path = `/repos/${repo}/issues/${issue}/comments`;
   const already = await findReplies(ctx, path, key).catch((err: unknown) => rethrowForReply(err, ctx, repo));
-  if (already[0]) return threadOf(repo, issue, await keepOldest(ctx, repo, already));
+  if (already[0]) return threadOf(repo, deskTicket, await keepOldest(ctx, repo, already));
   const claimed = await awaitClaimedReply(ctx.claims, key, () => findReplies(ctx, path, key).then((f) => f[0]));
-  if (claimed) return threadOf(repo, issue, claimed);
+  if (claimed) return threadOf(repo, deskTicket, claimed);
 
   let posted: GhComment | undefined;
   try {
@@ -73,13 +71,13 @@ async function postOnce(ctx: ReplyContext, repo: string, issue: number, key: str
   } catch (err) {
     // The comment may exist even though the answer was lost: look before reporting failure.
     const found = await findReplies(ctx, path, key).catch(() => []);
-    if (found[0]) return threadOf(repo, issue, await keepOldest(ctx, repo, found));
+    if (found[0]) return threadOf(repo, deskTicket, await keepOldest(ctx, repo, found));
     await releaseReplyClaim(ctx.claims, key);
     return rethrowForReply(err, ctx, repo);
   }
   const all = await findReplies(ctx, path, key).catch(() => (posted ? [posted] : []));
   if (!all[0] && !posted) throw new AppError('GITHUB_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it');
-  return threadOf(repo, issue, all[0] ? await keepOldest(ctx, repo, all) : posted!);
+  return threadOf(repo, deskTicket, all[0] ? await keepOldest(ctx, repo, all) : posted!);
 }
 
 /**
@@ -150,11 +148,11 @@ async function rethrowForReply(err: unknown, ctx: ReplyContext, repo: string): P
   throw err;
 }
 
-function threadOf(repo: string, issue: number, c: GhComment): SyncThread {
+function threadOf(repo: string, ticket: string, c: GhComment): SyncThread {
   const actor = actorOf(c.user);
   return {
     extId: commentThreadExtId(repo, c.id),
-    extParentId: ticketExtId(repo, issue),
+    extParentId: ticket,
     createdTime: iso(c.createdAt),
     content: c.bodyHtml ? contentOf(c.bodyHtml) : '<p></p>',
     contentType: 'text/html',

@@ -34,7 +34,10 @@ export function readSettings(params: ConfigParams, nowMs: number): GitHubSetting
   const labels = (params.labels ?? '').split(',').map((l) => l.trim()).filter(Boolean);
   if (labels.length > 20 || labels.some((l) => l.length > 100)) throw new AppError('CONFIG_INVALID', 'the labels setting is too long');
 
-  return { repositories, labels, importSince: readImportSince(params.importSince ?? '', nowMs), includePullRequests: /^(yes|true|1|on)$/i.test((params.includePullRequests ?? '').trim()) };
+  // The first packages named these importSince and includePullRequests: still read.
+  const importSince = params.import_since ?? params.importSince ?? '';
+  const includePullRequests = params.include_pull_requests ?? params.includePullRequests ?? '';
+  return { repositories, labels, importSince: readImportSince(importSince, nowMs), includePullRequests: /^(yes|true|1|on)$/i.test(includePullRequests.trim()) };
 }
 
 function readImportSince(raw: string, nowMs: number): number {
@@ -48,5 +51,5 @@ function readImportSince(raw: string, nowMs: number): number {
     const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v.toUpperCase());
     if (Number.isFinite(ms)) return Math.max(0, Math.floor(ms / 1000));
   }
-  throw new AppError('CONFIG_INVALID', 'importSince must be a date (2026-01-31), a number of days (30d) or all');
+  throw new AppError('CONFIG_INVALID', 'import_since must be a date (2026-01-31), a number of days (30d) or all');
 }

@@ -6,7 +6,7 @@ import { pullOnce, type PullOutcome } from './pull-cycle.js';
 import { PullSchedule } from './pull-schedule.js';
 import { pushReply, type AgentReply, type PushOutcome } from './push-reply.js';
 import { sendCallback } from './callbacks.js';
-import { withDeskQuery } from './desk-query.js';
+import { ShapeDraw } from './shape-draw.js';
 
 export type { DeskSimulatorOptions, PullOutcome, PushOutcome, AgentReply, Rejection, InvokeLogEntry, StoredTicket, StoredThread, HistoryEntry };
 export { DeskStore };
@@ -58,17 +58,21 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
   const params = (): Record<string, string | null> => ({ ...sim.configParams, channelState: sim.channelState });
 
   const state = { get: () => sim.channelState, set: (v: string) => void (sim.channelState = v) };
-  const schedule = new PullSchedule(() =>
-    pullOnce({
-      url: withDeskQuery(s.channel.pullUrl, s.orgId, s.securityContext),
-      body: params(),
+  const shapes = new ShapeDraw(s.shapes, s.shapeSeed);
+  const known = { orgId: s.orgId, securityContext: s.securityContext };
+  const schedule = new PullSchedule(() => {
+    const request = shapes.draw('pull', s.channel.pullUrl, { ...known, configParams: params() });
+    return pullOnce({
+      url: request.url,
+      body: request.body,
+      shape: request.shape,
       caps: s.caps,
       store,
       pull: ++pulls,
       state,
       timeoutMs: s.answerTimeoutMs,
-    }),
-  );
+    });
+  });
 
   const sim: DeskSimulator = {
     url: http.url,
@@ -84,9 +88,8 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     stopPulling: () => schedule.stop(),
     push: (reply) =>
       pushReply({
-        url: withDeskQuery(s.channel.pushUrl, s.orgId, s.securityContext),
+        request: shapes.draw('push', s.channel.pushUrl, { ...known, ...replyVars(reply, store), configParams: params() }),
         reply,
-        configParams: params(),
         store,
         pull: pulls,
         state,
@@ -100,4 +103,14 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     },
   };
   return sim;
+}
+
+/**
+ * What Desk knows of a reply: the ticket, the agent's text, and a thread of the ticket
+ * the agent may have replied to (replyToExtId in some shapes).
+ */
+function replyVars(reply: AgentReply, store: DeskStore): Record<string, unknown> {
+  const threads = [...store.threads.values()].filter((t) => t.object.extParentId === reply.extParentId);
+  const thread = threads[threads.length - 1]?.object.extId;
+  return { ticket: reply.extParentId, content: reply.content, summary: reply.summary ?? '', ...(thread !== undefined ? { thread } : {}) };
 }

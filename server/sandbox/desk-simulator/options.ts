@@ -22,6 +22,14 @@ export interface DeskSimulatorOptions {
   maxThreads?: number;
   /** How long Desk waits for a pull or push answer. Undocumented; default 60 000 ms. */
   answerTimeoutMs?: number;
+  /**
+   * Which request shapes of the corpus (resources/desk-shapes/) pulls and pushes take:
+   * 'corpus' (default) draws one per request among every shape Desk or Zoho's samples
+   * show; 'documented' sends only the shape Desk's docs show.
+   */
+  shapes?: 'corpus' | 'documented';
+  /** Seed of the draw (default: random); PullOutcome.shape and PushOutcome.shape name what was sent. */
+  shapeSeed?: number;
 }
 
 export interface Settings {
@@ -35,6 +43,8 @@ export interface Settings {
   envelope: EnvelopeShape;
   caps: { tickets: number; threads: number };
   answerTimeoutMs: number;
+  shapes: 'corpus' | 'documented';
+  shapeSeed: number;
 }
 
 /** Checks the options up front, so a mistake in a test fails at start with its name, not as a puzzling refusal later. */
@@ -71,6 +81,10 @@ export function settingsOf(o: DeskSimulatorOptions): Settings {
   if (as !== 'object' && as !== 'string') bad("invokeEnvelope.statusMessageAs must be 'object' or 'string'");
   const answerTimeoutMs = o.answerTimeoutMs ?? 60_000;
   if (!(Number.isFinite(answerTimeoutMs) && answerTimeoutMs > 0)) bad('answerTimeoutMs must be a positive number');
+  const shapes = o.shapes ?? 'corpus';
+  if (shapes !== 'corpus' && shapes !== 'documented') bad("shapes must be 'corpus' or 'documented'");
+  const shapeSeed = o.shapeSeed ?? randomInt(0, 2 ** 31);
+  if (!Number.isInteger(shapeSeed)) bad('shapeSeed must be an integer');
   return {
     secret: o.secret,
     orgId,
@@ -83,5 +97,7 @@ export function settingsOf(o: DeskSimulatorOptions): Settings {
     envelope: { includeStatus: o.invokeEnvelope?.includeStatus ?? true, includeHeaders: o.invokeEnvelope?.includeHeaders ?? true, statusMessageAs: as },
     caps: { tickets: cap('maxTickets', o.maxTickets), threads: cap('maxThreads', o.maxThreads) },
     answerTimeoutMs,
+    shapes,
+    shapeSeed,
   };
 }

@@ -20,11 +20,14 @@ export interface PullOutcome {
   channelState: string | null;
   /** The parsed answer, when it was JSON. */
   body?: unknown;
+  /** The request shape of the corpus this pull was sent in (resources/desk-shapes/). */
+  shape?: string;
 }
 
 export interface PullInput {
   url: string;
-  body: Record<string, string | null>;
+  body: unknown;
+  shape?: string;
   caps: { tickets: number; threads: number };
   store: DeskStore;
   pull: number;
@@ -41,7 +44,7 @@ export interface PullInput {
  */
 export async function pullOnce(p: PullInput): Promise<PullOutcome> {
   const started = performance.now();
-  const out: PullOutcome = { status: 0, ok: false, tickets: 0, threads: 0, created: 0, updated: 0, rejected: [], bytes: 0, ms: 0, channelState: null };
+  const out: PullOutcome = { status: 0, ok: false, tickets: 0, threads: 0, created: 0, updated: 0, rejected: [], bytes: 0, ms: 0, channelState: null, ...(p.shape ? { shape: p.shape } : {}) };
   const finish = (rejection?: Rejection): PullOutcome => {
     if (rejection) {
       out.rejected.push(rejection);

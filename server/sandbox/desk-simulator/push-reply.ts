@@ -1,4 +1,5 @@
-import type { SyncThread } from '../../desk/wire-types.js';
+import type { PushResponse, SyncThread } from '../../desk/wire-types.js';
+import type { DrawnRequest } from './shape-draw.js';
 import type { DeskStore, Rejection } from './desk-store.js';
 import { deskSchemas, firstError } from './desk-schemas.js';
 import { noAnswer, readJsonAnswer } from './json-answer.js';
@@ -21,12 +22,14 @@ export interface PushOutcome {
   rejected?: Rejection;
   /** The channelState Desk holds after this push. */
   channelState: string | null;
+  /** The request shape of the corpus this push was sent in (resources/desk-shapes/). */
+  shape: string;
 }
 
 export interface PushInput {
-  url: string;
+  /** The push in one of the corpus's shapes, naming `reply.extParentId` one way or another. */
+  request: DrawnRequest;
   reply: AgentReply;
-  configParams: Record<string, string | null>;
   store: DeskStore;
   pull: number;
   state: { get(): string | null; set(value: string): void };
@@ -35,14 +38,17 @@ export interface PushInput {
 
 /**
  * An agent's reply as Desk pushes it (§4): `{configParams, resource}`; the answer must be
- * a 200 JSON thread (PUSH_REPLY_RESPONSE_OBJECT, shaped like a SYNC thread in both
+ * a 200 JSON thread (PUSH_REPLY_RESPONSE_OBJECT: as little as `{extId}` in Zoho's
  * samples). The thread is stored under its extId so the same message arriving later by
  * pull is an update, not a second thread.
  */
 export async function pushReply(p: PushInput): Promise<PushOutcome> {
-  const body = { configParams: p.configParams, resource: p.reply };
+  if (typeof p.reply.extParentId !== 'string' || p.reply.extParentId === '') throw new TypeError('push: an agent replies on a ticket: extParentId must name it');
+  const body = p.request.body as { resource: Record<string, unknown> };
+  // A test's own replyToExtId goes out as given.
+  if (p.reply.replyToExtId !== undefined) body.resource.replyToExtId = p.reply.replyToExtId;
   if (!deskSchemas.pushRequest(body)) throw new TypeError(`push: not a reply Desk could send: ${firstError(deskSchemas.pushRequest.errors)}`);
-  const out: PushOutcome = { status: 0, ok: false, body: undefined, channelState: p.state.get() };
+  const out: PushOutcome = { status: 0, ok: false, body: undefined, channelState: p.state.get(), shape: p.request.shape };
   const refuse = (rejection: Rejection, recorded: boolean): PushOutcome => {
     out.rejected = rejection;
     if (recorded) p.store.rejections.push(rejection);
@@ -52,7 +58,7 @@ export async function pushReply(p: PushInput): Promise<PushOutcome> {
 
   let answer;
   try {
-    const res = await fetch(p.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(p.timeoutMs) });
+    const res = await fetch(p.request.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(p.timeoutMs) });
     answer = await readJsonAnswer(res);
   } catch (err) {
     return refuse({ reason: 'http_status', detail: noAnswer(err) }, false);
@@ -75,17 +81,35 @@ export async function pushReply(p: PushInput): Promise<PushOutcome> {
     thread = rest;
   }
   if (!deskSchemas.pushResponse(thread)) return refuse({ reason: 'schema', detail: `not a thread: ${firstError(deskSchemas.pushResponse.errors)}` }, true);
-  const t = thread as SyncThread;
+  const t = thread as PushResponse;
   // The reply was the agent's, going out; a thread claiming otherwise, or hanging under
   // another ticket, would put the reply in the wrong place in Desk [INFERRED].
-  if (t.direction !== 'out') return refuse({ reason: 'schema', detail: `/direction of a reply's thread must be "out", got "${t.direction}"` }, true);
-  if (t.extParentId !== p.reply.extParentId) return refuse({ reason: 'schema', detail: `/extParentId ${t.extParentId} is not the ticket replied on (${p.reply.extParentId})` }, true);
+  if (t.direction !== undefined && t.direction !== 'out') return refuse({ reason: 'schema', detail: `/direction of a reply's thread must be "out", got "${t.direction}"` }, true);
+  if (t.extParentId !== undefined && t.extParentId !== p.reply.extParentId) return refuse({ reason: 'schema', detail: `/extParentId ${t.extParentId} is not the ticket replied on (${p.reply.extParentId})` }, true);
 
-  p.store.recordReply(t, p.pull);
+  p.store.recordReply(asThread(t, p.reply), p.pull);
   if (state !== undefined) p.state.set(state);
   out.channelState = p.state.get();
   out.ok = true;
   return out;
+}
+
+/**
+ * The reply as Desk keeps it: the answer's fields over what Desk knows already (the
+ * ticket, the agent's text, now), since a minimal answer names only the extId.
+ */
+function asThread(t: PushResponse, reply: AgentReply): SyncThread {
+  const { extId, to, ...rest } = t;
+  return {
+    extParentId: reply.extParentId,
+    createdTime: new Date().toISOString(),
+    content: reply.content,
+    direction: 'out',
+    actor: { extId: 'desk-agent', name: 'Agent' },
+    ...rest,
+    extId: String(extId),
+    ...(to === undefined ? {} : { to: Array.isArray(to) ? to : [to] }),
+  };
 }
 
 function parseOrText(text: string): unknown {
