@@ -32,14 +32,17 @@ export function decodeChannelState(raw: string | null | undefined): DecodedState
 
 /**
  * Serialises the state within MAX_STATE_BYTES, giving up the least useful parts first:
- * ETags (they only save rate limit), then the figures only the widget reads. Cursors
+ * ETags (they only save rate limit, the events' one too), then the figures only the widget reads. Cursors
  * are never dropped.
  */
 export function encodeChannelState(state: ChannelState): string {
   let text = JSON.stringify(state);
   if (Buffer.byteLength(text) <= MAX_STATE_BYTES) return text;
   const slim: ChannelState = structuredClone(state);
-  for (const repo of Object.values(slim.r)) delete repo.e;
+  for (const repo of Object.values(slim.r)) {
+    delete repo.e;
+    delete repo.ev?.e;
+  }
   text = JSON.stringify(slim);
   if (Buffer.byteLength(text) <= MAX_STATE_BYTES) return text;
   for (const repo of Object.values(slim.r)) {

@@ -33,7 +33,7 @@ export interface ChannelState {
   err?: SyncError;
 }
 /**
- * One repository: i = issues cursor, c = comments cursor, u = issues caught up at, e = ETags, s = status.
+ * One repository: i = issues cursor, c = comments cursor, u = issues caught up at, e = ETags, ev = issue-events cursor (story threads), s = status.
  */
 export interface RepoState {
   i?: StreamCursor;
@@ -49,6 +49,7 @@ export interface RepoState {
     i?: string;
     c?: string;
   };
+  ev?: EventsCursor;
   s: RepoStatus;
 }
 /**
@@ -57,6 +58,16 @@ export interface RepoState {
 export interface StreamCursor {
   t: number;
   a?: number;
+}
+/**
+ * The repository's issue events (newest first on GitHub), read back to h. Every event with id <= h has been handled. While a scan of a long gap is under way, t is the newest id it handled, x the oldest, and p the page it resumes at; the scan ends, and h becomes t, when it reaches h or the end of the list. e: ETag of page 1 when nothing on it waited for the issue listing.
+ */
+export interface EventsCursor {
+  h: number;
+  t?: number;
+  x?: number;
+  p?: number;
+  e?: string;
 }
 export interface RepoStatus {
   /**
@@ -108,6 +119,14 @@ export interface ConfigParams {
   labels?: string | null;
   importSince?: string | null;
   includePullRequests?: string | null;
+  /**
+   * no/off/false: no story threads (closed, reopened, labelled, assigned); default on
+   */
+  story_threads?: string | null;
+  /**
+   * owner/repo list the status widget's picker writes (non-userdefined: the SDK may set it)
+   */
+  selected_repositories?: string | null;
   [k: string]: string | null | undefined;
 }
 

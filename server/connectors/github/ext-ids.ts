@@ -4,6 +4,7 @@
  *   ticket            acme/widgets#42
  *   issue body thread acme/widgets#42:body
  *   comment thread    acme/widgets#c123456789
+ *   story thread      acme/widgets#e987654321 (an issue event: closed, labelled, …)
  *   actor             gh-user:583231
  */
 export const REPO_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38})\/[a-z0-9._-]{1,100}$/;
@@ -11,6 +12,7 @@ export const REPO_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38})\/[a-z0-9._-]{1,100}$/;
 export const ticketExtId = (repo: string, issue: number): string => `${repo}#${issue}`;
 export const bodyThreadExtId = (repo: string, issue: number): string => `${repo}#${issue}:body`;
 export const commentThreadExtId = (repo: string, comment: number): string => `${repo}#c${comment}`;
+export const eventThreadExtId = (repo: string, event: number): string => `${repo}#e${event}`;
 export const actorExtId = (userId: number | string): string => `gh-user:${userId}`;
 
 export type ParsedExtId =

@@ -1,6 +1,7 @@
 import type { SyncActor, SyncThread, SyncTicket } from '../../desk/wire-types.js';
 import type { SyncUnit } from '../../sync/batch.js';
 import type { GhComment, GhIssue, GhUser } from './github-types.js';
+import { issueExtra } from './issue-extra.js';
 import { actorExtId, bodyThreadExtId, commentThreadExtId, ticketExtId } from './ext-ids.js';
 
 /** Comments by the repository's own people are the "agent side" of the conversation. */
@@ -18,6 +19,7 @@ export function issueUnit(repo: string, issue: GhIssue): SyncUnit {
     createdTime: iso(issue.createdAt),
     modifiedTime: iso(issue.updatedAt),
     actor,
+    extra: issueExtra(repo, issue),
   };
   const body: SyncThread = {
     extId: bodyThreadExtId(repo, issue.number),
