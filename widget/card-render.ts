@@ -82,7 +82,8 @@ export function renderCard(view: CardView, i18n: I18n, now: number, on: CardHand
   fact(i18n.t('card.assignees'), people);
   fact(i18n.t('card.milestone'), issue.milestone ?? i18n.t('card.noMilestone'));
   const n = (v: number) => new Intl.NumberFormat(i18n.locale).format(v);
-  fact(i18n.t('card.activity'), i18n.t('card.counts', { comments: n(issue.comments), plusOne: n(issue.plusOne) }));
+  fact(i18n.t('card.comments'), n(issue.comments));
+  fact(i18n.t('card.plusOne'), n(issue.plusOne));
   if (issue.updated !== undefined) fact(i18n.t('card.updated'), i18n.relative(issue.updated, now, true));
   root.append(facts);
 
