@@ -1,3 +1,4 @@
+import type { IssueExtraValue } from '../server/desk/wire-types.js';
 import { REPO } from './github.js';
 import { isObj } from './sdk.js';
 
@@ -6,22 +7,10 @@ import { isObj } from './sdk.js';
  * `extra` a pull stored (server/connectors/github/issue-extra.ts): anything unexpected
  * is left out, never trusted.
  */
-export interface IssueView {
-  repo: string;
-  number: number;
-  title: string;
-  state: 'open' | 'closed';
-  reason: string | null;
-  labels: Array<{ name: string; color: string }>;
-  assignees: string[];
-  milestone: string | null;
-  comments: number;
-  plusOne: number;
-  locked: boolean;
-  url: string | null;
+export type IssueView = Omit<IssueExtraValue, 'v' | 'updated' | 'cut'> & {
   /** Epoch seconds of GitHub's last update. */
   updated: number | undefined;
-}
+};
 
 const str = (v: unknown, max: number): string | undefined => (typeof v === 'string' ? v.slice(0, max) : undefined);
 const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0);

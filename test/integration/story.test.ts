@@ -8,6 +8,7 @@ import { decodeRepoName, encodeRepoName, STORAGE_NAME } from '../../server/conne
 import { queriableValueOf } from '../../server/connectors/github/issue-extra.js';
 import { REPO_PATTERN } from '../../server/connectors/github/ext-ids.js';
 import type { SyncThread } from '../../server/desk/wire-types.js';
+import { validators } from '../../server/desk/schemas.js';
 
 const REPO = 'acme/widgets.js_v-2';
 
@@ -59,7 +60,22 @@ describe("The issue on the ticket and the issue's story", function () {
     expect((v.labels as Array<{ name: string; color: string }>)[0]).to.have.property('name', 'bug');
     expect((v.labels as unknown[]).length).to.equal(30);
     expect(Buffer.byteLength(JSON.stringify(v))).to.be.at.most(5000);
+    expect(validators.issueExtra(v), JSON.stringify(validators.issueExtra.errors)).to.equal(true);
+    expect(v.cut, 'labels beyond 30 left out').to.equal(true);
     expect(loop.desk.store.rejections).to.deep.equal([]);
+  });
+
+  it('keeps a value of multi-byte labels under 5,000 bytes, never splitting a character', async () => {
+    loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: REPO, importSince: 'all' } });
+    loop.gh.createRepo(REPO);
+    loop.gh.createIssue(REPO, { title: '🐛'.repeat(400), labels: Array.from({ length: 30 }, (_, i) => `${i}${'界'.repeat(60)}`) });
+    await loop.pullUntilQuiet();
+    const v = loop.desk.store.database.get(`${loop.desk.store.deskIdOf(`${REPO}#1`)}_github_issue`)!.value as { title: string; labels: Array<{ name: string }>; cut?: true };
+    expect(Buffer.byteLength(JSON.stringify(v))).to.be.at.most(5000);
+    expect(v.cut).to.equal(true);
+    expect(v.labels.length).to.be.within(1, 29);
+    for (const s of [v.title, ...v.labels.map((l) => l.name)]) expect(s, 'no lone surrogate').to.match(/^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/);
+    expect(validators.issueExtra(v)).to.equal(true);
   });
 
   it('tells each close, reopen, label and assignment on GitHub as a short thread from our side that nobody replies to', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SyncExtra } from '../../desk/wire-types.js';
+import type { IssueExtraValue, SyncExtra } from '../../desk/wire-types.js';
 import type { GhIssue } from './github-types.js';
 import { encodeRepoName, STORAGE_NAME } from './storage-name.js';
 
@@ -11,29 +11,9 @@ import { encodeRepoName, STORAGE_NAME } from './storage-name.js';
  * `,` `_` `:`; value ≤ 5.1 KB.
  */
 export const EXTRA_KEY_SUFFIX = '_github_issue';
-export const EXTRA_VERSION = 1;
-/** Desk documents 5.1 KB; we stay a little under it, counting UTF-8 bytes. */
+/** Desk documents 5.1 KB; we stay a little under it, counting UTF-8 bytes. The value's shape: resources/schemas/issue-extra.json. */
 export const MAX_EXTRA_BYTES = 5000;
 
-export interface IssueExtraValue {
-  v: number;
-  repo: string;
-  number: number;
-  title: string;
-  state: 'open' | 'closed';
-  reason: string | null;
-  labels: Array<{ name: string; color: string }>;
-  assignees: string[];
-  milestone: string | null;
-  comments: number;
-  plusOne: number;
-  locked: boolean;
-  url: string | null;
-  /** ISO time of the issue's last update on GitHub. */
-  updated: string;
-  /** Labels or assignees left out to fit the size limit. */
-  cut?: true;
-}
 
 /** The queriable value: `gh:<encoded repo>:<number>`, or a hash of the repository when that is too long. */
 export function queriableValueOf(repo: string, number: number): string {
@@ -45,7 +25,7 @@ export function queriableValueOf(repo: string, number: number): string {
 export function issueExtra(repo: string, issue: GhIssue): SyncExtra {
   const c = issue.card;
   const value: IssueExtraValue = {
-    v: EXTRA_VERSION,
+    v: 1,
     repo,
     number: issue.number,
     title: clip(issue.title, 300),
@@ -60,6 +40,7 @@ export function issueExtra(repo: string, issue: GhIssue): SyncExtra {
     url: c.htmlUrl && c.htmlUrl.length <= 500 && /^https?:\/\//.test(c.htmlUrl) ? c.htmlUrl : null,
     updated: new Date(issue.updatedAt * 1000).toISOString(),
   };
+  if (c.labels.length > value.labels.length || c.assignees.length > value.assignees.length) value.cut = true;
   // Multi-byte names can still push it over: drop labels, then assignees, from the end.
   while (Buffer.byteLength(JSON.stringify(value)) > MAX_EXTRA_BYTES && (value.labels.length > 0 || value.assignees.length > 0)) {
     if (value.labels.length > 0) value.labels.pop();
@@ -69,6 +50,13 @@ export function issueExtra(repo: string, issue: GhIssue): SyncExtra {
   return { key: `{{ticket.id}}${EXTRA_KEY_SUFFIX}`, queriableValue: queriableValueOf(repo, issue.number), value: value as unknown as SyncExtra['value'] };
 }
 
+/** At most `max` UTF-16 units, never splitting a character (an emoji is two). */
 function clip(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  if (s.length <= max) return s;
+  let out = '';
+  for (const ch of s) {
+    if (out.length + ch.length > max - 1) break;
+    out += ch;
+  }
+  return `${out}…`;
 }
