@@ -134,6 +134,23 @@ describe("The issue on the ticket and the issue's story", function () {
     expect(storyOf(`${REPO}#2`).some((t) => t.content.includes('Closed by @octocat') || t.content.includes('Closed as completed by @octocat'))).to.equal(true);
   });
 
+  it("brings an event's ticket along when the issue was updated again past the listing (a thread never arrives before its ticket)", async () => {
+    loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: REPO, importSince: 'all' } });
+    loop.gh.createRepo(REPO);
+    loop.gh.createIssue(REPO, { title: 'First' });
+    await loop.pullUntilQuiet();
+    loop.gh.createIssue(REPO, { title: 'Second' });
+    loop.gh.editIssue(REPO, 2, { labels: ['bug'] });
+    loop.clock.advance(10);
+    loop.gh.editIssue(REPO, 2, { title: 'Second, renamed' }); // inside the settle horizon: the listing leaves it
+    const out = await loop.desk.pullOnce();
+    expect(out.ok, JSON.stringify(out.rejected)).to.equal(true);
+    expect(storyOf(`${REPO}#2`).map((t) => t.content)).to.deep.equal(['<p><em>Label “bug” added by @octocat</em></p>']);
+    expect(loop.desk.store.tickets.get(`${REPO}#2`)!.object.subject).to.equal('Second, renamed');
+    await loop.pullUntilQuiet();
+    await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO] });
+  });
+
   it('tells nothing, and reads no events, when the installation opts out with story_threads = no', async () => {
     loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: REPO, importSince: 'all', story_threads: 'no' } });
     loop.gh.createRepo(REPO);

@@ -13,8 +13,8 @@ export interface GhIssueEvent {
   label?: string;
   assignee?: string;
   milestone?: string;
-  /** The issue as it is now (the repository list carries it). */
-  issue: GhIssue;
+  /** The issue as it is now (the repository list carries it; null for some, such as a deleted issue's). */
+  issue: GhIssue | null;
 }
 
 export function readIssueEvent(x: unknown): GhIssueEvent | undefined {
@@ -22,8 +22,8 @@ export function readIssueEvent(x: unknown): GhIssueEvent | undefined {
   const e = x as Record<string, unknown>;
   if (typeof e.id !== 'number' || !Number.isSafeInteger(e.id) || e.id <= 0 || typeof e.event !== 'string' || typeof e.created_at !== 'string') return undefined;
   const ms = Date.parse(e.created_at);
-  const issue = readIssue(e.issue);
-  if (!Number.isFinite(ms) || !issue) return undefined;
+  const issue = e.issue === null || e.issue === undefined ? null : readIssue(e.issue);
+  if (!Number.isFinite(ms) || issue === undefined) return undefined;
   const actor = readLogin(e.actor);
   const out: GhIssueEvent = {
     id: e.id,

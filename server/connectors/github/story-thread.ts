@@ -39,7 +39,7 @@ export function storyLine(e: GhIssueEvent): string | undefined {
  */
 export function storyThread(repo: string, e: GhIssueEvent): SyncThread | undefined {
   const line = storyLine(e);
-  if (line === undefined) return undefined;
+  if (line === undefined || !e.issue) return undefined;
   const actor = actorOf(e.actor);
   return {
     extId: eventThreadExtId(repo, e.id),

@@ -2,8 +2,8 @@ import type { Budget } from '../../sync/budget.js';
 import type { SyncBatch } from '../../sync/batch.js';
 import type { EventsCursor } from '../../desk/wire-types.js';
 import { GitHubError, type GitHubApi } from './api.js';
-import { ticketExtId } from './ext-ids.js';
 import { readIssueEvent, type GhIssueEvent } from './issue-event.js';
+import { issueUnit } from './mapping.js';
 import type { GitHubSettings } from './settings.js';
 import { storyThread } from './story-thread.js';
 
@@ -15,10 +15,10 @@ export interface StoryContext {
   api: GitHubApi;
   settings: GitHubSettings;
   now: () => number;
-  /** GitHub time the issue listing last caught up at: only events before it are told (their tickets are in Desk). */
+  /** GitHub time the issue listing last caught up at: only events before it are told, after their tickets. */
   caughtUpAt: number | undefined;
   /** Whether this issue passes the channel's filters (labels, pull requests). */
-  isEligible: (issue: GhIssueEvent['issue']) => boolean;
+  isEligible: (issue: NonNullable<GhIssueEvent['issue']>) => boolean;
 }
 
 export interface StoryOutcome {
@@ -79,7 +79,7 @@ export async function syncStory(repo: string, previous: EventsCursor | undefined
         continue;
       }
       // The first pull starts the story now: the ticket's card shows how the issue stands.
-      if (h !== undefined && !tell(repo, e, budget, batch, ctx, caughtUpAt)) return { cursor: top === undefined ? previous : save(), more: true };
+      if (h !== undefined && !tell(repo, e, budget, batch, ctx)) return { cursor: top === undefined ? previous : save(), more: true };
       top ??= e.id;
       lowest = e.id;
       if (h === undefined) {
@@ -99,15 +99,16 @@ export async function syncStory(repo: string, previous: EventsCursor | undefined
   return { cursor: top === undefined ? previous : save(), more: true };
 }
 
-/** Adds the event's thread; false when the batch has no room (the scan resumes at it). */
-function tell(repo: string, e: GhIssueEvent, budget: Budget, batch: SyncBatch, ctx: StoryContext, caughtUpAt: number): boolean {
+/**
+ * Adds the event's thread; false when the batch has no room (the scan resumes at it).
+ * Whether Desk has the ticket cannot be proved from the event (its issue may have been
+ * updated again past the listing before the listing saw it), so unless the ticket is in
+ * this answer it comes along, mapped from the issue the event carries; re-sending a
+ * ticket Desk has is an update. Its body thread is left to the issue stream.
+ */
+function tell(repo: string, e: GhIssueEvent, budget: Budget, batch: SyncBatch, ctx: StoryContext): boolean {
   const thread = storyThread(repo, e);
-  if (!thread || !ctx.isEligible(e.issue) || e.createdAt < ctx.settings.importSince) return true;
-  const ticket = ticketExtId(repo, e.issue.number);
-  // The event moved the issue's updated_at to its own time, before the listing caught
-  // up: the issue stream has sent the ticket. With a label filter that holds only if
-  // the issue's latest update (which had the labels) is before it too.
-  const inDesk = ctx.settings.labels.length === 0 || e.issue.updatedAt < caughtUpAt;
-  if (!inDesk && !batch.hasTicket(ticket)) return true;
-  return batch.add({ tickets: [], threads: [thread] }, budget, new Set([ticket]));
+  if (!thread || !e.issue || !ctx.isEligible(e.issue) || e.createdAt < ctx.settings.importSince) return true;
+  if (batch.hasTicket(thread.extParentId)) return batch.add({ tickets: [], threads: [thread] }, budget);
+  return batch.add({ tickets: [issueUnit(repo, e.issue).tickets[0]!], threads: [thread] }, budget);
 }
