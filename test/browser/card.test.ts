@@ -163,6 +163,10 @@ describe('The ticket card and the repository picker in headless Chromium', funct
 
   it('closes and relabels on GitHub from Desk, changes only on GitHub\'s answer, and the next pull tells the ticket', async () => {
     const o = await card(1);
+    // No token ever reaches the page: the connection adds it outside the browser.
+    const seen: string[] = [];
+    o.page.on('response', (r) => void r.text().then((t) => seen.push(t), () => undefined));
+    o.page.on('request', (r) => seen.push(JSON.stringify(r.headers()), r.postData() ?? ''));
     await o.page.waitForSelector('select[name="add-label"] option:nth-child(2)', { state: 'attached' });
     await o.page.getByRole('button', { name: en['card.closeCompleted'] }).click();
     await o.page.waitForSelector('.state--closed');
@@ -182,6 +186,8 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     expect(await o.text()).to.include(en['card.state.completed']);
     await shot(o, 'card-closed.png');
     clean(o);
+    expect(seen.length).to.be.greaterThan(5);
+    expect(seen.filter((t) => t.includes(SENTINEL.token)), 'the GitHub token in the page').to.deep.equal([]);
     await o.page.close();
 
     loop.clock.advance(30);
