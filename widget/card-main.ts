@@ -22,8 +22,11 @@ async function ticketId(sdk: DeskSdk): Promise<string | undefined> {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
 }
 
-/** The stored extra: {"database.get": {"data": [{key, value, queriableValue}]}}, value maybe a JSON string. */
-async function storedIssue(sdk: DeskSdk, id: string): Promise<IssueView | undefined> {
+/**
+ * The stored extra: {"database.get": {"data": [{key, value, queriableValue}]}}, value maybe
+ * a JSON string. Undefined: the ticket has none (not from GitHub); null: Desk's storage failed.
+ */
+async function storedIssue(sdk: DeskSdk, id: string): Promise<IssueView | undefined | null> {
   try {
     const answer = unwrap(await sdk.get('database', { key: `${id}${EXTRA_KEY_SUFFIX}` }));
     const got = isObj(answer) ? answer['database.get'] : undefined;
@@ -31,7 +34,7 @@ async function storedIssue(sdk: DeskSdk, id: string): Promise<IssueView | undefi
     const record = data.find((d) => isObj(d) && d.key === `${id}${EXTRA_KEY_SUFFIX}`) ?? data[0];
     return isObj(record) ? fromExtra(unwrap(record.value)) : undefined;
   } catch {
-    return undefined;
+    return null;
   }
 }
 
@@ -57,8 +60,10 @@ class Card {
         id = undefined;
       }
       if (id === undefined) return this.set({ kind: 'failed', why: 'no-ticket' });
-      this.stored = await storedIssue(this.sdk, id);
-      if (!this.stored) return this.set({ kind: 'not-github' });
+      const stored = await storedIssue(this.sdk, id);
+      if (stored === null) return this.set({ kind: 'failed', why: 'no-storage' });
+      if (!stored) return this.set({ kind: 'not-github' });
+      this.stored = stored;
     }
     const { repo, number } = this.stored;
     const key = `${repo}#${number}`;

@@ -7,7 +7,7 @@ import type { Refusal } from './github.js';
 export type CardView =
   | { kind: 'loading' }
   | { kind: 'not-github' }
-  | { kind: 'failed'; why: Refusal | 'no-ticket' }
+  | { kind: 'failed'; why: Refusal | 'no-ticket' | 'no-storage' }
   | {
       kind: 'issue';
       issue: IssueView;
@@ -37,7 +37,7 @@ export function renderCard(view: CardView, i18n: I18n, now: number, on: CardHand
   }
   if (view.kind === 'failed') {
     const retry = button(i18n.t('card.retry'), 'btn', () => on.retry());
-    root.append(el('div', 'banner banner--error', i18n.t(view.why === 'no-ticket' ? 'card.noTicket' : `card.read.${view.why}`)), retry);
+    root.append(el('div', 'banner banner--error', i18n.t(view.why === 'no-ticket' ? 'card.noTicket' : view.why === 'no-storage' ? 'card.noStorage' : `card.read.${view.why}`)), retry);
     return root;
   }
   const { issue, busy } = view;

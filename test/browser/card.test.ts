@@ -151,6 +151,18 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     await none.page.close();
   });
 
+  it("says so, and offers to try again, when Desk's data storage fails (never \"not from GitHub\")", async () => {
+    const o = await open('card.html', { ticket: deskId(1) });
+    await o.page.route('**/sandbox/database', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: 'not json' }));
+    await o.page.reload();
+    await o.page.waitForSelector('.gh-card[data-state="failed-no-storage"]');
+    expect(await o.text()).to.include(en['card.noStorage']);
+    await o.page.unroute('**/sandbox/database');
+    await o.page.getByRole('button', { name: en['card.retry'] }).click();
+    await o.page.waitForSelector('.gh-card[data-state="live"]');
+    await o.page.close();
+  });
+
   it('shows loading until GitHub answers', async () => {
     let release!: () => void;
     const o = await card(1, 'en', new Promise<void>((r) => (release = r)));
