@@ -18,15 +18,17 @@ export const actorExtId = (userId: number | string): string => `gh-user:${userId
 export type ParsedExtId =
   | { kind: 'ticket'; repo: string; issue: number }
   | { kind: 'body'; repo: string; issue: number }
-  | { kind: 'comment'; repo: string; comment: number };
+  | { kind: 'comment'; repo: string; comment: number }
+  | { kind: 'event'; repo: string; event: number };
 
 /** Reads an extId of ours back; anything else is undefined (never trusted as a URL). */
 export function parseExtId(extId: string): ParsedExtId | undefined {
-  const m = /^([a-z0-9][a-z0-9-]{0,38}\/[a-z0-9._-]{1,100})#(c?)(\d{1,19})(:body)?$/.exec(extId);
+  const m = /^([a-z0-9][a-z0-9-]{0,38}\/[a-z0-9._-]{1,100})#([ce]?)(\d{1,19})(:body)?$/.exec(extId);
   if (!m) return undefined;
   const [, repo, c, digits, body] = m as unknown as [string, string, string, string, string | undefined];
   const n = Number(digits);
   if (!Number.isSafeInteger(n) || n <= 0) return undefined;
+  if (c === 'e') return body ? undefined : { kind: 'event', repo, event: n };
   if (c) return body ? undefined : { kind: 'comment', repo, comment: n };
   return body ? { kind: 'body', repo, issue: n } : { kind: 'ticket', repo, issue: n };
 }

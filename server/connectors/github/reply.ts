@@ -37,7 +37,7 @@ export interface ReplyContext {
  */
 export async function postReply(resource: PushResource, ctx: ReplyContext): Promise<SyncThread> {
   const target = (resource.extParentId && parseExtId(resource.extParentId)) || (resource.replyToExtId && parseExtId(resource.replyToExtId));
-  if (!target || target.kind === 'comment' || !ctx.repositories.includes(target.repo)) {
+  if (!target || target.kind === 'comment' || target.kind === 'event' || !ctx.repositories.includes(target.repo)) {
     throw new AppError('REPLY_TARGET_INVALID', 'the reply does not name an issue of a repository this installation syncs');
   }
   const { repo, issue } = target;
