@@ -88,6 +88,7 @@ export function renderCard(view: CardView, i18n: I18n, now: number, on: CardHand
   root.append(facts);
 
   if (live) root.append(actions(view, i18n, on, disabled));
+  else root.append(el('p', undefined, button(i18n.t('card.retry'), 'btn', () => on.retry())));
   if (issue.url) {
     const a = el('a', 'gh-card__link', i18n.t('card.open')) as HTMLAnchorElement;
     a.href = issue.url;

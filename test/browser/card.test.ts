@@ -238,9 +238,12 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     expect(text).to.include(en['card.stored.rate-limited']!.split(':')[0]!);
     expect(text).to.include('Saving a file with an emoji');
     expect(text).to.include('needs-triage');
-    expect(await o.page.locator('.gh-card button.btn').count()).to.equal(0);
+    expect(await o.page.locator('.gh-card button.btn').allInnerTexts(), 'only "try again"').to.deep.equal([en['card.retry']]);
+    expect(await o.page.locator('.chip__remove, select').count()).to.equal(0);
     await shot(o, 'card-failing.png');
     clean(o);
+    await o.page.getByRole('button', { name: en['card.retry'] }).click();
+    await o.page.waitForSelector('.gh-card[data-state="live"]');
     await o.page.close();
   });
 
