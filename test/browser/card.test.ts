@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { buildAndLaunch, watch } from '../helpers/browser.js';
 import { startChannelLoop, type ChannelLoop } from '../helpers/channel-loop.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { startWidgetHost } from '../../server/sandbox/widget-host.js';
@@ -28,13 +28,7 @@ describe('The ticket card and the repository picker in headless Chromium', funct
   let host: Awaited<ReturnType<typeof startWidgetHost>>;
 
   before(async () => {
-    const build = spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs'], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
-    if (build.status !== 0) throw new Error(`widget build failed:\n${build.stdout}${build.stderr}`);
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await buildAndLaunch();
   });
   after(async () => browser?.close());
 
@@ -75,21 +69,14 @@ describe('The ticket card and the repository picker in headless Chromium', funct
   async function open(file: string, query: Record<string, string>, hold?: Promise<void>): Promise<Opened> {
     const page = await browser.newPage({ viewport: { width: 360, height: 640 } });
     await page.clock.install({ time: loop.clock.ms + 60_000 });
-    const errors: string[] = [];
-    let dialogs = 0;
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('dialog', (d) => {
-      dialogs++;
-      void d.dismiss();
-    });
+    const watched = watch(page);
     if (hold) await page.route('**/sandbox/request', async (route) => (await hold, route.continue()));
     await page.goto(`${host.origin}/app/${file}?${new URLSearchParams(query)}`);
     return {
       page,
-      errors,
+      errors: watched.errors,
       get dialogs() {
-        return dialogs;
+        return watched.dialogs;
       },
       text: async () => (await page.locator('body').innerText()).replace(/\s+/g, ' '),
       state: () => page.locator('.gh-card').getAttribute('data-state'),
