@@ -60,7 +60,7 @@ async function boot(): Promise<void> {
   const pickerAt = document.getElementById('picker');
   if (pickerAt && typeof sdk.request === 'function') {
     const config = await readConfig(sdk).catch(() => new Map<string, string | null>());
-    startPicker(sdk, i18n, configuredRepos(config.get(SELECTION_PARAM)), configuredRepos(config.get('repositories')), pickerAt);
+    startPicker(sdk, i18n, configuredRepos(config.get(SELECTION_PARAM)), configuredRepos(config.get('repositories')), pickerAt, () => void refresh(sdk, i18n));
   }
   setInterval(() => void refresh(sdk, i18n), REFRESH_MS);
 }

@@ -14,7 +14,7 @@ export const SELECTION_PARAM = 'selected_repositories';
 export const MAX_SELECTED = 10;
 const PER_PAGE = 100;
 
-export function startPicker(sdk: DeskSdk, i18n: I18n, selected: string[], typed: string[], at: HTMLElement): void {
+export function startPicker(sdk: DeskSdk, i18n: I18n, selected: string[], typed: string[], at: HTMLElement, onSaved: () => void = () => undefined): void {
   const chosen = new Set(selected);
   const repos: string[] = [];
   let page = 0;
@@ -95,6 +95,7 @@ export function startPicker(sdk: DeskSdk, i18n: I18n, selected: string[], typed:
       const answer = await sdk.set('extension.config', { name: SELECTION_PARAM, value: [...chosen].sort().join(',') });
       if (isObj(answer) && ('errMsg' in answer || 'error' in answer)) throw new Error('refused');
       say(i18n.t('picker.saved'));
+      onSaved();
     } catch {
       say(i18n.t('picker.saveFailed'), 'error');
     } finally {

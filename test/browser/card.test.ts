@@ -314,6 +314,9 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     await o.page.getByRole('button', { name: en['picker.save'] }).click();
     await o.page.waitForFunction((t) => document.querySelector('.picker__status')?.textContent === t, en['picker.saved']);
     expect(loop.desk.configParams.selected_repositories).to.equal('acme/repo-103');
+    // The status above lists the picked repository at once, waiting for its first sync.
+    await o.page.waitForSelector('section.repo[data-health="waiting"]');
+    expect(await o.page.locator('.gh-sync .repo__name').allInnerTexts()).to.include('acme/repo-103');
     clean(o);
     await o.page.close();
 
