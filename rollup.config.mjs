@@ -1,5 +1,6 @@
-// Bundles the status widget (widget/*.ts) into app/js/widget.js, minified, no source
-// maps (zet would leave them out anyway), and prints its size raw and gzipped.
+// Bundles the widgets (widget/*.ts): the status page into app/js/widget.js and the
+// ticket card into app/js/card.js, minified, no source maps (zet would leave them out
+// anyway), and prints each one's size raw and gzipped.
 import { gzipSync } from 'node:zlib';
 import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -28,8 +29,10 @@ function reportSize() {
   };
 }
 
-export default {
-  input: 'widget/main.ts',
-  output: { file: 'app/js/widget.js', format: 'iife', sourcemap: false },
+const bundle = (input, file) => ({
+  input,
+  output: { file, format: 'iife', sourcemap: false },
   plugins: [nodeResolve(), typescript({ tsconfig: 'widget/tsconfig.json', outputToFilesystem: false }), terser(), reportSize()],
-};
+});
+
+export default [bundle('widget/main.ts', 'app/js/widget.js'), bundle('widget/card-main.ts', 'app/js/card.js')];

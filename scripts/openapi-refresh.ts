@@ -26,6 +26,15 @@ export const OPERATIONS: ReadonlyArray<readonly [route: string, method: string]>
   ['/repos/{owner}/{repo}/issues/{issue_number}/comments', 'post'],
   ['/repos/{owner}/{repo}/issues/comments/{comment_id}', 'get'],
   ['/repos/{owner}/{repo}/issues/comments/{comment_id}', 'delete'],
+  ['/repos/{owner}/{repo}/issues/events', 'get'],
+  ['/repos/{owner}/{repo}/issues/{issue_number}/events', 'get'],
+  ['/repos/{owner}/{repo}/labels', 'get'],
+  ['/repos/{owner}/{repo}/assignees', 'get'],
+  ['/repos/{owner}/{repo}/issues/{issue_number}', 'patch'],
+  ['/repos/{owner}/{repo}/issues/{issue_number}/labels', 'post'],
+  ['/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', 'delete'],
+  ['/repos/{owner}/{repo}/issues/{issue_number}/assignees', 'post'],
+  ['/repos/{owner}/{repo}/issues/{issue_number}/assignees', 'delete'],
   ['/rate_limit', 'get'],
 ];
 /** Components the tests name directly, besides those the operations reach. */

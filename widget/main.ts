@@ -2,17 +2,8 @@ import { el } from './dom.js';
 import { loadMessages, type I18n } from './i18n.js';
 import { renderStatus } from './render.js';
 import { configuredRepos, decodeState } from './state.js';
-
-/** Desk's JS SDK, as far as the widget uses it (protocol §8). */
-interface DeskSdk {
-  extension: { onload(): Promise<{ locale?: unknown } | undefined> };
-  get(what: 'extension.config'): Promise<Record<string, unknown>>;
-}
-declare global {
-  interface Window {
-    ZOHODESK?: DeskSdk;
-  }
-}
+import { startPicker, SELECTION_PARAM } from './picker.js';
+import type { DeskSdk } from './sdk.js';
 
 const REFRESH_MS = 30_000;
 
@@ -42,7 +33,8 @@ async function refresh(sdk: DeskSdk, i18n: I18n): Promise<void> {
   try {
     const config = await readConfig(sdk);
     const now = Math.floor(Date.now() / 1000);
-    show(renderStatus(decodeState(config.get('channelState')), configuredRepos(config.get('repositories')), i18n, now));
+    const repos = configuredRepos(`${config.get('repositories') ?? ''},${config.get(SELECTION_PARAM) ?? ''}`);
+    show(renderStatus(decodeState(config.get('channelState')), repos, i18n, now));
   } catch {
     show(el('main', 'gh-sync', el('div', 'banner banner--warn', i18n.t('configUnavailable'))));
   }
@@ -65,6 +57,11 @@ async function boot(): Promise<void> {
   const { i18n } = await loadMessages(typeof app?.locale === 'string' ? app.locale : 'en');
   document.documentElement.lang = i18n.locale;
   await refresh(sdk, i18n);
+  const pickerAt = document.getElementById('picker');
+  if (pickerAt && typeof sdk.request === 'function') {
+    const config = await readConfig(sdk).catch(() => new Map<string, string | null>());
+    startPicker(sdk, i18n, configuredRepos(config.get(SELECTION_PARAM)), configuredRepos(config.get('repositories')), pickerAt, () => void refresh(sdk, i18n));
+  }
   setInterval(() => void refresh(sdk, i18n), REFRESH_MS);
 }
 

@@ -57,14 +57,17 @@ function inRange(state: ChannelState, nowS: number): boolean {
 
 /**
  * Serialises the state within MAX_STATE_BYTES, giving up the least useful parts first:
- * ETags (they only save rate limit), then the figures only the widget reads. Cursors
+ * ETags (they only save rate limit, the events' one too), then the figures only the widget reads. Cursors
  * are never dropped.
  */
 export function encodeChannelState(state: ChannelState): string {
   let text = JSON.stringify(state, withoutLongEtags);
   if (Buffer.byteLength(text) <= MAX_STATE_BYTES) return text;
   const slim: ChannelState = structuredClone(state);
-  for (const repo of Object.values(slim.r)) delete repo.e;
+  for (const repo of Object.values(slim.r)) {
+    delete repo.e;
+    delete repo.ev?.e;
+  }
   if (slim.err) {
     // Written for a whole-installation error (bad settings) over a full state: the widget's figures go first.
     for (const repo of Object.values(slim.r)) repo.s = { n: repo.s.n };

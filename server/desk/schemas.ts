@@ -7,6 +7,7 @@ import type {
   ChannelState,
   DeskQuery,
   ErrorBody,
+  IssueExtraValue,
   LifecycleCallback,
   PullRequestBody,
   PushRequestBody,
@@ -62,6 +63,7 @@ export const validators = {
   callback: compiled<LifecycleCallback>('callback.json'),
   channelState: compiled<ChannelState>('channel-state.json'),
   error: compiled<ErrorBody>('error.json'),
+  issueExtra: compiled<IssueExtraValue>('issue-extra.json'),
 };
 
 /** "body must have required property 'resource'": the part first, like fastify's messages. */

@@ -33,7 +33,7 @@ export interface ChannelState {
   err?: SyncError;
 }
 /**
- * One repository: i = issues cursor, c = comments cursor, u = issues caught up at, e = ETags, s = status.
+ * One repository: i = issues cursor, c = comments cursor, u = issues caught up at, e = ETags, ev = issue-events cursor (story threads), s = status.
  */
 export interface RepoState {
   i?: StreamCursor;
@@ -49,6 +49,7 @@ export interface RepoState {
     i?: string;
     c?: string;
   };
+  ev?: EventsCursor;
   s: RepoStatus;
 }
 /**
@@ -57,6 +58,16 @@ export interface RepoState {
 export interface StreamCursor {
   t: number;
   a?: number;
+}
+/**
+ * The repository's issue events (newest first on GitHub), read back to h. Every event with id <= h has been handled. While a scan of a long gap is under way, t is the newest id it handled, x the oldest, and p the page it resumes at; the scan ends, and h becomes t, when it reaches h or the end of the list. e: ETag of page 1 when nothing on it waited for the issue listing.
+ */
+export interface EventsCursor {
+  h: number;
+  t?: number;
+  x?: number;
+  p?: number;
+  e?: string;
 }
 export interface RepoStatus {
   /**
@@ -110,6 +121,14 @@ export interface ConfigParams {
   include_pull_requests?: string | null;
   importSince?: string | null;
   includePullRequests?: string | null;
+  /**
+   * no/off/false: no story threads (closed, reopened, labelled, assigned); default on
+   */
+  story_threads?: string | null;
+  /**
+   * owner/repo list the status widget's picker writes (non-userdefined: the SDK may set it)
+   */
+  selected_repositories?: string | null;
   [k: string]: string | null | undefined;
 }
 
@@ -175,6 +194,55 @@ export interface InvokeInner {
   headers?: {} | string;
 }
 
+// issue-extra.json
+/**
+ * The value of a ticket's extra (SYNC_EXTRA_OBJECT, sync.json): the GitHub issue as of the pull, stored by Desk in the extension's data storage under <ticket id>_github_issue (at most 5.1 KB: we keep it under 5000 bytes) and read back by the ticket card when GitHub cannot be reached. The card finds the issue by repo and number, never by parsing extIds.
+ */
+export interface IssueExtraValue {
+  /**
+   * format version
+   */
+  v: 1;
+  repo: string;
+  number: number;
+  title: string;
+  state: "open" | "closed";
+  /**
+   * GitHub's state_reason: completed, not_planned, reopened, …
+   */
+  reason: string | null;
+  /**
+   * at most 30 (issue-extra.ts; a maxItems here would type as a tuple)
+   */
+  labels: {
+    name: string;
+    color: string;
+  }[];
+  /**
+   * logins, at most 10
+   */
+  assignees: string[];
+  milestone: string | null;
+  comments: number;
+  /**
+   * +1 reactions
+   */
+  plusOne: number;
+  locked: boolean;
+  /**
+   * the issue on GitHub (http or https only)
+   */
+  url: string | null;
+  /**
+   * ISO time of the issue's last update on GitHub
+   */
+  updated: string;
+  /**
+   * labels or assignees were left out to fit the size limit
+   */
+  cut?: true;
+}
+
 // pull-request.json
 /**
  * POST sync.pull body: the installation's non-secure config params, channelState among them (§2), in either shape Desk may use.
@@ -233,6 +301,9 @@ export interface SyncActor {
   phone?: string;
   photoURL?: string;
 }
+/**
+ * SYNC_EXTRA_OBJECT (§3.5): Desk writes value to the extension's data storage under key, with {{ticket.id}} / {{thread.id}} replaced by its record id. Data-storage limits (§8.4): key and queriableValue at most 50 of letters, digits, comma, underscore, colon; value a JSON object of at most 5.1 KB. Our tickets' value is issue-extra.json.
+ */
 export interface SyncExtra {
   key: string;
   value: {};

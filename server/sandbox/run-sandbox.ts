@@ -76,8 +76,12 @@ export async function runSandbox(): Promise<void> {
   const widget = await startWidgetHost({
     config: () => [
       { name: 'repositories', value: desk.configParams.repositories ?? null },
+      { name: 'selected_repositories', value: desk.configParams.selected_repositories ?? null },
       { name: 'channelState', value: desk.channelState },
     ],
+    setConfig: (name, value) => void (desk.configParams[name] = value),
+    database: (key) => desk.store.database.get(key),
+    github: { url: gh.url, token },
   });
 
   const install = await desk.sendCallback('onInstall');
@@ -87,6 +91,7 @@ GitHub Issues channel: sandbox
   fake GitHub      ${gh.url}   (repositories ${repos.join(', ')}; someone writes every 4 s)
   Desk simulator   ${desk.url}   (pulls every ${PULL_SECONDS} s; Desk does every 4 min)
   status widget    ${widget.url}
+  ticket card      ${widget.origin}/app/card.html?ticket=<Desk ticket id> (printed after the first pull)
   onInstall callback with HASH -> ${install.status}
 Ctrl-C stops everything.
 `);
@@ -98,6 +103,8 @@ Ctrl-C stops everything.
     console.log(progressLine(pulls, out));
     if (!replied && out.ok && desk.store.tickets.size > 0) {
       replied = true;
+      const [first] = desk.store.tickets.keys();
+      console.log(`ticket card of ${first}: ${widget.origin}/app/card.html?ticket=${desk.store.deskIdOf(first!)}`);
       void replyOnce(desk, gh.webUrl);
     }
   });

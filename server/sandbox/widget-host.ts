@@ -1,40 +1,118 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../app');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
+const GITHUB_API = 'https://api.github.com';
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const MAX_BODY = 256 * 1024;
+
+export interface WidgetHostOptions {
+  /** The installation's config params, as `extension.config` lists them. */
+  config: () => Array<{ name: string; value: string | null }>;
+  /** ZOHODESK.set('extension.config', {name, value}): Desk takes only non-userdefined params (the host checks the manifest). */
+  setConfig?: (name: string, value: string) => void;
+  /** The extension's data storage: the record under a key, as the Desk simulator keeps the SYNC `extra`. */
+  database?: (key: string) => { key: string; value: unknown; queriableValue?: string } | undefined;
+  /** Where ZOHODESK.request sends https://api.github.com calls with the `github` connection, and the token the connection adds. */
+  github?: { url: string; token: string };
+  locale?: string;
+}
 
 /**
- * Serves the widget (app/) to a local browser with a stand-in for Desk's JS SDK that
- * answers `extension.config` from the Desk simulator's live channelState: the
- * sandbox's way to show the status page without a Desk portal.
+ * The stand-in for Desk's JS SDK (protocol §8), answering as Desk does: `extension.config`
+ * as a list of pairs, `ticket.id` (the page's ?ticket=), `database` as
+ * {"database.get":{"data":[…]}}, `request` as a JSON string of {statusCode, response}
+ * whose response is a JSON string with GitHub's body JSON-encoded again in
+ * statusMessage, and `set` refusing userdefined params with {errMsg}.
  */
-export async function startWidgetHost(o: { config: () => Array<{ name: string; value: string | null }>; locale?: string }): Promise<{ url: string; close(): Promise<void> }> {
-  const standIn = `window.ZOHODESK = {
-  extension: { onload: function () { return Promise.resolve({ locale: new URLSearchParams(location.search).get('locale') || ${JSON.stringify(o.locale ?? 'en')}, meta: {}, instance: { on: function () {} } }); } },
-  get: function (what) {
-    if (what !== 'extension.config') return Promise.reject(new Error('the sandbox SDK knows only extension.config'));
-    return fetch('/sandbox/config').then(function (r) { return r.json(); }).then(function (c) { return { 'extension.config': c }; });
-  },
-  set: function () { return Promise.resolve({}); },
-};`;
+export function sdkDouble(locale: string): string {
+  return `(function () {
+  var post = function (path, body) {
+    return fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(function (r) {
+      return r.text().then(function (t) { if (!r.ok) throw new Error(t || String(r.status)); return t; });
+    });
+  };
+  window.ZOHODESK = {
+    extension: { onload: function () { return Promise.resolve({ locale: new URLSearchParams(location.search).get('locale') || ${JSON.stringify(locale)}, meta: {}, instance: { on: function () {} } }); } },
+    get: function (what, args) {
+      if (what === 'extension.config') return fetch('/sandbox/config').then(function (r) { return r.json(); }).then(function (c) { return { 'extension.config': c }; });
+      if (what === 'ticket.id') {
+        var id = new URLSearchParams(location.search).get('ticket');
+        return id ? Promise.resolve({ 'ticket.id': id }) : Promise.reject({ errMsg: 'not a ticket page' });
+      }
+      if (what === 'database') return post('/sandbox/database', args || {}).then(function (t) { return JSON.parse(t); });
+      return Promise.reject(new Error('the sandbox SDK does not know ' + what));
+    },
+    set: function (what, args) {
+      if (what !== 'extension.config') return Promise.reject(new Error('the sandbox SDK sets only extension.config'));
+      return post('/sandbox/config', args).then(function (t) { return JSON.parse(t); });
+    },
+    // Desk's proxy rejects when the service cannot be reached (the host says so in sdkError).
+    request: function (o) { return post('/sandbox/request', o).then(function (t) { var v = JSON.parse(t); if (v && v.sdkError) throw v.sdkError; return t; }); },
+  };
+})();`;
+}
+
+/** Params Desk lets the SDK set: the manifest's non-userdefined ones. */
+function settableParams(): Set<string> {
+  const manifest = JSON.parse(readFileSync(path.join(APP_DIR, '../plugin-manifest.json'), 'utf8')) as { config: Array<{ name: string; userdefined?: boolean }> };
+  return new Set(manifest.config.filter((c) => c.userdefined === false).map((c) => c.name));
+}
+
+/**
+ * Serves the widgets (app/) to a local browser with the SDK stand-in: the status page
+ * from the Desk simulator's live config, the ticket card (card.html?ticket=<Desk id>)
+ * from its data storage and the (fake) GitHub: the sandbox's way to show both without
+ * a Desk portal, and what the browser tests drive.
+ */
+export async function startWidgetHost(o: WidgetHostOptions): Promise<{ url: string; origin: string; close(): Promise<void> }> {
+  const settable = settableParams();
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
+    const answer = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(typeof value === 'string' ? value : JSON.stringify(value));
+    };
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      return res.end();
+    }
     if (url.pathname === '/') {
       res.writeHead(302, { location: '/app/widget.html' });
       return res.end();
     }
-    if (url.pathname === '/sandbox/config') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      return res.end(JSON.stringify(o.config().map((c) => ({ ...c, defaultValue: null }))));
+    if (url.pathname.startsWith('/sandbox/') && req.method === 'POST') {
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+        if (typeof body !== 'object' || body === null) throw new Error('not an object');
+      } catch {
+        return answer(400, { errMsg: 'Invalid Payload' });
+      }
+      if (url.pathname === '/sandbox/config') {
+        const { name, value } = body as { name?: unknown; value?: unknown };
+        if (typeof name !== 'string' || typeof value !== 'string') return answer(400, { errMsg: 'Invalid Payload' });
+        if (!settable.has(name) || !o.setConfig) return answer(400, { errMsg: `${name} is userdefined: only non-userdefined params can be set` });
+        o.setConfig(name, value);
+        return answer(200, { 'extension.config': [{ name, value }] });
+      }
+      if (url.pathname === '/sandbox/database') {
+        const key = typeof body.key === 'string' ? body.key : undefined;
+        if (!key) return answer(400, { errMsg: 'Invalid Payload' });
+        const record = o.database?.(key);
+        return answer(200, { 'database.get': { data: record ? [record] : [] } });
+      }
+      if (url.pathname === '/sandbox/request') return answer(...(await forward(o.github, body)));
     }
+    if (url.pathname === '/sandbox/config') return answer(200, o.config().map((c) => ({ ...c, defaultValue: null })));
     if (url.pathname === '/sandbox/sdk.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
-      return res.end(standIn);
+      return res.end(sdkDouble(o.locale ?? 'en'));
     }
     const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^\/app\//, '');
     const file = path.join(APP_DIR, rel);
@@ -49,17 +127,61 @@ export async function startWidgetHost(o: { config: () => Array<{ name: string; v
       res.end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end(file.endsWith('widget.js') ? 'The widget is not built: run npm run build' : 'Not Found');
+      res.end(file.endsWith('.js') ? 'The widget is not built: run npm run build' : 'Not Found');
     }
   });
   await new Promise<void>((resolve) => server.listen(Number(process.env.SANDBOX_WIDGET_PORT ?? 0), '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}/app/widget.html`,
+    url: `${origin}/app/widget.html`,
+    origin,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * ZOHODESK.request through the `github` connection: only the whitelisted GitHub API,
+ * the token added here (never in the page), GitHub's status and body handed back in
+ * Desk's envelope. A GitHub that cannot be reached makes the request fail, as Desk's proxy does.
+ */
+async function forward(github: WidgetHostOptions['github'], o: Record<string, unknown>): Promise<[number, unknown]> {
+  const target = typeof o.url === 'string' ? o.url : '';
+  if (!github || o.connectionLinkName !== 'github' || !target.startsWith(`${GITHUB_API}/`)) return [200, { sdkError: { errMsg: 'domain not whitelisted or unknown connection' } }];
+  const method = typeof o.type === 'string' ? o.type.toUpperCase() : 'GET';
+  const headers = typeof o.headers === 'object' && o.headers !== null ? (o.headers as Record<string, string>) : {};
+  const hasBody = method !== 'GET' && typeof o.postBody === 'object' && o.postBody !== null && Object.keys(o.postBody).length > 0;
+  let res: Response;
+  try {
+    res = await fetch(github.url + target.slice(GITHUB_API.length), {
+      method,
+      headers: { accept: headers.Accept ?? 'application/vnd.github+json', 'content-type': 'application/json', authorization: `Bearer ${github.token}` },
+      ...(hasBody ? { body: JSON.stringify(o.postBody) } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch {
+    return [200, { sdkError: { errMsg: 'the connection could not reach the service' } }];
+  }
+  const text = await res.text();
+  return [200, JSON.stringify({ statusCode: res.status, response: JSON.stringify({ statusMessage: text === '' ? '{}' : text }) })];
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }

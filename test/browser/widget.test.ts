@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { buildAndLaunch, watch } from '../helpers/browser.js';
 import { SYNC_ERROR_CODES } from '../../server/errors.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,14 +52,8 @@ describe('Sync status widget in headless Chromium', function () {
   const now = () => Math.floor(Date.now() / 1000);
 
   before(async () => {
-    const build = spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs'], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
-    if (build.status !== 0) throw new Error(`widget build failed:\n${build.stdout}${build.stderr}`);
+    browser = await buildAndLaunch();
     app = await serveApp();
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
   });
   after(async () => {
     await browser?.close();
@@ -79,14 +73,7 @@ describe('Sync status widget in headless Chromium', function () {
   async function open(config: Config, locale = 'en', screenshot?: string, options: Options = {}): Promise<Seen> {
     const page: Page = await browser.newPage({ viewport: { width: 760, height: 560 } });
     await page.clock.install();
-    const errors: string[] = [];
-    let dialogs = 0;
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('dialog', (d) => {
-      dialogs++;
-      void d.dismiss();
-    });
+    const watched = watch(page);
     // The double answers with window.__deskConfig, which a test may change between two reads.
     await page.route(SDK_URL, (route) =>
       route.fulfill({
@@ -103,8 +90,8 @@ describe('Sync status widget in headless Chromium', function () {
     if (screenshot && process.env.SCREENSHOTS) await page.locator('.gh-sync').screenshot({ path: path.join(root, 'docs', screenshot) });
     const seen: Seen = {
       text: (await page.locator('body').innerText()).replace(/\s+/g, ' '),
-      errors,
-      dialogs,
+      errors: watched.errors,
+      dialogs: watched.dialogs,
       healths: await page.locator('section.repo').evaluateAll((els) => els.map((e) => e.getAttribute('data-health') ?? '')),
       imgs: await page.locator('img').count(),
     };

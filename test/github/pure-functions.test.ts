@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { nextLink } from '../../server/connectors/github/link-header.js';
 import { rateLimitedUntil, readRateLimit } from '../../server/connectors/github/rate-limit.js';
-import { actorExtId, parseExtId, ticketExtId, commentThreadExtId, bodyThreadExtId } from '../../server/connectors/github/ext-ids.js';
+import { actorExtId, parseExtId, ticketExtId, commentThreadExtId, bodyThreadExtId, eventThreadExtId } from '../../server/connectors/github/ext-ids.js';
 import { readSettings, DEFAULT_IMPORT_DAYS } from '../../server/connectors/github/settings.js';
 import { isOwnReply, replyKey, withMarker } from '../../server/connectors/github/marker.js';
 import { replyMarkdown } from '../../server/connectors/github/reply.js';
@@ -49,7 +49,8 @@ describe('extIds', () => {
     expect(parseExtId(ticketExtId('acme/widgets', 42))).to.deep.equal({ kind: 'ticket', repo: 'acme/widgets', issue: 42 });
     expect(parseExtId(bodyThreadExtId('acme/widgets', 42))).to.deep.equal({ kind: 'body', repo: 'acme/widgets', issue: 42 });
     expect(parseExtId(commentThreadExtId('acme/wid.gets', 9))).to.deep.equal({ kind: 'comment', repo: 'acme/wid.gets', comment: 9 });
-    for (const bad of ['acme/widgets', 'acme/widgets#0', 'acme/widgets:0', 'acme/widgets#c1:body', 'acme/widgets:c1:body', '//evil.com/x#1', 'acme/widgets#1?x', 'acme/widgets:1&x', 'Acme/widgets:1', 'a/b:99999999999999999999']) {
+    expect(parseExtId(eventThreadExtId('acme/widgets', 3000000001))).to.deep.equal({ kind: 'event', repo: 'acme/widgets', event: 3000000001 });
+    for (const bad of ['acme/widgets', 'acme/widgets#0', 'acme/widgets:0', 'acme/widgets#c1:body', 'acme/widgets:c1:body', 'acme/widgets:e1:body', 'acme/widgets:ce1', '//evil.com/x#1', 'acme/widgets#1?x', 'acme/widgets:1&x', 'Acme/widgets:1', 'a/b:99999999999999999999']) {
       expect(parseExtId(bad), bad).to.equal(undefined);
     }
   });
@@ -121,6 +122,8 @@ describe('Redirect', () => {
     expect(redirectUrl(web, { entity: 'ticket', id: 'acme/widgets#4' })).to.equal('https://github.com/acme/widgets/issues/4');
     expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#4:body' })).to.equal('https://github.com/acme/widgets/issues/4');
     expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#c77', parentId: 'acme/widgets#4' })).to.equal('https://github.com/acme/widgets/issues/4#issuecomment-77');
+    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#e88', parentId: 'acme/widgets#4' })).to.equal('https://github.com/acme/widgets/issues/4#event-88');
+    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#e88', parentId: 'acme/docs#4' })).to.equal(undefined);
   });
   it('never builds a URL from ids that are not ours', () => {
     expect(redirectUrl(web, { entity: 'ticket', id: '//evil.example/#1' })).to.equal(undefined);

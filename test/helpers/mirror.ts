@@ -11,7 +11,12 @@ interface GhItem {
   labels?: Array<{ name: string } | string>;
   pull_request?: unknown;
   issue_url?: string;
+  event?: string;
+  issue?: GhItem;
 }
+
+/** Issue events a story thread tells (story-thread.ts); others (renamed, …) have none. */
+const TOLD = /^(closed|reopened|labeled|unlabeled|assigned|unassigned|milestoned|demilestoned|locked|unlocked)$/;
 
 /** Reads a whole list from the fake GitHub the way any client would: full media type, Link pages. */
 export async function readAll(gh: FakeGitHub, token: string, path: string, query: Record<string, string> = {}): Promise<GhItem[]> {
@@ -35,10 +40,11 @@ export async function readAll(gh: FakeGitHub, token: string, path: string, query
 export async function expectDeskMirrorsGitHub(
   gh: FakeGitHub,
   desk: DeskSimulator,
-  o: { token: string; repos: string[]; labels?: string[]; includePullRequests?: boolean; ownReplies?: Set<string>; allowExtra?: boolean },
+  o: { token: string; repos: string[]; labels?: string[]; includePullRequests?: boolean; ownReplies?: Set<string>; allowExtra?: boolean; storyThreads?: boolean; storySince?: number },
 ): Promise<{ tickets: number; threads: number }> {
   const wantTickets = new Map<string, string>();
   const wantThreads = new Map<string, string>();
+  const wantStory: string[] = [];
   for (const repo of o.repos) {
     const issues = await readAll(gh, o.token, `/repos/${repo}/issues`, { state: 'all' });
     const eligible = new Set<number>();
@@ -56,9 +62,25 @@ export async function expectDeskMirrorsGitHub(
       if (!eligible.has(n) || o.ownReplies?.has(extId)) continue;
       wantThreads.set(extId, c.body_html || '<p><em>No description provided.</em></p>');
     }
+    if (o.storyThreads !== false) {
+      for (const e of (await readAll(gh, o.token, `/repos/${repo}/issues/events`)).reverse()) {
+        if (TOLD.test(e.event ?? '') && eligible.has(e.issue?.number ?? 0)) wantStory.push(`${repo}:e${e.id}`);
+      }
+    }
+  }
+  // Story threads start at the first pull (no backfill) and then miss nothing: what Desk
+  // holds of each repository's events is exactly the newest part of the list.
+  const isStory = (k: string) => /:e\d+$/.test(k);
+  const gotStory = new Set([...desk.store.threads.keys()].filter(isStory));
+  for (const repo of o.repos) {
+    const want = wantStory.filter((k) => k.startsWith(`${repo}#`));
+    const first = want.findIndex((k) => gotStory.has(k));
+    const suffix = first < 0 ? [] : want.slice(first);
+    expect([...gotStory].filter((k) => k.startsWith(`${repo}#`)).sort(), `story threads of ${repo}: the newest events, none missing`).to.deep.equal([...suffix].sort());
+    if (o.storySince !== undefined) expect(suffix.length, `story threads of ${repo} since the first pull`).to.equal(want.filter((k) => Number(k.split('#e')[1]) > o.storySince!).length);
   }
   const gotTickets = new Map([...desk.store.tickets].map(([k, v]) => [k, v.object.subject]));
-  const gotThreads = new Map([...desk.store.threads].filter(([k]) => !o.ownReplies?.has(k)).map(([k, v]) => [k, v.object.content]));
+  const gotThreads = new Map([...desk.store.threads].filter(([k]) => !o.ownReplies?.has(k) && !isStory(k)).map(([k, v]) => [k, v.object.content]));
   // allowExtra: issues that left the channel (a label removed) stay in Desk as they were.
   if (o.allowExtra) {
     expect([...wantTickets.keys()].filter((k) => !gotTickets.has(k)), 'tickets missing from Desk').to.deep.equal([]);

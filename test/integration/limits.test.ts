@@ -141,6 +141,7 @@ for (const transport of ['direct', 'invoke'] as const) {
       expect(made.map((r) => [r.method, r.path, r.status])).to.deep.equal([
         ['GET', `/repos/${REPO}/issues`, 304],
         ['GET', `/repos/${REPO}/issues/comments`, 304],
+        ['GET', `/repos/${REPO}/issues/events`, 304],
       ]);
       expect(made.every((r) => r.ifNoneMatch)).to.equal(true);
       expect(loop.gh.rateLimitState(SENTINEL.token).used).to.equal(used);

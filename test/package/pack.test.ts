@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pack } from '../../scripts/pack.js';
@@ -35,6 +35,14 @@ describe('The extension package', function () {
     const got = entries.filter((e) => !e.endsWith('/')).sort();
     expect(got).to.deep.equal(expected);
     expect(got.some((e) => e.startsWith('app/js/') && e.endsWith('.js')), 'the built widget is in the zip').to.equal(true);
+    // Both widgets: the status page and the ticket card, each page with its bundle.
+    for (const f of ['app/widget.html', 'app/js/widget.js', 'app/card.html', 'app/js/card.js']) expect(got, f).to.include(f);
+    const manifest = JSON.parse(readFileSync(path.join(root, 'plugin-manifest.json'), 'utf8')) as { storage: boolean; modules: { widgets: Array<{ location: string; url: string }> } };
+    expect(manifest.storage, 'extra needs data storage').to.equal(true);
+    expect(manifest.modules.widgets.map((w) => [w.location, w.url])).to.deep.equal([
+      ['desk.extension.preference', '/app/widget.html'],
+      ['desk.ticket.detail.rightpanel', '/app/card.html'],
+    ]);
     expect(got.filter((e) => /\.(ts|map)$/.test(e))).to.deep.equal([]);
   });
 
@@ -49,7 +57,7 @@ describe('The extension package', function () {
     expect(manifest.whiteListedDomains).to.deep.equal(['https://ghe.acme.test']);
     expect(manifest.connectors.map((c: { sharedBy?: string }) => c.sharedBy)).to.deep.equal(['64000123']);
     expect(manifest.zohoAuthorisation.sharedBy).to.equal('64000123');
-    expect(manifest.config.map((c: { name: string }) => c.name)).to.deep.equal(['repositories', 'labels', 'import_since', 'include_pull_requests']);
+    expect(manifest.config.map((c: { name: string }) => c.name)).to.deep.equal(['repositories', 'labels', 'import_since', 'include_pull_requests', 'story_threads', 'selected_repositories']);
     expect(() => pack({ sharedBy: 'someone', skipBuild: true, log: () => undefined })).to.throw(/--shared-by/);
   });
 });

@@ -28,6 +28,8 @@ describe('Fake GitHub fidelity', function () {
     ajv.addSchema({ $id: 'gh', components: withoutNullable(spec.components) });
     gh = await startFakeGitHub({ token: TOKEN });
     seedRealistic(gh);
+    gh.editIssue('acme/widgets', 1, { state: 'closed', stateReason: 'not_planned', labels: ['bug', 'wontfix'], assignees: ['octocat'] });
+    gh.editIssue('acme/widgets', 1, { state: 'open' });
   });
   after(async () => gh?.close());
 
@@ -47,6 +49,16 @@ describe('Fake GitHub fidelity', function () {
     ['/repos/{owner}/{repo}/issues/comments/{comment_id}', 'get', () => `/repos/acme/widgets/issues/comments/${gh.comments('acme/widgets')[0]!.id}`, '200'],
     ['/repos/{owner}/{repo}/issues/{issue_number}/comments', 'post', () => '/repos/acme/widgets/issues/1/comments', '201', { method: 'POST', body: '{"body":"Fidelity check"}' }],
     ['/rate_limit', 'get', () => '/rate_limit', '200'],
+    // The issue events the pull reads and the writes the ticket card makes.
+    ['/repos/{owner}/{repo}/issues/events', 'get', () => '/repos/acme/widgets/issues/events?per_page=100', '200'],
+    ['/repos/{owner}/{repo}/issues/{issue_number}/events', 'get', () => '/repos/acme/widgets/issues/1/events', '200'],
+    ['/repos/{owner}/{repo}/labels', 'get', () => '/repos/acme/widgets/labels', '200'],
+    ['/repos/{owner}/{repo}/assignees', 'get', () => '/repos/acme/widgets/assignees', '200'],
+    ['/repos/{owner}/{repo}/issues/{issue_number}', 'patch', () => '/repos/acme/widgets/issues/2', '200', { method: 'PATCH', body: '{"state":"closed","state_reason":"completed"}' }],
+    ['/repos/{owner}/{repo}/issues/{issue_number}/labels', 'post', () => '/repos/acme/widgets/issues/2/labels', '200', { method: 'POST', body: '{"labels":["needs-triage"]}' }],
+    ['/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', 'delete', () => '/repos/acme/widgets/issues/2/labels/needs-triage', '200', { method: 'DELETE' }],
+    ['/repos/{owner}/{repo}/issues/{issue_number}/assignees', 'post', () => '/repos/acme/widgets/issues/2/assignees', '201', { method: 'POST', body: '{"assignees":["hubot"]}' }],
+    ['/repos/{owner}/{repo}/issues/{issue_number}/assignees', 'delete', () => '/repos/acme/widgets/issues/2/assignees', '200', { method: 'DELETE', body: '{"assignees":["hubot"]}' }],
   ];
   for (const media of ['application/vnd.github.full+json', 'application/vnd.github+json']) {
     for (const [route, method, url, status, init] of cases) {

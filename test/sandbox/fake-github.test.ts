@@ -161,4 +161,44 @@ describe('Fake GitHub behaves like GitHub', () => {
     await rejects(fetch(`${gh.url}/repos/${REPO}/issues/${issue.number}/comments`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"body":"x"}' }));
     expect(gh.comments(REPO)).to.have.length(1);
   });
+  it('records each change of state, label and assignee as an issue event, listed newest first with its issue', async () => {
+    gh.createIssue(REPO, { title: 'a' });
+    gh.editIssue(REPO, 1, { labels: ['bug'], assignees: ['octocat'] });
+    clock.advance(5);
+    gh.editIssue(REPO, 1, { state: 'closed', stateReason: 'not_planned' }, { login: 'hubot', id: 42 });
+    gh.editIssue(REPO, 1, { state: 'open', labels: [] });
+    const events = (await (await get(`/repos/${REPO}/issues/events?per_page=2`)).json()) as Array<{ id: number; event: string; actor: { login: string }; state_reason?: string; issue: { number: number } }>;
+    expect(events.map((e) => e.event)).to.deep.equal(['reopened', 'unlabeled']);
+    const page2 = (await (await get(`/repos/${REPO}/issues/events?per_page=2&page=2`)).json()) as typeof events;
+    expect(page2.map((e) => [e.event, e.actor.login, e.state_reason ?? null])).to.deep.equal([['closed', 'hubot', 'not_planned'], ['assigned', 'octocat', null]]);
+    expect(events[0]!.id).to.be.greaterThan(page2[0]!.id);
+    expect(events[0]!.issue.number).to.equal(1);
+    const own = (await (await get(`/repos/${REPO}/issues/1/events`)).json()) as typeof events;
+    expect(own.map((e) => e.event)).to.deep.equal(['labeled', 'assigned', 'closed', 'unlabeled', 'reopened']);
+    expect(own[0]).to.not.have.property('issue');
+  });
+
+  it("takes the card's writes as the authorised account, and refuses them without write access or on a locked issue", async () => {
+    gh.createIssue(REPO, { title: 'a', labels: ['bug'] });
+    const send = (method: string, path: string, body?: unknown) =>
+      fetch(gh.url + path, { method, headers: { authorization: `Bearer ${TOKEN}` }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const closed = (await (await send('PATCH', `/repos/${REPO}/issues/1`, { state: 'closed', state_reason: 'not_planned' })).json()) as { state: string; state_reason: string };
+    expect(closed).to.include({ state: 'closed', state_reason: 'not_planned' });
+    const labels = (await (await send('POST', `/repos/${REPO}/issues/1/labels`, { labels: ['ui'] })).json()) as Array<{ name: string }>;
+    expect(labels.map((l) => l.name)).to.deep.equal(['bug', 'ui']);
+    expect((await send('DELETE', `/repos/${REPO}/issues/1/labels/nope`)).status).to.equal(404);
+    const assigned = await send('POST', `/repos/${REPO}/issues/1/assignees`, { assignees: ['hubot', 'stranger'] });
+    expect(assigned.status).to.equal(201);
+    expect(((await assigned.json()) as { assignees: Array<{ login: string }> }).assignees.map((a) => a.login), 'GitHub drops users it cannot assign').to.deep.equal(['hubot']);
+    expect(gh.events(REPO).map((e) => [e.event, e.actor.login])).to.deep.equal([['closed', 'desk-bot'], ['labeled', 'desk-bot'], ['assigned', 'desk-bot']]);
+    gh.setRepoWritable(REPO, false);
+    const refused = await send('PATCH', `/repos/${REPO}/issues/1`, { state: 'open' });
+    expect(refused.status).to.equal(403);
+    gh.setRepoWritable(REPO, true);
+    gh.editIssue(REPO, 1, { locked: true });
+    const locked = await send('DELETE', `/repos/${REPO}/issues/1/labels/bug`);
+    expect([locked.status, ((await locked.json()) as { message: string }).message]).to.deep.equal([403, 'Unable to update issue because issue is locked.']);
+    gh.editIssue(REPO, 1, { locked: false });
+    expect((await send('PATCH', `/repos/${REPO}/issues/1`, { state: 'shut' })).status).to.equal(422);
+  });
 });

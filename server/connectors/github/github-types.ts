@@ -23,6 +23,17 @@ export interface GhIssue {
   comments: number;
   createdAt: number;
   updatedAt: number;
+  /** What the ticket's card shows (see issue-extra.ts); absent fields read as empty. */
+  card: GhIssueCard;
+}
+
+export interface GhIssueCard {
+  stateReason: string | null;
+  labels: Array<{ name: string; color: string }>;
+  assignees: string[];
+  milestone: string | null;
+  plusOne: number;
+  htmlUrl: string | null;
 }
 
 export interface GhComment {
@@ -61,6 +72,23 @@ export function readIssue(x: unknown): GhIssue | undefined {
     comments: typeof x.comments === 'number' && x.comments >= 0 ? x.comments : 1,
     createdAt,
     updatedAt,
+    card: readCard(x),
+  };
+}
+
+function readCard(x: Record<string, unknown>): GhIssueCard {
+  const labels = Array.isArray(x.labels)
+    ? x.labels.flatMap((l) => (typeof l === 'string' ? [{ name: l, color: '' }] : isObj(l) && typeof l.name === 'string' ? [{ name: l.name, color: typeof l.color === 'string' ? l.color : '' }] : []))
+    : [];
+  const assignees = Array.isArray(x.assignees) ? x.assignees.flatMap((a) => (isObj(a) && typeof a.login === 'string' ? [a.login] : [])) : [];
+  const reactions = isObj(x.reactions) ? x.reactions['+1'] : undefined;
+  return {
+    stateReason: typeof x.state_reason === 'string' ? x.state_reason : null,
+    labels,
+    assignees,
+    milestone: isObj(x.milestone) && typeof x.milestone.title === 'string' ? x.milestone.title : null,
+    plusOne: typeof reactions === 'number' && reactions >= 0 ? reactions : 0,
+    htmlUrl: typeof x.html_url === 'string' ? x.html_url : null,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { SyncActor, SyncThread, SyncTicket } from '../../desk/wire-types.js';
 import type { SyncUnit } from '../../sync/batch.js';
 import type { GhComment, GhIssue, GhUser } from './github-types.js';
+import { issueExtra } from './issue-extra.js';
 import { GHOST_ACTOR_EXT_ID, actorExtId, bodyThreadExtId, commentThreadExtId, ticketExtId } from './ext-ids.js';
 import { plainText, safeHttpUrl, sanitiseHtml } from '../../desk/sanitise.js';
 
@@ -19,6 +20,7 @@ export function issueUnit(repo: string, issue: GhIssue): SyncUnit {
     createdTime: iso(issue.createdAt),
     modifiedTime: iso(issue.updatedAt),
     actor,
+    extra: issueExtra(repo, issue),
   };
   const body: SyncThread = {
     extId: bodyThreadExtId(repo, issue.number),

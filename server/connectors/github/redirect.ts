@@ -18,5 +18,6 @@ export function redirectUrl(webUrl: string, target: RedirectTarget): string | un
   if (id.kind === 'ticket' || id.kind === 'body') return issueUrl(id.issue);
   const parent = target.parentId ? parseExtId(target.parentId) : undefined;
   if (!parent || parent.kind !== 'ticket' || parent.repo !== id.repo) return undefined;
-  return `${issueUrl(parent.issue)}#issuecomment-${id.comment}`;
+  // A story thread: GitHub anchors an issue's events on its page as #event-<id>.
+  return id.kind === 'event' ? `${issueUrl(parent.issue)}#event-${id.event}` : `${issueUrl(parent.issue)}#issuecomment-${id.comment}`;
 }

@@ -21,7 +21,8 @@ export interface ReplyTarget {
 export async function replyTarget(resource: ReplyResource, api: GitHubApi, repositories: readonly string[]): Promise<ReplyTarget> {
   for (const extId of [resource.extParentId, resource.replyToExtId]) {
     const id = extId === undefined ? undefined : parseExtId(extId);
-    if (!id || !repositories.includes(id.repo)) continue;
+    // A story thread (issue event) is sent with canReply false: a reply to one names no issue.
+    if (!id || id.kind === 'event' || !repositories.includes(id.repo)) continue;
     const issue = id.kind === 'comment' ? await issueOfComment(api, id.repo, id.comment) : id.issue;
     if (issue !== undefined) return { repo: id.repo, issue, ticket: deskTicket(resource, id.repo, issue) };
   }

@@ -8,6 +8,7 @@ import { readComment, readIssue, type GhComment, type GhIssue } from './github-t
 import { commentThread, issueUnit } from './mapping.js';
 import { ticketExtId } from './ext-ids.js';
 import type { GitHubSettings } from './settings.js';
+import { syncStory, type StoryOutcome } from './story.js';
 
 /** Seconds before GitHub's clock that a read settles to (see sync/stream.ts). */
 export const SETTLE_SECONDS = 5;
@@ -94,14 +95,23 @@ export async function syncRepository(
       });
   if (comments) cursor.c = comments.cursor;
 
+  // The issue's story (closed, labelled, …) comes after its tickets; opting out drops the cursor.
+  let story: StoryOutcome | undefined;
+  if (settings.storyThreads) {
+    story = issues.error ?? comments?.error
+      ? { cursor: previous?.ev, more: false }
+      : await syncStory(repo, previous?.ev, budget, batch, { api: ctx.api, settings, now: ctx.now, caughtUpAt: cursor.u, isEligible: (i) => isEligible(i, settings) });
+    if (story.cursor) cursor.ev = story.cursor;
+  }
+
   const e: SourceCursor['e'] = {};
   if (issues.etag) e.i = issues.etag;
   if (comments?.etag) e.c = comments.etag;
   if (e.i || e.c) cursor.e = e;
 
-  const failure = issues.error ?? comments?.error;
+  const failure = issues.error ?? comments?.error ?? story?.error;
   const error = failure === undefined ? undefined : failure instanceof AppError ? failure : new AppError('INTERNAL', 'repository sync failed', { cause: failure });
-  const more = issues.stoppedBy === 'budget' || issues.stoppedBy === 'time' || comments?.stoppedBy === 'budget' || comments?.stoppedBy === 'time';
+  const more = issues.stoppedBy === 'budget' || issues.stoppedBy === 'time' || comments?.stoppedBy === 'budget' || comments?.stoppedBy === 'time' || story?.more;
   const horizon = Math.max(issues.horizon, comments?.horizon ?? 0);
   const lag = more || error ? Math.max(0, horizon - Math.min(cursor.i!.t, cursor.c!.t)) : 0;
   return {

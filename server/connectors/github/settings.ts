@@ -9,6 +9,8 @@ export interface GitHubSettings {
   /** Epoch seconds: where the first sync of a repository starts. */
   importSince: number;
   includePullRequests: boolean;
+  /** Closed, reopened, labelled and assigned on GitHub become short threads (`story_threads`, default on). */
+  storyThreads: boolean;
 }
 
 export const MAX_REPOSITORIES = 10;
@@ -16,9 +18,12 @@ export const MAX_REPOSITORIES = 10;
 export const DEFAULT_IMPORT_DAYS = 30;
 
 export function readSettings(params: ConfigParams, nowMs: number): GitHubSettings {
+  // The typed setting and the status widget's picker (selected_repositories, set through
+  // the SDK, which can set only non-userdefined params) both count (README).
   const repositories = [
     ...new Set(
-      (params.repositories ?? '')
+      [params.repositories ?? '', params.selected_repositories ?? '']
+        .join(',')
         .split(/[\s,]+/)
         .map((r) => r.trim().toLowerCase().replace(/^https:\/\/github\.com\//, '').replace(/\.git$/, '').replace(/\/$/, ''))
         .filter(Boolean),
@@ -37,7 +42,7 @@ export function readSettings(params: ConfigParams, nowMs: number): GitHubSetting
   // The first packages named these importSince and includePullRequests: still read.
   const importSince = params.import_since ?? params.importSince ?? '';
   const includePullRequests = params.include_pull_requests ?? params.includePullRequests ?? '';
-  return { repositories, labels, importSince: readImportSince(importSince, nowMs), includePullRequests: /^(yes|true|1|on)$/i.test(includePullRequests.trim()) };
+  return { repositories, labels, importSince: readImportSince(importSince, nowMs), includePullRequests: /^(yes|true|1|on)$/i.test(includePullRequests.trim()), storyThreads: !/^(no|false|0|off)$/i.test((params.story_threads ?? '').trim()) };
 }
 
 function readImportSince(raw: string, nowMs: number): number {

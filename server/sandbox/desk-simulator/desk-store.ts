@@ -36,6 +36,11 @@ export class DeskStore {
   readonly threads = new Map<string, StoredThread>();
   readonly rejections: Rejection[] = [];
   readonly history: HistoryEntry[] = [];
+  /** Desk's own record ids, by extId (what `{{ticket.id}}` and `{{thread.id}}` become). */
+  readonly deskIds = new Map<string, string>();
+  /** The extension's data storage (protocol §8.4): where Desk keeps each SYNC object's `extra`. */
+  readonly database = new Map<string, { key: string; value: Record<string, unknown>; queriableValue?: string }>();
+  #nextDeskId = 1_000_000_000_001;
 
   /**
    * The thread of `threads` whose ticket is neither stored nor in `tickets`. Desk's
@@ -57,7 +62,27 @@ export class DeskStore {
     };
     for (const t of sync.data.tickets) count(this.#upsert(this.tickets, 'ticket', t.extId, t, pull, 'pull'));
     for (const t of sync.data.threads) count(this.#upsert(this.threads, 'thread', t.extId, t, pull, 'pull'));
+    for (const t of [...sync.data.tickets, ...sync.data.threads]) this.#store(t);
     return { created, updated };
+  }
+
+  /** The Desk id of a ticket or thread, by its extId. */
+  deskIdOf(extId: string): string | undefined {
+    return this.deskIds.get(extId);
+  }
+
+  /** Desk fills in its record id and writes `extra` to the data storage, replacing what the key held. */
+  #store(o: SyncTicket | SyncThread): void {
+    if (!o.extra) return;
+    const id = this.deskIds.get(o.extId)!;
+    const key = o.extra.key.replace('{{ticket.id}}', id).replace('{{thread.id}}', id);
+    // Desk's data-storage limits (data-storage.html): refuse what Desk would.
+    const bad = !/^[A-Za-z0-9,_:]{1,50}$/.test(key) || (o.extra.queriableValue !== undefined && !/^[A-Za-z0-9,_:]{1,50}$/.test(o.extra.queriableValue)) || Buffer.byteLength(JSON.stringify(o.extra.value)) > 5100;
+    if (bad) {
+      this.rejections.push({ reason: 'schema', detail: `extra of ${o.extId} breaks Desk's data-storage limits` });
+      return;
+    }
+    this.database.set(key, { key, value: o.extra.value, ...(o.extra.queriableValue ? { queriableValue: o.extra.queriableValue } : {}) });
   }
 
   /**
@@ -76,6 +101,7 @@ export class DeskStore {
       had.updateCount++;
     } else {
       map.set(extId, { object, createdCount: 1, updateCount: 0, firstSeenPull: pull });
+      this.deskIds.set(extId, String(this.#nextDeskId++));
     }
     this.history.push({ pull, via, op: had ? 'update' : 'create', kind, extId });
     return !had;

@@ -73,7 +73,7 @@ export function seedRealistic(gh: FakeGitHub, rng: () => number = seededRandom(4
   return repos;
 }
 
-/** Keeps the fake busy: new issues, comments and edits every `everyMs`. Returns the stop function. */
+/** Keeps the fake busy: new issues, comments, edits and triage every `everyMs`. Returns the stop function. */
 export function startActivity(gh: FakeGitHub, o: { everyMs: number; repos: string[]; rng?: () => number }): () => void {
   const rng = o.rng ?? seededRandom(7);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rng() * xs.length)]!;
@@ -86,9 +86,16 @@ export function startActivity(gh: FakeGitHub, o: { everyMs: number; repos: strin
       gh.createIssue(repo, { title: pick(titles), body: pick(replies), user: who.user, association: who.association, labels: rng() < 0.5 ? ['bug'] : [] });
     } else if (roll < 0.8) {
       gh.createComment(repo, pick(issues).number, { body: pick(replies), user: who.user, association: who.association });
-    } else {
+    } else if (roll < 0.9) {
       const comments = gh.comments(repo);
       if (comments.length > 0) gh.editComment(repo, pick(comments).id, `${pick(replies)} (edited)`);
+    } else {
+      // A maintainer triages: closes, reopens or labels an issue (the ticket's story threads).
+      const issue = pick(issues);
+      const labels = issue.labels.map((l) => l.name);
+      const maintainer = people.find((p) => p.association === 'MEMBER')?.user ?? who.user;
+      if (rng() < 0.5) gh.editIssue(repo, issue.number, issue.state === 'open' ? { state: 'closed', stateReason: rng() < 0.7 ? 'completed' : 'not_planned' } : { state: 'open' }, maintainer);
+      else gh.editIssue(repo, issue.number, { labels: labels.includes('needs-triage') ? labels.filter((l) => l !== 'needs-triage') : [...labels, 'needs-triage'] }, maintainer);
     }
   }, o.everyMs);
   timer.unref();

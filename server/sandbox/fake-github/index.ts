@@ -1,13 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
-import { FakeStore, type CommentRecord, type FakeUser, type IssueRecord } from './store.js';
+import { FakeStore, type CommentRecord, type EventRecord, type FakeUser, type IssueRecord } from './store.js';
 import { FaultQueue, type Fault, type FaultEntry } from './faults.js';
 import { RateLimits } from './rate-limits.js';
 import { errorBody, route, webPage, type FakeResponse } from './routes.js';
 import { commentJson, issueJson } from './json.js';
 
-export type { Fault, FaultEntry, FakeUser };
+export type { Fault, FaultEntry, FakeUser, EventRecord };
 
 export interface FakeGitHubOptions {
   /** When set, requests must carry `Authorization: Bearer <token>` (or `token <token>`). */
@@ -39,7 +39,12 @@ export interface FakeGitHub {
   setRepoIssues(fullName: string, enabled: boolean): void;
   deleteRepo(fullName: string): void;
   createIssue(repo: string, i: Parameters<FakeStore['createIssue']>[1]): FakeIssue;
-  editIssue(repo: string, number: number, patch: Parameters<FakeStore['editIssue']>[2]): FakeIssue;
+  /** Edits as `actor` (default octocat) would on GitHub, recording issue events. */
+  editIssue(repo: string, number: number, patch: Parameters<FakeStore['editIssue']>[2], actor?: FakeUser): FakeIssue;
+  /** The repository's issue events, oldest first. */
+  events(repo: string): EventRecord[];
+  /** false: the authorised account may read but not change issues (GitHub's 403). */
+  setRepoWritable(fullName: string, writable: boolean): void;
   deleteIssue(repo: string, number: number): void;
   createComment(repo: string, number: number, c: { body: string; user?: FakeUser; association?: string }): FakeComment;
   editComment(repo: string, id: number, body: string): FakeComment;
@@ -186,7 +191,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     },
     deleteRepo: (n) => void store.repos.delete(n.toLowerCase()),
     createIssue: (repo, i) => asIssue(store, repo, store.createIssue(repo, i), urls()),
-    editIssue: (repo, n, p) => asIssue(store, repo, store.editIssue(repo, n, p), urls()),
+    editIssue: (repo, n, p, actor) => asIssue(store, repo, store.editIssue(repo, n, p, actor), urls()),
+    events: (repo) => [...store.mustRepo(repo).events],
+    setRepoWritable: (n, writable) => {
+      store.mustRepo(n).writable = writable;
+    },
     deleteIssue: (repo, n) => store.deleteIssue(repo, n),
     createComment: (repo, n, c) => asComment(store, repo, store.createComment(repo, n, c), urls()),
     editComment: (repo, id, body) => asComment(store, repo, store.editComment(repo, id, body), urls()),

@@ -1,4 +1,4 @@
-import type { CommentRecord, FakeUser, IssueRecord, RepoRecord } from './store.js';
+import type { CommentRecord, EventRecord, FakeUser, IssueRecord, RepoRecord } from './store.js';
 import { bodyFields, type Media } from './render.js';
 
 /**
@@ -37,7 +37,7 @@ export function userJson(u: FakeUser, urls: Urls): Record<string, unknown> {
   };
 }
 
-function labelJson(repo: RepoRecord, name: string, urls: Urls): Record<string, unknown> {
+export function labelJson(repo: RepoRecord, name: string, urls: Urls): Record<string, unknown> {
   let h = 0;
   for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
   return {
@@ -69,16 +69,17 @@ export function issueJson(repo: RepoRecord, i: IssueRecord, media: Media, urls: 
     labels: i.labels.map((l) => labelJson(repo, l, urls)),
     state: i.state,
     locked: i.locked,
-    assignee: null,
-    assignees: [],
-    milestone: null,
+    assignee: i.assignees[0] ? userJson(userOf(i.assignees[0]), urls) : null,
+    assignees: i.assignees.map((a) => userJson(userOf(a), urls)),
+    milestone: i.milestone === null ? null : milestoneJson(repo, i.milestone, urls),
+    reactions: reactionsJson(`${base}/issues/${i.number}/reactions`, i.plusOne),
     comments: i.comments,
     created_at: iso(i.createdAt),
     updated_at: iso(i.updatedAt),
     closed_at: iso(i.closedAt),
     author_association: i.association,
     active_lock_reason: i.locked ? 'resolved' : null,
-    state_reason: i.state === 'closed' ? 'completed' : null,
+    state_reason: i.stateReason,
     timeline_url: `${base}/issues/${i.number}/timeline`,
     performed_via_github_app: null,
     ...bodyFields(i.body === '' ? null : i.body, media),
@@ -112,4 +113,65 @@ export function commentJson(repo: RepoRecord, c: CommentRecord, media: Media, ur
     performed_via_github_app: null,
     ...bodyFields(c.body, media),
   };
+}
+
+const KNOWN_USERS: Record<string, number> = { octocat: 583231, 'desk-bot': 9_000_001 };
+
+/** The fake's users are known by login; their ids are derived from it, stably. */
+export function userOf(login: string): FakeUser {
+  const known = KNOWN_USERS[login];
+  if (known !== undefined) return { login, id: known };
+  let h = 7;
+  for (const ch of login) h = (h * 131 + ch.charCodeAt(0)) >>> 0;
+  return { login, id: 100_000 + (h % 50_000_000) };
+}
+
+function milestoneJson(repo: RepoRecord, title: string, urls: Urls): Record<string, unknown> {
+  const base = `${urls.api}/repos/${repo.owner}/${repo.name}/milestones/1`;
+  return {
+    url: base,
+    html_url: `${urls.web}/${repo.owner}/${repo.name}/milestone/1`,
+    labels_url: `${base}/labels`,
+    id: 1_000_001,
+    node_id: 'MI_1',
+    number: 1,
+    state: 'open',
+    title,
+    description: null,
+    creator: userJson(userOf('octocat'), urls),
+    open_issues: 1,
+    closed_issues: 0,
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    closed_at: null,
+    due_on: null,
+  };
+}
+
+function reactionsJson(url: string, plusOne: number): Record<string, unknown> {
+  return { url, total_count: plusOne, '+1': plusOne, '-1': 0, laugh: 0, confused: 0, heart: 0, hooray: 0, eyes: 0, rocket: 0 };
+}
+
+/** An entry of GET /repos/{o}/{r}/issues/events (with its issue) or of an issue's own events (without). */
+export function eventJson(repo: RepoRecord, e: EventRecord, urls: Urls, withIssue: boolean): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    id: e.id,
+    node_id: Buffer.from(`IE_${e.id}`).toString('base64'),
+    url: `${urls.api}/repos/${repo.owner}/${repo.name}/issues/events/${e.id}`,
+    actor: userJson(e.actor, urls),
+    event: e.event,
+    commit_id: null,
+    commit_url: null,
+    created_at: iso(e.createdAt),
+    performed_via_github_app: null,
+  };
+  if (e.stateReason !== undefined) json.state_reason = e.stateReason;
+  if (e.label !== undefined) json.label = { name: e.label, color: (labelJson(repo, e.label, urls).color as string) };
+  if (e.assignee !== undefined) {
+    json.assignee = userJson(userOf(e.assignee), urls);
+    json.assigner = userJson(e.actor, urls);
+  }
+  const issue = repo.issues.get(e.issueNumber);
+  if (withIssue && issue) json.issue = issueJson(repo, issue, 'raw', urls);
+  return json;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FakeStore, RepoRecord, IssueRecord, CommentRecord } from './store.js';
-import { commentJson, issueJson, userJson, type Urls } from './json.js';
+import { commentJson, eventJson, issueJson, labelJson, userJson, userOf, type Urls } from './json.js';
+import { writeIssue } from './write-routes.js';
 import { escapeHtml, mediaOf, renderHtml } from './render.js';
 import { SECONDARY_CREATES_PER_MINUTE, type RateLimits } from './rate-limits.js';
 
@@ -50,6 +51,12 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
     return json(200, { resources: { core, search: { limit: 30, used: 0, remaining: 30, reset: w.reset } }, rate: core });
   }
   if (r.method === 'GET' && p === '/user') return json(200, { ...userJson(AUTH_USER, r.urls), name: 'Desk Bot', public_repos: 0 });
+  if (r.method === 'GET' && p === '/user/repos') {
+    const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created', 'updated', 'pushed', 'full_name']);
+    if (typeof q === 'string') return fail(422, q);
+    const repos = [...store.repos.values()].sort((a, b) => `${a.owner}/${a.name}`.localeCompare(`${b.owner}/${b.name}`));
+    return page(repos, q, r, (x) => repoJson(x, r.urls));
+  }
 
   let m = /^\/repositories\/(\d+)(\/.*)?$/.exec(p);
   let repo: RepoRecord | undefined;
@@ -65,6 +72,16 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
   }
   if (!repo) return fail(404, 'Not Found');
   if (rest === '' && r.method === 'GET') return json(200, repoJson(repo, r.urls));
+  if (rest === '/labels' && r.method === 'GET') {
+    const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created']);
+    if (typeof q === 'string') return fail(422, q);
+    return page([...repo.labels].sort(), q, r, (l) => labelJson(repo!, l, r.urls));
+  }
+  if (rest === '/assignees' && r.method === 'GET') {
+    const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created']);
+    if (typeof q === 'string') return fail(422, q);
+    return page([...repo.assignable], q, r, (a) => userJson(userOf(a), r.urls));
+  }
   if (!rest.startsWith('/issues')) return fail(404, 'Not Found');
   if (!repo.hasIssues) return fail(410, 'Issues are disabled for this repo');
   const media = mediaOf(r.headers.accept);
@@ -89,6 +106,13 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
     const key = (c: CommentRecord) => (q.sort === 'updated' ? c.updatedAt : c.createdAt);
     return page(sorted(items, key, q.direction), q, r, (c) => commentJson(repo!, c, media, r.urls));
   }
+  if (rest === '/issues/events' && r.method === 'GET') {
+    // Newest first, offset pages, no since (GitHub: "List issue events for a repository").
+    const q = readListQuery(r.query, { sort: 'created', direction: 'desc' }, ['created']);
+    if (typeof q === 'string') return fail(422, q);
+    const live = repo.events.filter((e) => !repo!.issues.get(e.issueNumber)?.deleted);
+    return page([...live].sort((a, b) => b.id - a.id), q, r, (e) => eventJson(repo!, e, r.urls, true));
+  }
   m = /^\/issues\/comments\/(\d+)$/.exec(rest);
   if (m) {
     const c = repo.comments.get(Number(m[1]));
@@ -100,11 +124,19 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
     }
     return fail(404, 'Not Found');
   }
-  m = /^\/issues\/(\d+)(\/comments)?$/.exec(rest);
+  m = /^\/issues\/(\d+)(\/comments|\/events|\/assignees|\/labels(?:\/[^/]+)?)?$/.exec(rest);
   if (!m) return fail(404, 'Not Found');
   const issue = repo.issues.get(Number(m[1]));
   if (!issue) return fail(404, 'Not Found');
   if (issue.deleted) return fail(410, 'This issue was deleted');
+  const written = writeIssue(store, repo, issue, { method: r.method, sub: m[2] ?? '', body: r.body, urls: r.urls, media }, AUTH_USER);
+  if (written) return written.message === undefined ? json(written.status, written.value) : fail(written.status, written.message, written.errors ? { errors: written.errors } : {});
+  if (m[2] === '/events' && r.method === 'GET') {
+    const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created']);
+    if (typeof q === 'string') return fail(422, q);
+    return page(repo.events.filter((e) => e.issueNumber === issue.number), q, r, (e) => eventJson(repo!, e, r.urls, false));
+  }
+  if (m[2] !== undefined && m[2] !== '/comments') return fail(404, 'Not Found');
   if (!m[2]) {
     if (r.method !== 'GET') return fail(404, 'Not Found');
     return etagged(r, json(200, issueJson(repo, issue, media, r.urls)));

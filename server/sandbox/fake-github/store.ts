@@ -24,8 +24,26 @@ export interface IssueRecord {
   createdAt: number;
   updatedAt: number;
   closedAt: number | null;
+  /** completed, not_planned, reopened or null, as GitHub's state_reason. */
+  stateReason: string | null;
+  assignees: string[];
+  milestone: string | null;
+  /** 👍 reactions. */
+  plusOne: number;
   comments: number;
   deleted: boolean;
+}
+
+/** One entry of GitHub's issue events list (state, labels, assignees). */
+export interface EventRecord {
+  id: number;
+  issueNumber: number;
+  event: 'closed' | 'reopened' | 'labeled' | 'unlabeled' | 'assigned' | 'unassigned';
+  actor: FakeUser;
+  createdAt: number;
+  stateReason?: string | null;
+  label?: string;
+  assignee?: string;
 }
 
 export interface CommentRecord {
@@ -46,6 +64,13 @@ export interface RepoRecord {
   nextNumber: number;
   issues: Map<number, IssueRecord>;
   comments: Map<number, CommentRecord>;
+  /** The repository's labels (issues' labels are added to it, as GitHub creates them on use). */
+  labels: Set<string>;
+  /** Logins that can be assigned. */
+  assignable: string[];
+  /** Whether the authorised account may change issues (false: GitHub's 403 on writes). */
+  writable: boolean;
+  events: EventRecord[];
 }
 
 export const DEFAULT_USER: FakeUser = { login: 'octocat', id: 583231 };
@@ -55,6 +80,7 @@ export class FakeStore {
   #nextIssueId = 1_000_000_001;
   #nextCommentId = 2_000_000_001;
   #nextRepoId = 700_000_001;
+  #nextEventId = 3_000_000_001;
 
   constructor(private readonly nowMs: () => number) {}
 
@@ -67,7 +93,8 @@ export class FakeStore {
     const key = fullName.toLowerCase();
     const [owner, name] = fullName.split('/') as [string, string];
     if (!owner || !name) throw new Error(`not owner/repo: ${fullName}`);
-    const repo: RepoRecord = { id: this.#nextRepoId++, owner, name, hasIssues: opts.hasIssues ?? true, nextNumber: 1, issues: new Map(), comments: new Map() };
+    const repo: RepoRecord = { id: this.#nextRepoId++, owner, name, hasIssues: opts.hasIssues ?? true, nextNumber: 1, issues: new Map(), comments: new Map(),
+      labels: new Set(['bug', 'enhancement', 'question']), assignable: [DEFAULT_USER.login, 'desk-bot', 'hubot'], writable: true, events: [] };
     this.repos.set(key, repo);
     return repo;
   }
@@ -84,7 +111,7 @@ export class FakeStore {
 
   createIssue(
     fullName: string,
-    i: { title: string; body?: string; user?: FakeUser; labels?: string[]; pullRequest?: boolean; state?: 'open' | 'closed'; locked?: boolean; association?: string },
+    i: { title: string; body?: string; user?: FakeUser; labels?: string[]; pullRequest?: boolean; state?: 'open' | 'closed'; locked?: boolean; association?: string; assignees?: string[]; milestone?: string; plusOne?: number },
   ): IssueRecord {
     const repo = this.mustRepo(fullName);
     const t = this.now();
@@ -102,24 +129,54 @@ export class FakeStore {
       createdAt: t,
       updatedAt: t,
       closedAt: i.state === 'closed' ? t : null,
+      stateReason: i.state === 'closed' ? 'completed' : null,
+      assignees: [...(i.assignees ?? [])],
+      milestone: i.milestone ?? null,
+      plusOne: i.plusOne ?? 0,
       comments: 0,
       deleted: false,
     };
     repo.issues.set(issue.number, issue);
+    for (const l of issue.labels) repo.labels.add(l);
     return issue;
   }
 
-  editIssue(fullName: string, number: number, patch: { title?: string; body?: string; labels?: string[]; state?: 'open' | 'closed'; locked?: boolean }): IssueRecord {
+  /** Edits an issue as `actor` would on GitHub: each change of state, label or assignee is also an issue event. */
+  editIssue(
+    fullName: string,
+    number: number,
+    patch: { title?: string; body?: string; labels?: string[]; state?: 'open' | 'closed'; stateReason?: 'completed' | 'not_planned'; locked?: boolean; assignees?: string[] },
+    actor: FakeUser = DEFAULT_USER,
+  ): IssueRecord {
+    const repo = this.mustRepo(fullName);
     const issue = this.mustIssue(fullName, number);
+    const t = this.now();
+    const event = (e: Omit<EventRecord, 'id' | 'issueNumber' | 'actor' | 'createdAt'>) => repo.events.push({ id: this.#nextEventId++, issueNumber: number, actor, createdAt: t, ...e });
     if (patch.title !== undefined) issue.title = patch.title;
     if (patch.body !== undefined) issue.body = patch.body;
-    if (patch.labels !== undefined) issue.labels = [...patch.labels];
+    if (patch.labels !== undefined) {
+      const next = [...new Set(patch.labels)];
+      for (const l of next) if (!issue.labels.includes(l)) event({ event: 'labeled', label: l });
+      for (const l of issue.labels) if (!next.includes(l)) event({ event: 'unlabeled', label: l });
+      issue.labels = next;
+      for (const l of next) repo.labels.add(l);
+    }
+    if (patch.assignees !== undefined) {
+      const next = [...new Set(patch.assignees)];
+      for (const a of next) if (!issue.assignees.includes(a)) event({ event: 'assigned', assignee: a });
+      for (const a of issue.assignees) if (!next.includes(a)) event({ event: 'unassigned', assignee: a });
+      issue.assignees = next;
+    }
     if (patch.locked !== undefined) issue.locked = patch.locked;
     if (patch.state !== undefined && patch.state !== issue.state) {
       issue.state = patch.state;
-      issue.closedAt = patch.state === 'closed' ? this.now() : null;
+      issue.closedAt = patch.state === 'closed' ? t : null;
+      issue.stateReason = patch.state === 'closed' ? (patch.stateReason ?? 'completed') : 'reopened';
+      event({ event: patch.state === 'closed' ? 'closed' : 'reopened', stateReason: issue.stateReason });
+    } else if (patch.state === 'closed' && patch.stateReason !== undefined && patch.stateReason !== issue.stateReason) {
+      issue.stateReason = patch.stateReason;
     }
-    issue.updatedAt = this.now();
+    issue.updatedAt = t;
     return issue;
   }
 

@@ -1,0 +1,47 @@
+import { isObj, readRequestAnswer, type DeskSdk } from './sdk.js';
+
+/**
+ * GitHub's REST API from a widget: through ZOHODESK.request and the installation's
+ * GitHub connection, so Desk adds the OAuth token and the widget never holds one.
+ */
+export const GITHUB_API = 'https://api.github.com';
+export const CONNECTION = 'github';
+
+/** Why GitHub did not do what was asked, in the words the widgets show. */
+export type Refusal = 'rate-limited' | 'no-permission' | 'locked' | 'not-found' | 'invalid' | 'unavailable';
+
+export type GhAnswer<T> = { ok: true; status: number; data: T } | { ok: false; status: number; refusal: Refusal };
+
+export async function github<T = unknown>(sdk: DeskSdk, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<GhAnswer<T>> {
+  if (typeof sdk.request !== 'function') return { ok: false, status: 0, refusal: 'unavailable' };
+  let answer: unknown;
+  try {
+    answer = await sdk.request({
+      url: `${GITHUB_API}${path}`,
+      type: method,
+      headers: { Accept: 'application/vnd.github+json', 'Content-Type': 'application/json', 'X-GitHub-Api-Version': '2022-11-28' },
+      postBody: body ?? {},
+      connectionLinkName: CONNECTION,
+    });
+  } catch {
+    return { ok: false, status: 0, refusal: 'unavailable' };
+  }
+  const { status, body: data } = readRequestAnswer(answer);
+  if (status >= 200 && status < 300) return { ok: true, status, data: data as T };
+  return { ok: false, status, refusal: refusalOf(status, data) };
+}
+
+/** GitHub's status (and its message, read but never shown) as one of a few plain reasons. */
+export function refusalOf(status: number, body: unknown): Refusal {
+  const message = isObj(body) && typeof body.message === 'string' ? body.message.toLowerCase() : '';
+  if (status === 429 || (status === 403 && message.includes('rate limit'))) return 'rate-limited';
+  if (status === 403 && message.includes('locked')) return 'locked';
+  if (status === 401 || status === 403) return 'no-permission';
+  if (status === 404 || status === 410) return 'not-found';
+  if (status === 422 || status === 400) return 'invalid';
+  return 'unavailable';
+}
+
+/** A repository path segment pair for GitHub URLs, from a name we checked. */
+export const repoPath = (repo: string): string => repo.split('/').map(encodeURIComponent).join('/');
+export const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
