@@ -231,10 +231,12 @@ describe('A cluster: three replicas behind HAProxy', function () {
     const desk = await deskFor(cluster.lbUrl);
     const path = `/repos/${repo}/issues/${issue}/comments`;
     const requestsBefore = gh.requests.length;
-    // The 20 look-ups all miss: held until every push has made its own.
+    // Identical pushes on one replica share one flight, so each replica makes one look-up:
+    // all of them miss, held until every replica has made its own (the cross-replica race).
     let release!: () => void;
     let count = 0;
-    gh.faults.add({ match: { method: 'GET', path }, times: 20, fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => void (++count === 20 && release()) } });
+    const replicas = cluster.replicas.length;
+    gh.faults.add({ match: { method: 'GET', path }, times: 20, fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => void (++count === replicas && release()) } });
     const before = await cluster.stats();
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => desk.push({ extParentId: `${repo}:${issue}`, content: `<p>${text}</p>` })));
     const after = await cluster.stats();
