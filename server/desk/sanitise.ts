@@ -52,9 +52,63 @@ export const TOO_DEEP_NOTICE = '<p><em>(This content is nested too deeply to sho
 
 /** External HTML, reduced to the allow-list: no script, style, handler, frame, form or foreign URL scheme. */
 export function sanitiseHtml(html: string): string {
-  if (nestingDepth(html, MAX_HTML_DEPTH) > MAX_HTML_DEPTH) return TOO_DEEP_NOTICE;
-  return sanitizeHtml(html, OPTIONS);
+  const known = memo.get(html);
+  if (known !== undefined) return known;
+  const safe = nestingDepth(html, MAX_HTML_DEPTH) > MAX_HTML_DEPTH ? TOO_DEEP_NOTICE : sanitizeHtml(html, OPTIONS);
+  memo.set(html, safe);
+  return safe;
 }
+
+/**
+ * The sanitiser is a pure function of its input with fixed options, and GitHub re-sends
+ * the same body_html at every pull of an updated issue (and a story event repeats its
+ * issue's): the last few MB of answers are kept, keyed by the exact input, so a repeat
+ * costs a lookup instead of a parse (sanitize-html is ~40 µs a body, most of a full
+ * pull's CPU). A hit returns what a fresh run would, so nothing is less safe.
+ */
+class SanitiseMemo {
+  readonly #entries = new Map<string, string>();
+  #chars = 0;
+  constructor(
+    /** Input plus output characters kept at most (0 turns the memo off). */
+    public maxChars: number,
+    /** Larger inputs are not kept: one would push out hundreds of ordinary bodies. */
+    readonly maxEntryChars = 64 * 1024,
+  ) {}
+
+  get(html: string): string | undefined {
+    const hit = this.#entries.get(html);
+    if (hit === undefined) return undefined;
+    // Most recently used last: eviction takes from the front.
+    this.#entries.delete(html);
+    this.#entries.set(html, hit);
+    return hit;
+  }
+
+  set(html: string, safe: string): void {
+    const cost = html.length + safe.length;
+    if (cost > this.maxEntryChars || cost > this.maxChars || this.#entries.has(html)) return;
+    this.#entries.set(html, safe);
+    this.#chars += cost;
+    for (const [k, v] of this.#entries) {
+      if (this.#chars <= this.maxChars) break;
+      this.#entries.delete(k);
+      this.#chars -= k.length + v.length;
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#chars = 0;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** 8 M characters: a few thousand bodies, at most ~16 MB of strings per process. */
+export const memo = new SanitiseMemo(8_000_000);
 
 /** An external URL Desk may load or link: absolute http(s) without credentials, else undefined. */
 export function safeHttpUrl(raw: string | null | undefined, maxLength = 2048): string | undefined {

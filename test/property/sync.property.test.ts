@@ -11,19 +11,21 @@ import { figures, runs, writeFigures } from './figures.js';
 const REPO = 'acme/widgets';
 
 type Op =
-  | { kind: 'issue'; pr: boolean; labels: string[]; emptyBody: boolean }
+  | { kind: 'issue'; pr: boolean; labels: string[]; emptyBody: boolean; comments: number }
   | { kind: 'comment'; on: number; member: boolean }
   | { kind: 'editIssue'; which: number }
   | { kind: 'editComment'; which: number }
   | { kind: 'relabel'; which: number }
+  | { kind: 'closeOrReopen'; which: number }
   | { kind: 'tick'; seconds: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('issue' as const), pr: fc.boolean(), labels: fc.subarray(['bug', 'ui']), emptyBody: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('issue' as const), pr: fc.boolean(), labels: fc.subarray(['bug', 'ui']), emptyBody: fc.boolean(), comments: fc.integer({ min: 0, max: 2 }) }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('comment' as const), on: fc.nat(), member: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('editIssue' as const), which: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('editComment' as const), which: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('relabel' as const), which: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('closeOrReopen' as const), which: fc.nat() }) },
   // Most writes share a second with their neighbours: equal updated_at times.
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 0, max: 3 }) }) },
 );
@@ -38,15 +40,21 @@ const faultArb: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({ kind: fc.constant('latency' as const), ms: fc.constantFrom(50, 400) }),
 );
 
+/** Writes made just before a pull, inside its settle window: the issue they touch is not settled at that pull. */
+const hotArb = fc.array(fc.record({ pull: fc.integer({ min: 0, max: 4 }), op: opArb }), { maxLength: 8 });
+
 const scheduleArb = fc.array(fc.record({ pull: fc.integer({ min: 0, max: 4 }), path: fc.constantFrom('/issues', '/issues/comments', '/issues/'), fault: faultArb }), { maxLength: 6 });
 
 function apply(loop: ChannelLoop, op: Op): void {
   const issues = loop.gh.issues(REPO);
   const comments = loop.gh.comments(REPO);
   switch (op.kind) {
-    case 'issue':
-      loop.gh.createIssue(REPO, { title: `t${issues.length}`, body: op.emptyBody ? '' : `b${issues.length}`, pullRequest: op.pr, labels: op.labels, user: { login: 'u', id: 7 } });
+    case 'issue': {
+      const issue = loop.gh.createIssue(REPO, { title: `t${issues.length}`, body: op.emptyBody ? '' : `b${issues.length}`, pullRequest: op.pr, labels: op.labels, user: { login: 'u', id: 7 } });
+      // Comments in the issue's own second (a bot's first answer).
+      for (let i = 0; i < op.comments; i++) loop.gh.createComment(REPO, issue.number, { body: `c${comments.length + i}`, user: { login: 'b', id: 9 } });
       return;
+    }
     case 'comment':
       if (issues.length > 0) loop.gh.createComment(REPO, issues[op.on % issues.length]!.number, { body: `c${comments.length}`, user: { login: op.member ? 'm' : 'u', id: op.member ? 8 : 7 }, association: op.member ? 'MEMBER' : 'NONE' });
       return;
@@ -59,6 +67,11 @@ function apply(loop: ChannelLoop, op: Op): void {
     case 'relabel':
       if (issues.length > 0) loop.gh.editIssue(REPO, issues[op.which % issues.length]!.number, { labels: op.which % 2 ? ['bug'] : [] });
       return;
+    case 'closeOrReopen': {
+      const issue = issues[op.which % issues.length];
+      if (issue) loop.gh.editIssue(REPO, issue.number, issue.state === 'open' ? { state: 'closed', stateReason: op.which % 2 ? 'completed' : 'not_planned' } : { state: 'open' });
+      return;
+    }
     case 'tick':
       loop.clock.advance(op.seconds);
   }
@@ -77,11 +90,12 @@ describe('Property: whatever the history and the faults, a pull never loses an i
         fc.array(opArb, { minLength: 1, maxLength: 60 }),
         fc.array(opArb, { maxLength: 20 }),
         scheduleArb,
+        hotArb,
         fc.record({ maxTickets: fc.integer({ min: 1, max: 40 }), maxThreads: fc.integer({ min: 2, max: 60 }) }),
         fc.constantFrom('direct' as const, 'invoke' as const),
         fc.boolean(),
         fc.nat(),
-        async (before, during, schedule, caps, transport, labelled, shapeSeed) => {
+        async (before, during, schedule, hot, caps, transport, labelled, shapeSeed) => {
           const configParams: Record<string, string> = { repositories: REPO, importSince: 'all', ...(labelled ? { labels: 'bug' } : {}) };
           // A labelled issue brings its earlier comments in one unit; the README's known limit
           // (a backlog over one pull's thread cap) is out of this property's scope.
@@ -108,6 +122,7 @@ describe('Property: whatever the history and the faults, a pull never loses an i
             for (let p = 0; p < 5; p++) {
               for (const f of schedule.filter((s) => s.pull === p)) loop.gh.faults.add({ match: { path: new RegExp(f.path === '/issues/' ? '/issues/\\d+$' : `${f.path}$`) }, fault: f.fault });
               loop.clock.advance(10);
+              for (const h of hot.filter((x) => x.pull === p)) apply(loop, h.op);
               const out = await loop.desk.pullOnce();
               figures.pulls++;
               if (out.status >= 500) figures.serverErrors++;

@@ -51,7 +51,9 @@ export async function syncRepository(
   const etags = previous?.e ?? {};
   const eligible = new Map<number, boolean>();
 
-  const issues = await drainStream(listSource(ctx, repo, 'issues', readIssue, (i) => i.updatedAt, (i) => i.number, budget.deadline), {
+  // What the listing saw of each issue, so a comment is vouched for only when the listing proves its ticket sent (SentProof).
+  const listing = watchListing(listSource(ctx, repo, 'issues', readIssue, (i) => i.updatedAt, (i) => i.number, budget.deadline));
+  const issues = await drainStream(listing.source, {
     cursor: cursor.i!,
     etag: etags.i,
     deadline: budget.deadline,
@@ -81,6 +83,7 @@ export async function syncRepository(
   });
   cursor.i = issues.cursor;
   if (issues.caughtUp) cursor.u = issues.horizon;
+  const proof = issues.caughtUp ? listing.proof(issues.horizon) : undefined;
 
   // Comments need their issues settled first: after an issue failure, wait for the next pull.
   const comments = issues.stoppedBy === 'error'
@@ -91,7 +94,7 @@ export async function syncRepository(
         deadline: budget.deadline,
         now: ctx.now,
         settleSeconds: SETTLE_SECONDS,
-        accept: (item) => acceptComment(repo, item.value, cursor.u, eligible, budget, batch, ctx),
+        accept: (item) => acceptComment(repo, item.value, proof, eligible, budget, batch, ctx),
       });
   if (comments) cursor.c = comments.cursor;
 
@@ -126,7 +129,7 @@ export async function syncRepository(
 async function acceptComment(
   repo: string,
   c: GhComment,
-  caughtUpAt: number | undefined,
+  proof: SentProof | undefined,
   eligible: Map<number, boolean>,
   budget: Budget,
   batch: SyncBatch,
@@ -140,10 +143,10 @@ async function acceptComment(
   const thread = commentThread(repo, c);
 
   if (batch.hasTicket(ticket)) return batch.add({ tickets: [], threads: [thread] }, budget) ? 'included' : 'no-room';
-  // Without a label filter, every issue created before the issue listing last reached
-  // its end (and inside the import window) has been sent: a comment is never older
-  // than its issue, and commenting bumps the issue's updated_at into the window.
-  const provablySent = settings.labels.length === 0 && caughtUpAt !== undefined && c.createdAt >= settings.importSince && c.createdAt < caughtUpAt;
+  // Without a label filter, the issue listing of this pull proves a ticket sent when the
+  // comment (so its issue) is older than the listing's horizon and the listing did not
+  // see the issue at or past it: a comment is never older than its issue (SentProof).
+  const provablySent = settings.labels.length === 0 && proof !== undefined && c.createdAt >= settings.importSince && c.createdAt < proof.before && !proof.unsettled.has(c.issueNumber);
   if (provablySent && eligible.get(c.issueNumber) !== false) {
     return batch.add({ tickets: [], threads: [thread] }, budget, new Set([ticket])) ? 'included' : 'no-room';
   }
@@ -157,6 +160,41 @@ async function acceptComment(
   const unit = issueUnit(repo, issue);
   unit.threads.push(thread);
   return batch.add(unit, budget) ? 'included' : 'no-room';
+}
+
+/**
+ * What a caught-up issue listing proves: every issue that existed before `before` was
+ * listed, and was sent (by this pull or an earlier one) unless the listing saw it
+ * updated at or past `before` -- such an issue (written to within the settle window,
+ * maybe at every pull) may never have been sent, though its older comments have settled.
+ */
+interface SentProof {
+  before: number;
+  unsettled: ReadonlySet<number>;
+}
+
+/**
+ * Records each issue's update time as the listing serves it. The proof needs every
+ * issue past the horizon seen: a listing that stopped on a full page has more unread,
+ * so it proves nothing (its comments read their issue instead).
+ */
+function watchListing(inner: StreamSource<Item<GhIssue>>): { source: StreamSource<Item<GhIssue>>; proof: (horizon: number) => SentProof | undefined } {
+  const listed = new Map<number, number>();
+  let lastPageFull = false;
+  return {
+    source: {
+      async fetch(req) {
+        const page = await inner.fetch(req);
+        for (const item of page.items) listed.set(item.id, Math.max(item.time, listed.get(item.id) ?? item.time));
+        lastPageFull = page.full;
+        return page;
+      },
+    },
+    proof(horizon) {
+      if (lastPageFull) return undefined;
+      return { before: horizon, unsettled: new Set([...listed].filter(([, t]) => t >= horizon).map(([n]) => n)) };
+    },
+  };
 }
 
 /** Pages of an issue's comments read for a backfill: at most this many comments come along. */
