@@ -5,6 +5,7 @@ import { InvokeClient } from './desk/invoke-client.js';
 import { DirectTransport } from './transport/direct-transport.js';
 import { InvokeTransport } from './transport/invoke-transport.js';
 import { createClaimStore } from './claims/index.js';
+import { hookKeys } from './webhooks/seal.js';
 
 /** Builds the channel the server serves from its configuration. */
 export function createChannel(config: ServerConfig, options: { now?: () => number } = {}): Channel {
@@ -13,6 +14,7 @@ export function createChannel(config: ServerConfig, options: { now?: () => numbe
   return gitHubChannel({
     config,
     claims: createClaimStore(config.claimStore),
+    webhooks: config.publicUrl ? { publicUrl: config.publicUrl, keys: hookKeys(config.extensionSecret) } : undefined,
     ...(options.now ? { now: options.now } : {}),
     transportFor: (query) =>
       direct ??

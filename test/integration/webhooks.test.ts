@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
+import { SENTINEL } from '../helpers/test-config.js';
+import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
+import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
+import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
+
+const REPO = 'acme/widgets';
+const OTHER = 'acme/gadgets';
+
+/** POSTs a delivery as GitHub would, to any URL, with any secret. */
+async function deliver(url: string, o: { event: string; body: string; secret: string; id?: string; hook?: number }) {
+  const headers = deliveryHeaders({ id: o.hook ?? 1, secret: o.secret }, { id: o.id ?? crypto.randomUUID(), event: o.event }, o.body);
+  const res = await fetch(url, { method: 'POST', headers, body: o.body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const hooksOf = (loop: WebhookLoop, repo: string) => loop.gh.hooks.hooks.get(repo) ?? [];
+const hookRequests = (loop: WebhookLoop) => loop.gh.requests.filter((r) => r.path.includes('/hooks'));
+
+describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
+  this.timeout(30_000);
+  let loop: WebhookLoop;
+  afterEach(async () => loop?.close());
+
+  it('registers exactly one hook per repository, with nothing readable in its URL, and imports a new issue and comment without a pull', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: `${REPO},${OTHER}` } });
+    loop.gh.createRepo(REPO);
+    loop.gh.createRepo(OTHER);
+    await loop.pullUntilQuiet();
+    for (const repo of [REPO, OTHER]) {
+      const hooks = hooksOf(loop, repo);
+      expect(hooks, repo).to.have.length(1);
+      expect(hooks[0]!.events.sort()).to.deep.equal(['issue_comment', 'issues']);
+      expect(hooks[0]!.contentType).to.equal('json');
+      expect(hooks[0]!.secret).to.have.length.above(30);
+      for (const secret of [SENTINEL.securityContext, loop.desk.orgId, repo, 'widgets']) expect(hooks[0]!.url).to.not.include(secret);
+    }
+    const before = hookRequests(loop).length;
+    await loop.pull();
+    await loop.pull();
+    expect(hookRequests(loop).length, 'a hook that is right is not asked about again within a day').to.equal(before);
+
+    const issue = loop.gh.createIssue(REPO, { title: 'Live issue', body: 'It *breaks*' });
+    await loop.settle();
+    expect(loop.desk.store.tickets.has(`${REPO}:${issue.number}`)).to.equal(true);
+    expect(loop.desk.store.threads.get(`${REPO}:${issue.number}:body`)?.object.content).to.include('It *breaks*');
+    const c = loop.gh.createComment(REPO, issue.number, { body: 'me too' });
+    await loop.settle();
+    const thread = loop.desk.store.threads.get(`${REPO}:c${c.id}`)?.object;
+    expect(thread?.direction).to.equal('in');
+    expect(loop.desk.importLog.every((e) => e.status === 200), JSON.stringify(loop.desk.importLog)).to.equal(true);
+    expect(loop.gh.hooks.deliveries.every((d) => d.status === 202)).to.equal(true);
+    expect(loop.log.text).to.not.include(SENTINEL.securityContext);
+    // The next pull re-sends them with GitHub's rendering: updates of the same extIds.
+    await loop.pullUntilQuiet();
+    await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO, OTHER], storyThreads: false });
+  });
+
+  it('refuses forged, tampered, moved and oversized deliveries with a 4xx and imports nothing', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: `${REPO},${OTHER}` } });
+    loop.gh.createRepo(REPO);
+    loop.gh.createRepo(OTHER);
+    await loop.pullUntilQuiet();
+    loop.gh.hooks.drop = true;
+    const issue = loop.gh.createIssue(REPO, { title: 'x' });
+    const body = JSON.stringify(loop.gh.hooks.payload({ repo: REPO, event: 'issues', action: 'opened', issue: issue.number, sender: { login: 'octocat', id: 1 } }));
+    const hook = hooksOf(loop, REPO)[0]!;
+    const other = hooksOf(loop, OTHER)[0]!;
+    const imports = loop.desk.importLog.length;
+
+    expect((await deliver(hook.url, { event: 'issues', body, secret: 'guessed' })).status, 'forged').to.equal(401);
+    expect((await deliver(hook.url, { event: 'issues', body: body.replace('"x"', '"y"'), secret: 'guessed' })).status).to.equal(401);
+    const tampered = await fetch(hook.url, { method: 'POST', headers: { ...deliveryHeaders(hook, { id: 'a1', event: 'issues' }, body) }, body: body.replace('"x"', '"y"') });
+    expect(tampered.status, 'body changed after signing').to.equal(401);
+    expect((await deliver(other.url, { event: 'issues', body, secret: hook.secret })).status, "replayed at another repository's hook").to.equal(401);
+    // A valid signature (the secret follows from the public hook id) over a token changed in one character.
+    const [prefix, token] = [hook.url.slice(0, hook.url.lastIndexOf('/') + 1), hook.url.slice(hook.url.lastIndexOf('/') + 1)];
+    const flipped = `${prefix}${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
+    expect((await deliver(flipped, { event: 'issues', body, secret: hook.secret })).status, 'tampered token').to.equal(404);
+    // The token of one repository under the hook id of another: the hook id's secret signs, GCM refuses.
+    const otherId = other.url.split('/').at(-2)!;
+    const moved = `${prefix.replace(/[^/]+\/$/, `${otherId}/`)}${token}`;
+    expect((await deliver(moved, { event: 'issues', body, secret: hookSecret(hookKeys(SENTINEL.secret), otherId) })).status, 'token under another hook id').to.equal(404);
+    // The right hook, signed right, but about another repository.
+    const elsewhere = body.replaceAll('acme/widgets', 'acme/gadgets');
+    expect((await deliver(hook.url, { event: 'issues', body: elsewhere, secret: hook.secret })).status, 'another repository').to.equal(422);
+    const big = JSON.stringify({ ...JSON.parse(body), pad: 'x'.repeat(600 * 1024) });
+    expect((await deliver(hook.url, { event: 'issues', body: big, secret: hook.secret })).status, 'oversized').to.equal(413);
+    expect((await deliver(hook.url, { event: 'issues', body: '{"a":', secret: hook.secret })).status, 'not JSON').to.equal(400);
+    expect((await deliver(`${prefix}short`, { event: 'issues', body, secret: hook.secret })).status).to.equal(404);
+    await loop.server.webhooks!.coalescer.idle();
+    expect(loop.desk.importLog.length, 'nothing was imported').to.equal(imports);
+    expect(loop.desk.store.tickets.has(`${REPO}:${issue.number}`)).to.equal(false);
+
+    expect((await deliver(hook.url, { event: 'ping', body: JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: hook.id }), secret: hook.secret })).status).to.equal(200);
+    expect((await deliver(hook.url, { event: 'star', body: JSON.stringify({ action: 'created', repository: { full_name: REPO } }), secret: hook.secret })).status, 'unmapped event').to.equal(202);
+  });
+
+  it('loses nothing when deliveries are lost mid-burst, and a duplicated or reordered delivery changes nothing', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: REPO } });
+    loop.gh.createRepo(REPO);
+    await loop.pullUntilQuiet();
+    const issues = [];
+    for (let i = 0; i < 20; i++) {
+      if (i === 10) loop.gh.hooks.drop = true; // the webhook path dies mid-burst
+      const issue = loop.gh.createIssue(REPO, { title: `burst ${i}` });
+      loop.gh.createComment(REPO, issue.number, { body: `comment ${i}` });
+      issues.push(issue);
+    }
+    await loop.settle();
+    expect(loop.desk.store.tickets.size).to.equal(10);
+    expect(loop.desk.importLog.length, 'a burst is coalesced into few imports').to.be.below(10);
+    loop.gh.hooks.drop = false;
+    await loop.pullUntilQuiet();
+    await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], storyThreads: false });
+    const created = loop.desk.store.history.filter((h) => h.op === 'create').length;
+
+    // GitHub's redelivery (same X-GitHub-Delivery) and an old edit arriving after a newer one.
+    const hook = hooksOf(loop, REPO)[0]!;
+    const c = loop.gh.comments(REPO)[0]!;
+    loop.gh.hooks.drop = true;
+    loop.gh.editComment(REPO, c.id, 'first edit');
+    const old = JSON.stringify(loop.gh.hooks.payload({ repo: REPO, event: 'issue_comment', action: 'edited', issue: issues[0]!.number, comment: c.id, sender: { login: 'octocat', id: 1 } }));
+    loop.clock.advance(5);
+    loop.gh.editComment(REPO, c.id, 'second edit');
+    const newer = JSON.stringify(loop.gh.hooks.payload({ repo: REPO, event: 'issue_comment', action: 'edited', issue: issues[0]!.number, comment: c.id, sender: { login: 'octocat', id: 1 } }));
+    expect((await deliver(hook.url, { event: 'issue_comment', body: newer, secret: hook.secret, id: 'd-new' })).status).to.equal(202);
+    expect((await deliver(hook.url, { event: 'issue_comment', body: old, secret: hook.secret, id: 'd-old' })).status).to.equal(202);
+    await loop.server.webhooks!.coalescer.idle();
+    const again = await deliver(hook.url, { event: 'issue_comment', body: newer, secret: hook.secret, id: 'd-new' });
+    expect(again.body.duplicate).to.equal(true);
+    expect(loop.desk.store.threads.get(`${REPO}:c${c.id}`)?.object.content).to.include('second edit');
+    expect(loop.desk.store.history.filter((h) => h.op === 'create').length, 'nothing created twice').to.equal(created);
+  });
+});
