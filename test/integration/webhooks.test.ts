@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
+import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
 import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
 
@@ -132,5 +133,114 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect(again.body.duplicate).to.equal(true);
     expect(loop.desk.store.threads.get(`${REPO}:c${c.id}`)?.object.content).to.include('second edit');
     expect(loop.desk.store.history.filter((h) => h.op === 'create').length, 'nothing created twice').to.equal(created);
+  });
+
+  it('takes the labels and pull-request settings, never imports our own replies as customer messages, and sends the ticket with a comment Desk has not seen', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: REPO, labels: 'support' } });
+    loop.gh.createRepo(REPO);
+    await loop.pullUntilQuiet();
+    const unlabelled = loop.gh.createIssue(REPO, { title: 'no label' });
+    const pr = loop.gh.createIssue(REPO, { title: 'a PR', labels: ['support'], pullRequest: true });
+    loop.gh.createComment(REPO, pr.number, { body: 'on the PR' });
+    await loop.settle();
+    expect(loop.desk.store.tickets.size, 'filtered out').to.equal(0);
+    expect(loop.desk.importLog).to.have.length(0);
+    // The issue gains the label while the webhook path is down: its first delivery is a comment.
+    loop.gh.hooks.drop = true;
+    loop.gh.editIssue(REPO, unlabelled.number, { labels: ['support'] });
+    loop.gh.hooks.drop = false;
+    const c = loop.gh.createComment(REPO, unlabelled.number, { body: 'comment first' });
+    await loop.settle();
+    expect(loop.desk.store.threads.has(`${REPO}:c${c.id}`)).to.equal(true);
+    expect(loop.desk.store.tickets.has(`${REPO}:${unlabelled.number}`), 'the ticket came with the comment (parent first)').to.equal(true);
+    expect(loop.desk.store.rejections).to.have.length(0);
+
+    // An agent's reply from Desk comes back from GitHub as a delivery: not imported as `in`.
+    const before = loop.desk.importLog.length;
+    const sent = loop.gh.hooks.deliveries.length;
+    const reply = await loop.desk.push({ extParentId: `${REPO}:${unlabelled.number}`, content: '<p>We are on it</p>' });
+    expect(reply.ok, JSON.stringify(reply)).to.equal(true);
+    await loop.settle();
+    expect(loop.desk.importLog.length, 'our own reply is ignored').to.equal(before);
+    expect(loop.gh.hooks.deliveries.length, 'GitHub told us of the reply').to.equal(sent + 1);
+    expect(loop.gh.hooks.deliveries.at(-1)?.status).to.equal(202);
+    expect([...loop.desk.store.threads.values()].filter((t) => t.object.direction === 'in' && t.object.content.includes('We are on it'))).to.have.length(0);
+    await loop.pullUntilQuiet();
+    await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], labels: ['support'], ownReplies: new Set(loop.gh.comments(REPO).filter((x) => x.body.includes('zoho-desk-reply')).map((x) => `${REPO}:c${x.id}`)), storyThreads: false });
+  });
+
+  it('a delivery during a pull and the pull sending the same items are updates of the same extIds', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: REPO } });
+    loop.gh.createRepo(REPO);
+    await loop.pullUntilQuiet();
+    let release!: () => void;
+    let arrived!: () => void;
+    const inPull = new Promise<void>((r) => (arrived = r));
+    loop.gh.faults.add({ match: { method: 'GET', path: `/repos/${REPO}/issues` }, fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived } });
+    const issue = loop.gh.createIssue(REPO, { title: 'both ways' });
+    await loop.settle();
+    loop.clock.advance(10);
+    const pulling = loop.desk.pullOnce();
+    await inPull;
+    loop.gh.createComment(REPO, issue.number, { body: 'while the pull reads' });
+    await loop.settle();
+    release();
+    expect((await pulling).ok).to.equal(true);
+    await loop.pullUntilQuiet();
+    await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], storyThreads: false });
+    expect(loop.desk.store.history.filter((h) => h.op === 'create')).to.have.length(3);
+  });
+
+  it('without admin rights on a repository: polling only, said in the state, asked again after a day', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: `${REPO},${OTHER}` } });
+    loop.gh.createRepo(REPO);
+    loop.gh.createRepo(OTHER);
+    loop.gh.hooks.noAdmin.add(OTHER);
+    await loop.pullUntilQuiet();
+    const state = decodeChannelState(loop.desk.channelState).state!;
+    expect(state.r[OTHER]!.w).to.include({ p: 'admin' });
+    expect(state.r[REPO]!.w?.i).to.be.a('number');
+    const asked = () => loop.gh.requests.filter((r) => r.path.startsWith(`/repos/${OTHER}/hooks`)).length;
+    const first = asked();
+    await loop.pull();
+    expect(asked(), 'not asked again within the day').to.equal(first);
+    loop.gh.createIssue(OTHER, { title: 'by pull' });
+    await loop.pullUntilQuiet();
+    expect(loop.desk.store.tickets.has(`${OTHER}:1`), 'the sync goes on by pull').to.equal(true);
+    loop.gh.hooks.noAdmin.delete(OTHER);
+    loop.clock.advance(86_400);
+    await loop.pull();
+    expect(asked()).to.be.above(first);
+    expect(hooksOf(loop, OTHER)).to.have.length(1);
+    expect(decodeChannelState(loop.desk.channelState).state!.r[OTHER]!.w?.p).to.equal(undefined);
+  });
+
+  it('repairs its hook (one PATCH, never a second hook) and removes it when the repository leaves the settings', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: `${REPO},${OTHER}` }, rotate: 'every-pull' });
+    loop.gh.createRepo(REPO);
+    loop.gh.createRepo(OTHER);
+    await loop.pull();
+    const count = (method: string) => loop.gh.requests.filter((r) => r.method === method && r.path.includes('/hooks')).length;
+    const patches = count('PATCH');
+    for (let i = 0; i < 3; i++) await loop.pull();
+    expect(count('PATCH') - patches, 'a new securityContext every pull: one PATCH per repository per pull').to.equal(6);
+    expect(count('GET'), 'no listing while the hook id is known').to.equal(2);
+    for (const repo of [REPO, OTHER]) expect(hooksOf(loop, repo)).to.have.length(1);
+    // The hook still works with the latest securityContext.
+    loop.gh.createIssue(REPO, { title: 'after rotation' });
+    await loop.settle();
+    expect(loop.desk.importLog.at(-1)?.status).to.equal(200);
+    // A hook deleted on GitHub is created again; one added twice by hand is cut back to one.
+    loop.gh.hooks.hooks.set(REPO, []);
+    await loop.pull();
+    expect(hooksOf(loop, REPO)).to.have.length(1);
+    hooksOf(loop, REPO).push({ ...hooksOf(loop, REPO)[0]!, id: 999 });
+    loop.clock.advance(86_400);
+    await loop.pull();
+    expect(hooksOf(loop, REPO).map((h) => h.id), 'the daily check keeps one').to.have.length(1);
+    loop.desk.configParams.repositories = REPO;
+    await loop.pull();
+    expect(hooksOf(loop, OTHER), 'removed with the repository').to.have.length(0);
+    expect(hooksOf(loop, REPO)).to.have.length(1);
   });
 });
