@@ -4,6 +4,10 @@ import { createLogger } from './http/logger.js';
 import { buildApp } from './http/app.js';
 import type { Channel } from './http/channel.js';
 import { InvokeClient } from './desk/invoke-client.js';
+import { hookKeys } from './webhooks/seal.js';
+import { removeHooksOnUninstall } from './webhooks/uninstall.js';
+import { gitHubTransports } from './channel-factory.js';
+import type { UninstallHook } from './http/callbacks.js';
 import { webhookService, type WebhookService, type WebhookServiceOptions } from './webhooks/index.js';
 
 export interface RunningServer {
@@ -26,7 +30,11 @@ export async function startServer(
   options: { channel: Channel; logDestination?: { write(line: string): unknown }; checkResponses?: boolean; webhooks?: Partial<WebhookServiceOptions> },
 ): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: options.logDestination });
-  const { app, startDraining } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses });
+  const keys = config.publicUrl ? hookKeys(config.extensionSecret) : undefined;
+  const onUninstall: UninstallHook | undefined = keys && config.publicUrl
+    ? (body, log) => removeHooksOnUninstall({ keys, publicUrl: config.publicUrl!, transportFor: gitHubTransports(config) }, body, log)
+    : undefined;
+  const { app, startDraining } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses, onUninstall });
   // Deliveries from GitHub (PUBLIC_URL set): verified, then imported into Desk (server/webhooks).
   let webhooks: WebhookService | undefined;
   if (config.publicUrl) {

@@ -243,4 +243,23 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect(hooksOf(loop, OTHER), 'removed with the repository').to.have.length(0);
     expect(hooksOf(loop, REPO)).to.have.length(1);
   });
+
+  it('removes its hooks on a verified onUninstall, and not on an unverified one', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: `${REPO},${OTHER}` } });
+    loop.gh.createRepo(REPO);
+    loop.gh.createRepo(OTHER);
+    await loop.pull();
+    // Someone else's hook on the repository is never touched.
+    loop.gh.hooks.hooks.get(REPO)!.push({ id: 5, url: 'https://ci.example/hook', secret: 's', contentType: 'json', events: ['push'], active: true, createdAt: 0, updatedAt: 0 });
+    const forged = await loop.desk.sendCallback('onUninstall', { configParams: { repositories: `${REPO},${OTHER}` } }, { badHash: true });
+    expect(forged.status).to.equal(200);
+    expect((forged.body as { acted: boolean }).acted, 'an unverified callback is not acted on').to.equal(false);
+    const answered = await loop.desk.sendCallback('onUninstall', { configParams: { repositories: `${REPO},${OTHER}` } });
+    expect(answered.status).to.equal(200);
+    // The removal runs after the answer: wait for it (a condition, not a time).
+    for (let i = 0; i < 200 && (hooksOf(loop, OTHER).length > 0 || hooksOf(loop, REPO).length > 1); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(hooksOf(loop, REPO).map((h) => h.url)).to.deep.equal(['https://ci.example/hook']);
+    expect(hooksOf(loop, OTHER)).to.have.length(0);
+    expect(loop.log.text).to.include('webhook removed');
+  });
 });
