@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { freePort } from '../../server/sandbox/free-port.js';
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
 import { startDeskSimulator, type DeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
 import type { RotationPolicy } from '../../server/sandbox/desk-simulator/rotation.js';
@@ -25,14 +25,6 @@ export interface WebhookLoop {
   pull(): ReturnType<DeskSimulator['pullOnce']>;
   pullUntilQuiet(max?: number): Promise<void>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /**
