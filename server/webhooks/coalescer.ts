@@ -121,6 +121,8 @@ export class ImportCoalescer {
       if (this.#lanes.size === 0) this.#idle.clear();
       return;
     }
+    // Everything in it was older than what Desk has from us: no call, no credit.
+    if (next.batch.size === 0) return void this.#pump(key, lane);
     lane.flying = true;
     const sync: SyncObject = { data: { tickets: next.batch.tickets, threads: next.batch.threads } };
     const report = (ok: boolean, code?: string) => {
