@@ -12,7 +12,7 @@ export type Mapped =
   | { kind: 'ignored'; why: string };
 
 /** `issues` actions that change what the ticket's card shows: the ticket is re-sent. */
-const TICKET_ACTIONS = new Set(['closed', 'reopened', 'labeled', 'unlabeled', 'assigned', 'unassigned', 'milestoned', 'demilestoned', 'locked', 'unlocked', 'transferred', 'pinned', 'unpinned']);
+const TICKET_ACTIONS = new Set(['closed', 'reopened', 'labeled', 'unlabeled', 'assigned', 'unassigned', 'milestoned', 'demilestoned', 'locked', 'unlocked', 'transferred']);
 
 /**
  * One verified delivery as SYNC items, through the pull's own mapping (mapping.ts) and

@@ -1,7 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { FakeStore, StoreChange } from './store.js';
 import { commentJson, issueJson, userJson, type Urls } from './json.js';
-import { repoJson, type FakeResponse } from './routes.js';
+import type { FakeResponse } from './routes.js';
+import { webhookRepository } from './webhook-repository.js';
 
 export interface FakeHook {
   id: number;
@@ -111,13 +112,16 @@ export class FakeHooks {
     if (!repo || !issue) return undefined;
     const urls = this.urls();
     const comment = c.comment === undefined ? undefined : repo.comments.get(c.comment);
-    return {
+    return webhookShape({
       action: c.action,
       issue: issueJson(repo, issue, 'raw', urls),
-      ...(comment ? { comment: commentJson(repo, comment, 'raw', urls) } : {}),
-      repository: repoJson(repo, urls),
+      ...(comment ? { comment: { ...commentJson(repo, comment, 'raw', urls), reactions: noReactions(`${urls.api}/repos/${c.repo}/issues/comments/${comment.id}/reactions`) } } : {}),
+      // What an edit changed: the fake keeps no old values, so it says "the body" with an empty former text.
+      ...(c.action === 'edited' ? { changes: { body: { from: '' } } } : {}),
+      ...(c.label !== undefined ? { label: { id: 1, node_id: 'LA_1', url: `${urls.api}/repos/${c.repo}/labels/${encodeURIComponent(c.label)}`, name: c.label, description: null, color: 'ededed', default: false } } : {}),
+      repository: webhookRepository(repo, urls),
       sender: userJson(c.sender, urls),
-    };
+    }) as Record<string, unknown>;
   }
 
   #deliver(c: StoreChange): void {
@@ -180,4 +184,19 @@ export function deliveryHeaders(hook: { id: number; secret: string }, d: { id: s
     headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', hook.secret).update(body).digest('hex')}`;
   }
   return headers;
+}
+
+/**
+ * REST objects as webhook payloads carry them: without the fields the webhook schemas
+ * (@octokit/webhooks-schemas) do not list, which GitHub's REST answers added later.
+ */
+function webhookShape(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(webhookShape);
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !REST_ONLY.has(k)).map(([k, x]) => [k, webhookShape(x)]));
+}
+const REST_ONLY = new Set(['user_view_type']);
+
+function noReactions(url: string): Record<string, unknown> {
+  return { url, total_count: 0, '+1': 0, '-1': 0, laugh: 0, confused: 0, heart: 0, hooray: 0, eyes: 0, rocket: 0 };
 }

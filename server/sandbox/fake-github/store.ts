@@ -82,6 +82,8 @@ export interface StoreChange {
   action: string;
   issue: number;
   comment?: number;
+  /** For labeled and unlabeled: the label. */
+  label?: string;
   sender: FakeUser;
 }
 
@@ -192,8 +194,8 @@ export class FakeStore {
       issue.stateReason = patch.stateReason;
     }
     issue.updatedAt = t;
-    const told = repo.events.length > eventsBefore ? repo.events[repo.events.length - 1]!.event : 'edited';
-    this.onChange?.({ repo: fullName, event: 'issues', action: told, issue: number, sender: actor });
+    const last = repo.events.length > eventsBefore ? repo.events[repo.events.length - 1]! : undefined;
+    this.onChange?.({ repo: fullName, event: 'issues', action: last?.event ?? 'edited', issue: number, sender: actor, ...(last?.label !== undefined ? { label: last.label } : {}) });
     return issue;
   }
 
