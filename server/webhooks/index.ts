@@ -15,6 +15,8 @@ export interface WebhookServiceOptions {
   windowMs?: number;
   maxImportBytes?: number;
   onImport?: (report: ImportReport) => void;
+  /** The clock deliveries are judged by (GitHub's times; tests move it). */
+  now?: () => number;
 }
 
 /** The delivery path as one piece the app mounts: route, coalescing, Desk's import. */
@@ -39,7 +41,7 @@ export function webhookService(o: WebhookServiceOptions) {
     coalescer,
     register(app: ReturnType<typeof buildApp>['app']): void {
       log = app.log as Logger;
-      registerWebhookRoute(app, { keys, extensionSecret: o.extensionSecret, coalescer, imported });
+      registerWebhookRoute(app, { keys, extensionSecret: o.extensionSecret, coalescer, imported, ...(o.now ? { now: o.now } : {}) });
     },
   };
 }

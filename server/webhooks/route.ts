@@ -10,6 +10,8 @@ import type { DeliveryRef, ImportCoalescer } from './coalescer.js';
 
 /** GitHub caps payloads at 25 MB; an issue or comment delivery is tens of KB (a body is at most 65,536 characters). */
 export const MAX_DELIVERY_BYTES = 512 * 1024;
+/** A delivery about an item last changed longer ago than this is a replay or a manual redelivery: the pull has it. */
+export const MAX_DELIVERY_AGE_SECONDS = 3600;
 /** Delivery ids already imported, so GitHub's redelivery of one costs Desk no second call. */
 const REMEMBERED_DELIVERIES = 10_000;
 
@@ -81,6 +83,11 @@ async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*
   if (o.imported.has(id)) return reply.code(200).send({ ok: true, duplicate: true });
 
   const mapped = mapDelivery(event, payload, target, o.extensionSecret);
+  const nowS = Math.floor((o.now ?? Date.now)() / 1000);
+  if (mapped.kind === 'unit' && mapped.updatedAt < nowS - MAX_DELIVERY_AGE_SECONDS) {
+    req.log.info({ delivery: id, event, repo: target.r }, 'delivery ignored: older than an hour (a replay, or a redelivery the pull covers)');
+    return reply.code(202).send({ ok: true, ignored: 'older than an hour' });
+  }
   if (mapped.kind === 'ignored') {
     req.log.info({ delivery: id, event, repo: target.r, why: mapped.why }, 'delivery ignored');
     return reply.code(202).send({ ok: true, ignored: mapped.why });

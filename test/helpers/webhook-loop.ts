@@ -53,7 +53,7 @@ export async function startWebhookLoop(o: { configParams: Record<string, string>
     channel: createChannel(config, { now: clock.now }),
     logDestination: log,
     checkResponses: true,
-    webhooks: { onImport: (r) => imports.push(r), ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}) },
+    webhooks: { onImport: (r) => imports.push(r), now: clock.now, ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}) },
   });
   return {
     gh,

@@ -90,6 +90,10 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect((await deliver(hook.url, { event: 'issues', body: big, secret: hook.secret })).status, 'oversized').to.equal(413);
     expect((await deliver(hook.url, { event: 'issues', body: '{"a":', secret: hook.secret })).status, 'not JSON').to.equal(400);
     expect((await deliver(`${prefix}short`, { event: 'issues', body, secret: hook.secret })).status).to.equal(404);
+    // A genuine delivery replayed an hour and more later does nothing (the pull has the item).
+    loop.clock.advance(3601);
+    expect((await deliver(hook.url, { event: 'issues', body, secret: hook.secret })).body.ignored).to.equal('older than an hour');
+    loop.clock.advance(-3601);
     await loop.server.webhooks!.coalescer.idle();
     expect(loop.desk.importLog.length, 'nothing was imported').to.equal(imports);
     expect(loop.desk.store.tickets.has(`${REPO}:${issue.number}`)).to.equal(false);
