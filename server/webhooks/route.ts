@@ -104,9 +104,14 @@ function header(req: FastifyRequest, name: string, pattern: RegExp): string | un
 
 /** One line per delivery once Desk has it (npm start shows these). */
 export function logImport(log: Logger, report: { deliveries: DeliveryRef[]; tickets: number; threads: number; ok: boolean; code?: string; doneAt: number }): void {
+  if (!report.ok) {
+    // One line per failed call, with its cause: a burst's failure is one event, not a thousand.
+    const repos = [...new Set(report.deliveries.map((d) => d.repo))];
+    log.warn({ code: report.code, deliveries: report.deliveries.length, repos, tickets: report.tickets, threads: report.threads }, `import of ${report.deliveries.length} deliveries failed (${report.code}); the next pull brings their items`);
+    return;
+  }
   for (const d of report.deliveries) {
     const ms = Math.round(report.doneAt - d.receivedAt);
-    if (report.ok) log.info({ delivery: d.id, event: d.event, repo: d.repo, tickets: report.tickets, threads: report.threads, ms }, `delivery ${d.event} ${d.repo} → import in ${ms} ms`);
-    else log.warn({ delivery: d.id, event: d.event, repo: d.repo, code: report.code, ms }, `delivery ${d.event} ${d.repo} → import failed (${report.code}); the next pull brings it`);
+    log.info({ delivery: d.id, event: d.event, repo: d.repo, tickets: report.tickets, threads: report.threads, ms }, `delivery ${d.event} ${d.repo} → import in ${ms} ms`);
   }
 }

@@ -266,4 +266,25 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect(hooksOf(loop, OTHER)).to.have.length(0);
     expect(loop.log.text).to.include('webhook removed');
   });
+
+  it('a securityContext rotated between pulls: deliveries fail at Desk, logged once, the next pull brings their items and repairs the hook', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: REPO } });
+    loop.gh.createRepo(REPO);
+    await loop.pullUntilQuiet();
+    loop.desk.rotateSecurityContext();
+    const a = loop.gh.createIssue(REPO, { title: 'during the gap' });
+    loop.gh.createComment(REPO, a.number, { body: 'also in the gap' });
+    await loop.settle();
+    expect(loop.imports.map((r) => [r.ok, r.code])).to.deep.include([false, 'DESK_CONTEXT_EXPIRED']);
+    expect(loop.desk.store.tickets.has(`${REPO}:${a.number}`)).to.equal(false);
+    expect(loop.log.text.split('\n').filter((l) => l.includes('DESK_CONTEXT_EXPIRED')).length, 'one line per failed import').to.equal(loop.imports.filter((r) => !r.ok).length);
+    const patches = loop.gh.requests.filter((r) => r.method === 'PATCH').length;
+    await loop.pullUntilQuiet();
+    expect(loop.desk.store.tickets.has(`${REPO}:${a.number}`), 'the pull brought it').to.equal(true);
+    expect(loop.gh.requests.filter((r) => r.method === 'PATCH').length - patches, 'one repair').to.equal(1);
+    const b = loop.gh.createIssue(REPO, { title: 'after the repair' });
+    await loop.settle();
+    expect(loop.desk.store.tickets.has(`${REPO}:${b.number}`), 'live again').to.equal(true);
+    await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], storyThreads: false });
+  });
 });
