@@ -25,6 +25,10 @@ export interface DeliveryLogEntry {
   status: number;
   sentAt: number;
   ms: number;
+  /** What was (or would have been) sent, so a test can deliver it again: GitHub's "Redeliver". */
+  url: string;
+  body: string;
+  headers: Record<string, string>;
 }
 
 const json = (status: number, value: unknown): FakeResponse => ({ status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: value === undefined ? '' : JSON.stringify(value) });
@@ -129,13 +133,14 @@ export class FakeHooks {
     if (!payload) return;
     for (const hook of this.hooks.get(c.repo.toLowerCase()) ?? []) {
       if (!hook.active || !hook.events.includes(c.event)) continue;
-      const entry: DeliveryLogEntry = { id: randomUUID(), hook: hook.id, event: c.event, action: c.action, repo: c.repo, status: 0, sentAt: performance.now(), ms: 0 };
+      const id = randomUUID();
+      const body = JSON.stringify(payload);
+      const entry: DeliveryLogEntry = { id, hook: hook.id, event: c.event, action: c.action, repo: c.repo, status: 0, sentAt: performance.now(), ms: 0, url: hook.url, body, headers: deliveryHeaders(hook, { id, event: c.event }, body) };
       this.deliveries.push(entry);
       if (this.drop) {
         entry.status = -1;
         continue;
       }
-      const body = JSON.stringify(payload);
       const p = this.#send(hook, entry, body);
       this.#inFlight.add(p);
       void p.finally(() => this.#inFlight.delete(p));
@@ -146,7 +151,7 @@ export class FakeHooks {
     if (this.gate) await this.gate;
     entry.sentAt = performance.now();
     try {
-      const res = await fetch(hook.url, { method: 'POST', headers: deliveryHeaders(hook, entry, body), body, signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(hook.url, { method: 'POST', headers: entry.headers, body, signal: AbortSignal.timeout(10_000) });
       await res.arrayBuffer();
       entry.status = res.status;
     } catch {
