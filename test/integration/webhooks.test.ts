@@ -243,8 +243,14 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     await loop.pull();
     expect(hooksOf(loop, REPO).map((h) => h.id), 'the daily check keeps one').to.have.length(1);
     loop.desk.configParams.repositories = REPO;
+    // GitHub refuses the first removal: the hook is kept in the state and removed at the next pull.
+    loop.gh.faults.add({ match: { method: 'DELETE', path: new RegExp(`^/repos/${OTHER}/hooks/`) }, fault: { kind: 'status', status: 502 } });
+    await loop.pull();
+    expect(hooksOf(loop, OTHER), 'still there after a failed removal').to.have.length(1);
+    expect(decodeChannelState(loop.desk.channelState).state!.r[OTHER]?.w?.i).to.equal(hooksOf(loop, OTHER)[0]!.id);
     await loop.pull();
     expect(hooksOf(loop, OTHER), 'removed with the repository').to.have.length(0);
+    expect(decodeChannelState(loop.desk.channelState).state!.r[OTHER], 'and forgotten').to.equal(undefined);
     expect(hooksOf(loop, REPO)).to.have.length(1);
   });
 

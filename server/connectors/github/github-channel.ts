@@ -80,7 +80,8 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
         ),
         hooks,
       ]);
-      for (const [repo, w] of Object.entries(hookStates ?? {})) if (state.r[repo]) state.r[repo].w = w;
+      for (const [repo, w] of Object.entries(hookStates?.hooks ?? {})) if (state.r[repo]) state.r[repo].w = w;
+      for (const [repo, w] of Object.entries(hookStates?.unremoved ?? {})) state.r[repo] ??= { s: { n: 0 }, w };
       return answer(encodeChannelState(state), batch);
     },
 

@@ -43,14 +43,19 @@ export function desiredHook(ctx: Pick<HookContext, 'keys' | 'publicUrl' | 'orgId
  * Each configured repository's hook as this pull leaves it, and the hooks of
  * repositories that left the settings removed. Never fails the pull: a hook is a speed-up.
  */
-export async function syncHooks(ctx: HookContext, settings: GitHubSettings, previous: ChannelState | null): Promise<Record<string, HookState>> {
-  const out: Record<string, HookState> = {};
+export async function syncHooks(ctx: HookContext, settings: GitHubSettings, previous: ChannelState | null): Promise<{ hooks: Record<string, HookState>; unremoved: Record<string, HookState> }> {
+  const hooks: Record<string, HookState> = {};
   await Promise.all(settings.repositories.map(async (repo) => {
-    out[repo] = await ensureHook(ctx, repo, desiredHook(ctx, repo, settings), previous?.r[repo]?.w);
+    hooks[repo] = await ensureHook(ctx, repo, desiredHook(ctx, repo, settings), previous?.r[repo]?.w);
   }));
+  // A hook that could not be removed is kept in the state and tried again at the next pull:
+  // forgetting it would leave a repository outside the settings feeding Desk.
+  const unremoved: Record<string, HookState> = {};
   const departed = Object.entries(previous?.r ?? {}).filter(([repo, r]) => !settings.repositories.includes(repo) && r.w?.i !== undefined);
-  await Promise.all(departed.map(([repo, r]) => removeHook(ctx, repo, r.w!.i!)));
-  return out;
+  await Promise.all(departed.map(async ([repo, r]) => {
+    if (!(await removeHook(ctx, repo, r.w!.i!))) unremoved[repo] = r.w!;
+  }));
+  return { hooks, unremoved };
 }
 
 /**
@@ -94,12 +99,14 @@ export async function ensureHook(ctx: HookContext, repo: string, want: DesiredHo
 }
 
 /** Removes one hook of ours (a repository left the settings, or the extension was uninstalled). */
-export async function removeHook(ctx: Pick<HookContext, 'api' | 'log'>, repo: string, id: number): Promise<void> {
+export async function removeHook(ctx: Pick<HookContext, 'api' | 'log'>, repo: string, id: number): Promise<boolean> {
   try {
     await deleteHook(ctx, repo, id);
     ctx.log?.info?.({ repo, hook: id }, 'webhook removed');
+    return true;
   } catch (err) {
-    ctx.log?.warn({ code: err instanceof GitHubError ? err.code : 'INTERNAL', repo }, 'webhook removal failed: GitHub keeps sending deliveries, which are refused once the installation is gone');
+    ctx.log?.warn({ code: err instanceof GitHubError ? err.code : 'INTERNAL', repo }, 'webhook removal failed: tried again at the next pull');
+    return false;
   }
 }
 
