@@ -90,12 +90,15 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect((await deliver(hook.url, { event: 'issues', body: big, secret: hook.secret })).status, 'oversized').to.equal(413);
     expect((await deliver(hook.url, { event: 'issues', body: '{"a":', secret: hook.secret })).status, 'not JSON').to.equal(400);
     expect((await deliver(`${prefix}short`, { event: 'issues', body, secret: hook.secret })).status).to.equal(404);
+    const form = await fetch(hook.url, { method: 'POST', headers: { ...deliveryHeaders(hook, { id: 'f1', event: 'issues' }, body), 'content-type': 'application/x-www-form-urlencoded' }, body: `payload=${encodeURIComponent(body)}` });
+    expect(form.status, 'a form-encoded delivery').to.equal(415);
     // A genuine delivery replayed an hour and more later does nothing (the pull has the item).
     loop.clock.advance(3601);
     expect((await deliver(hook.url, { event: 'issues', body, secret: hook.secret })).body.ignored).to.equal('older than an hour');
     loop.clock.advance(-3601);
     await loop.server.webhooks!.coalescer.idle();
     expect(loop.desk.importLog.length, 'nothing was imported').to.equal(imports);
+    expect(loop.log.text, 'the sealed token is never logged').to.not.include(token.slice(0, 40));
     expect(loop.desk.store.tickets.has(`${REPO}:${issue.number}`)).to.equal(false);
 
     expect((await deliver(hook.url, { event: 'ping', body: JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: hook.id }), secret: hook.secret })).status).to.equal(200);
