@@ -296,4 +296,19 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect(loop.desk.store.tickets.has(`${REPO}:${b.number}`), 'live again').to.equal(true);
     await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], storyThreads: false });
   });
+
+  it('a hooks API that hangs never holds the pull past its deadline', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: REPO }, pull: { timeBudgetMs: 300 } });
+    loop.gh.createRepo(REPO);
+    loop.gh.createIssue(REPO, { title: 'still synced' });
+    let release!: () => void;
+    loop.gh.faults.add({ match: { method: 'GET', path: `/repos/${REPO}/hooks` }, fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)) } });
+    const out = await loop.pull();
+    release();
+    expect(out.ok).to.equal(true);
+    expect(loop.desk.store.tickets.has(`${REPO}:1`), 'the pull answered with its items').to.equal(true);
+    expect(loop.log.text).to.include('webhook check not done by the end of the pull');
+    await loop.pullUntilQuiet();
+    expect(hooksOf(loop, REPO), 'the next pull finds the hook the late check made, or makes one').to.have.length(1);
+  });
 });

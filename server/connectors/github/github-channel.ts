@@ -16,7 +16,7 @@ import { postReply } from './reply.js';
 import { syncRepository } from './repo-sync.js';
 import type { ClaimStore } from '../../claims/index.js';
 import { readSettings, type GitHubSettings } from './settings.js';
-import { syncHooks } from './hooks.js';
+import { syncHooksBy } from './hooks.js';
 import type { HookKeys } from '../../webhooks/seal.js';
 
 export interface GitHubChannelOptions {
@@ -69,7 +69,7 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
       // Desk hanging up ends the pull's time budget at once.
       const clock = () => (signal.aborted ? deadline : now());
       const hooks = o.webhooks
-        ? syncHooks({ api: new GitHubApi(o.transportFor(query), now), ...o.webhooks, orgId: query.orgId, securityContext: query.securityContext, nowS: Math.floor(started / 1000), log }, settings, decoded.state)
+        ? syncHooksBy(deadline, now, { api: new GitHubApi(o.transportFor(query), now), ...o.webhooks, orgId: query.orgId, securityContext: query.securityContext, nowS: Math.floor(started / 1000), log }, settings, decoded.state)
         : undefined;
       const [{ batch, state }, hookStates] = await Promise.all([
         runPull(

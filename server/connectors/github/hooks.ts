@@ -39,6 +39,29 @@ export function desiredHook(ctx: Pick<HookContext, 'keys' | 'publicUrl' | 'orgId
   return { url: `${prefix}${token}`, secret, prefix, fingerprint };
 }
 
+/** A hook request never holds a pull long: GitHub's hooks API answers in well under a second. */
+const HOOK_REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * syncHooks, bounded by the pull's deadline: what is not settled by then keeps its
+ * previous record and goes on in the background (a hook it creates is found by its URL
+ * prefix at the next check, so it is never made twice).
+ */
+export async function syncHooksBy(deadline: number, now: () => number, ctx: HookContext, settings: GitHubSettings, previous: ChannelState | null): ReturnType<typeof syncHooks> {
+  const work = syncHooks(ctx, settings, previous).catch((err: unknown) => {
+    ctx.log?.error({ code: 'INTERNAL', err }, 'webhook check failed');
+    return undefined;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - now()))));
+  const done = await Promise.race([work, late]);
+  clearTimeout(timer);
+  if (done) return done;
+  ctx.log?.warn({ code: 'GITHUB_UNAVAILABLE' }, 'webhook check not done by the end of the pull: the previous records are kept');
+  const keep = (repos: string[]) => Object.fromEntries(repos.flatMap((r) => (previous?.r[r]?.w ? [[r, previous.r[r]!.w!]] : [])));
+  return { hooks: keep(settings.repositories), unremoved: keep(Object.keys(previous?.r ?? {}).filter((r) => !settings.repositories.includes(r))) };
+}
+
 /**
  * Each configured repository's hook as this pull leaves it, and the hooks of
  * repositories that left the settings removed. Never fails the pull: a hook is a speed-up.
@@ -73,12 +96,12 @@ export async function ensureHook(ctx: HookContext, repo: string, want: DesiredHo
       // A new securityContext or filter: one PATCH by id, no listing.
       if (await patchHook(ctx, repo, prev.i, want)) return { i: prev.i, f: want.fingerprint, t: prev.t };
     }
-    const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks`, { query: { per_page: '100' }, accept: 'application/vnd.github+json' });
+    const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks`, { query: { per_page: '100' }, accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
     const hooks = Array.isArray(res.data) ? res.data.flatMap(readHook) : [];
     const [keep, ...extra] = hooks.filter((h) => h.url.startsWith(want.prefix));
     for (const h of extra) await deleteHook(ctx, repo, h.id);
     if (!keep) {
-      const created = await ctx.api.request<unknown>('POST', `/repos/${repo}/hooks`, { body: { name: 'web', active: true, events: EVENTS, config: configOf(want) }, accept: 'application/vnd.github+json' });
+      const created = await ctx.api.request<unknown>('POST', `/repos/${repo}/hooks`, { body: { name: 'web', active: true, events: EVENTS, config: configOf(want) }, accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
       const id = readHook(created.data)[0]?.id;
       if (id === undefined) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub POST /repos/${repo}/hooks: no hook id`, created.status);
       ctx.log?.info?.({ repo, hook: id }, 'webhook registered');
@@ -112,7 +135,7 @@ export async function removeHook(ctx: Pick<HookContext, 'api' | 'log'>, repo: st
 
 /** Removes every hook of this installation on the repository, found by its URL prefix (onUninstall). */
 export async function removeOurHooks(ctx: Pick<HookContext, 'api' | 'log'>, repo: string, prefix: string): Promise<number> {
-  const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks`, { query: { per_page: '100' }, accept: 'application/vnd.github+json' });
+  const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks`, { query: { per_page: '100' }, accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
   const ours = (Array.isArray(res.data) ? res.data.flatMap(readHook) : []).filter((h) => h.url.startsWith(prefix));
   for (const h of ours) await removeHook(ctx, repo, h.id);
   return ours.length;
@@ -120,7 +143,7 @@ export async function removeOurHooks(ctx: Pick<HookContext, 'api' | 'log'>, repo
 
 async function patchHook(ctx: HookContext, repo: string, id: number, want: DesiredHook): Promise<boolean> {
   try {
-    await ctx.api.request<unknown>('PATCH', `/repos/${repo}/hooks/${id}`, { body: { active: true, events: EVENTS, config: configOf(want) }, accept: 'application/vnd.github+json' });
+    await ctx.api.request<unknown>('PATCH', `/repos/${repo}/hooks/${id}`, { body: { active: true, events: EVENTS, config: configOf(want) }, accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
     ctx.log?.info?.({ repo, hook: id }, 'webhook repaired');
     return true;
   } catch (err) {
@@ -132,7 +155,7 @@ async function patchHook(ctx: HookContext, repo: string, id: number, want: Desir
 
 async function deleteHook(ctx: Pick<HookContext, 'api'>, repo: string, id: number): Promise<void> {
   try {
-    await ctx.api.request<unknown>('DELETE', `/repos/${repo}/hooks/${id}`, { accept: 'application/vnd.github+json' });
+    await ctx.api.request<unknown>('DELETE', `/repos/${repo}/hooks/${id}`, { accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
   } catch (err) {
     if (!(err instanceof GitHubError && err.upstreamStatus === 404)) throw err;
   }
