@@ -14,6 +14,7 @@ import { bareServer, pull, replay, startChannel, startFake, type PullSample } fr
 import { profileShares } from './profile.js';
 import { memo as sanitiseMemo } from '../server/desk/sanitise.js';
 import { median, percentile, round } from './stats.js';
+import { deliveryToImport } from './webhooks.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -237,6 +238,12 @@ await fullPull();
 await idleAndFleet();
 await drain();
 await serveStart();
+{
+  // GitHub's deliveries into Desk between pulls (bench/webhooks.ts).
+  const { result, row: cells } = await deliveryToImport();
+  results.deliveryToImport = result;
+  row(...cells);
+}
 widget();
 results.machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
 results.runs = RUNS;

@@ -38,6 +38,11 @@ const FIGURES: Record<string, (r: Run) => number> = {
   'serveStart.listeningMs': (r) => get(r, 'serveStart.listeningMs.median'),
   'serveStart.badSettingsMs': (r) => get(r, 'serveStart.badSettingsMs.median'),
   'widget.gzipBytes': (r) => get(r, 'widget.gzipBytes'),
+  'deliveryToImport.p50Ms': (r) => get(r, 'deliveryToImport.burstMs.p50'),
+  'deliveryToImport.p95Ms': (r) => get(r, 'deliveryToImport.burstMs.p95'),
+  'deliveryToImport.floorP95Ms': (r) => get(r, 'deliveryToImport.floorMs.p95'),
+  'deliveryToImport.importCallsPer100Events': (r) => get(r, 'deliveryToImport.importCallsPer100Events'),
+  'deliveryToImport.singleP50Ms': (r) => get(r, 'deliveryToImport.singleDeliveryMs.p50'),
 };
 
 const runs: Run[] = [];
@@ -70,3 +75,4 @@ console.log(`| fleet (500 installations × 3 repositories, 100 at once) | ${f('f
 console.log(`| backlog drain (20,000 issues + 60,000 comments) | ${f('backlogDrain.pulls')} pulls, ${f('backlogDrain.seconds', ' s')} | | | ${f('backlogDrain.requestsPer100Items')} GitHub requests per 100 items |`);
 console.log(`| serve start (built server) | ${f('serveStart.listeningMs', ' ms')} to listening | | | ${f('serveStart.badSettingsMs', ' ms')} to the list of bad settings |`);
 console.log(`| widget bundle | ${f('widget.gzipBytes', ' bytes')} gzipped | | | |`);
+console.log(`| delivery → import (burst of 1,000 deliveries) | p50 ${f('deliveryToImport.p50Ms', ' ms')}, p95 ${f('deliveryToImport.p95Ms', ' ms')} | p95 ${f('deliveryToImport.floorP95Ms', ' ms')} | | ${f('deliveryToImport.importCallsPer100Events', '')} import calls per 100 events; one quiet delivery p50 ${f('deliveryToImport.singleP50Ms', ' ms')} |`);

@@ -29,6 +29,10 @@ export interface ServerConfig {
   /** Where the GitHub query travels in an Invoke call: inside requestURL (as Zoho's samples do) or in queryParams. */
   invokeQuery: 'url' | 'params';
   pull: PullLimits;
+  /** PUBLIC_URL: the origin where GitHub reaches this server; set = webhooks on (README, "Webhooks"). */
+  publicUrl?: string | undefined;
+  /** The Desk connection (zohoAuthorisation's connectionLinkName) that Desk's import API is called with. */
+  deskConnection?: string;
 }
 
 export interface PullLimits {
@@ -100,6 +104,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const invokeQuery = str('INVOKE_QUERY', 'url');
   if (invokeQuery !== 'url' && invokeQuery !== 'params') problems.push('INVOKE_QUERY must be url or params');
 
+  const publicUrl = str('PUBLIC_URL') === undefined ? undefined : url('PUBLIC_URL', 'https://invalid.example');
+  const deskConnection = str('DESK_CONNECTION', 'zohodesk')!;
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(deskConnection)) problems.push('DESK_CONNECTION must be a connectionLinkName (letters, digits, _)');
+
   const host = str('HOST', '0.0.0.0')!;
   const config: ServerConfig = {
     port: int('PORT', 8080, 0, 65535),
@@ -119,6 +127,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     claimStore,
     callbackHash: callbackHash === 'enforce' ? 'enforce' : 'log',
     invokeQuery: invokeQuery === 'params' ? 'params' : 'url',
+    publicUrl,
+    deskConnection,
     pull: {
       maxTickets: int('PULL_MAX_TICKETS', 1000, 1, 1000),
       maxThreads: int('PULL_MAX_THREADS', 1000, 2, 1000),

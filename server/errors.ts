@@ -18,6 +18,11 @@ export const ERROR_CATALOGUE = {
   BAD_HASH: { status: 401, hint: 'The HASH header does not match the extension secret.' },
   NOT_FOUND: { status: 404, hint: 'No such route.' },
   METHOD_NOT_ALLOWED: { status: 405, hint: 'This route does not take that method.' },
+  // GitHub's webhook deliveries (server/webhooks).
+  BAD_SIGNATURE: { status: 401, hint: 'The delivery\'s X-Hub-Signature-256 is missing or does not match the hook\'s secret.' },
+  BAD_HOOK_URL: { status: 404, hint: 'The delivery\'s URL was not made by this server (or under another EXTENSION_SECRET).' },
+  WRONG_REPOSITORY: { status: 422, hint: 'The delivery is about another repository than the hook it arrived at.' },
+  DESK_IMPORT_REFUSED: { status: 502, hint: 'Desk\'s import refused a delivery\'s items: the next pull brings them.' },
   INTERNAL: { status: 500, hint: 'An unexpected error; the server log has the details.' },
   // Configuration of an installation (config params).
   CONFIG_INVALID: { status: 400, hint: 'Check the extension settings: repositories must be owner/repo, comma separated.' },

@@ -3,6 +3,12 @@ import { secretsOf } from './config.js';
 import { createLogger } from './http/logger.js';
 import { buildApp } from './http/app.js';
 import type { Channel } from './http/channel.js';
+import { InvokeClient } from './desk/invoke-client.js';
+import { hookKeys } from './webhooks/seal.js';
+import { removeHooksOnUninstall } from './webhooks/uninstall.js';
+import { gitHubTransports } from './channel-factory.js';
+import type { UninstallHook } from './http/callbacks.js';
+import { webhookService, type WebhookService, type WebhookServiceOptions } from './webhooks/index.js';
 
 export interface RunningServer {
   url: string;
@@ -14,21 +20,35 @@ export interface RunningServer {
    * everything finished in time.
    */
   shutdown(o: { graceMs: number; delayMs: number }): Promise<{ drained: boolean }>;
+  /** The delivery path, when PUBLIC_URL is set. */
+  webhooks?: WebhookService | undefined;
 }
 
 /** Starts the channel server: one process, stateless, any number of replicas. */
 export async function startServer(
   config: ServerConfig,
-  options: { channel: Channel; logDestination?: { write(line: string): unknown }; checkResponses?: boolean },
+  options: { channel: Channel; logDestination?: { write(line: string): unknown }; checkResponses?: boolean; webhooks?: Partial<WebhookServiceOptions> },
 ): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: options.logDestination });
-  const { app, startDraining } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses });
+  const keys = config.publicUrl ? hookKeys(config.extensionSecret) : undefined;
+  const onUninstall: UninstallHook | undefined = keys && config.publicUrl
+    ? (body, log) => removeHooksOnUninstall({ keys, publicUrl: config.publicUrl!, transportFor: gitHubTransports(config) }, body, log)
+    : undefined;
+  const { app, startDraining } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses, onUninstall });
+  // Deliveries from GitHub (PUBLIC_URL set): verified, then imported into Desk (server/webhooks).
+  let webhooks: WebhookService | undefined;
+  if (config.publicUrl) {
+    const invoke = new InvokeClient({ deskApiUrl: config.deskApiUrl, secret: config.extensionSecret });
+    webhooks = webhookService({ extensionSecret: config.extensionSecret, deskApiUrl: config.deskApiUrl, deskConnection: config.deskConnection ?? 'zohodesk', invoke, ...options.webhooks });
+    webhooks.register(app);
+  }
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    webhooks,
     close: async () => {
       await app.close();
     },

@@ -56,6 +56,7 @@ function repoCard(name: string, repo: RepoView | undefined, health: Health, last
       ? i18n.t('rateLeft', { left: new Intl.NumberFormat(i18n.locale).format(repo.rate.remaining), limit: new Intl.NumberFormat(i18n.locale).format(repo.rate.limit), reset: i18n.relative(repo.rate.reset, now) })
       : i18n.t('notVisible'),
   );
+  fact(i18n.t('delivery'), i18n.t(`delivery.${repo.delivery}`));
   card.append(facts);
   if (repo.nextAllowedAt !== undefined && repo.nextAllowedAt > now) card.append(el('p', 'repo__note', i18n.t('resumes', { when: i18n.relative(repo.nextAllowedAt, now) })));
   if (repo.error) {

@@ -12,6 +12,8 @@ export interface RepoView {
   rate?: { remaining: number; limit: number; reset: number };
   nextAllowedAt?: number;
   error?: { code: string; at: number; count: number };
+  /** How changes arrive: by webhook (live) or by Desk's pull alone, and why. */
+  delivery: 'live' | 'admin' | 'error' | 'off';
 }
 
 export interface StateView {
@@ -55,7 +57,9 @@ export function decodeState(raw: string | null | undefined): Decoded {
     const s = r.s;
     const error = readError(s.err);
     if (error === null) return { kind: 'unreadable' };
-    const view: RepoView = { name, items: nat(s.n) ?? 0, more: s.more === true, lag: nat(s.lag) ?? 0 };
+    const w = isObj(r.w) ? r.w : undefined;
+    const delivery = !w ? 'off' : w.p === 'admin' ? 'admin' : w.p === 'error' ? 'error' : nat(w.i) !== undefined ? 'live' : 'error';
+    const view: RepoView = { name, items: nat(s.n) ?? 0, more: s.more === true, lag: nat(s.lag) ?? 0, delivery };
     const ok = nat(s.ok);
     if (ok !== undefined) view.ok = ok;
     if (isObj(s.rl) && nat(s.rl.r) !== undefined && nat(s.rl.l) !== undefined && nat(s.rl.z) !== undefined) {

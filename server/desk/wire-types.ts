@@ -33,7 +33,7 @@ export interface ChannelState {
   err?: SyncError;
 }
 /**
- * One repository: i = issues cursor, c = comments cursor, u = issues caught up at, e = ETags, ev = issue-events cursor (story threads), s = status.
+ * One repository: i = issues cursor, c = comments cursor, u = issues caught up at, e = ETags, ev = issue-events cursor (story threads), w = webhook, s = status.
  */
 export interface RepoState {
   i?: StreamCursor;
@@ -51,6 +51,7 @@ export interface RepoState {
   };
   ev?: EventsCursor;
   s: RepoStatus;
+  w?: HookState;
 }
 /**
  * Everything updated before t has been sent; of the items updated exactly at t, those with id <= a have been sent (no a: none of them).
@@ -107,6 +108,15 @@ export interface SyncError {
   c: string;
   t: number;
   k?: number;
+}
+/**
+ * The repository's webhook (only with PUBLIC_URL): i = GitHub's hook id, f = fingerprint of its URL and secret (a change means repair), t = when GitHub was last asked, p = why deliveries are off: admin (the GitHub account may not manage hooks: asked again a day after t) or error (asked again at the next pull).
+ */
+export interface HookState {
+  i?: number;
+  f?: string;
+  t: number;
+  p?: "admin" | "error";
 }
 
 // config-params.json

@@ -4,7 +4,7 @@ import type { ServerConfig } from '../config.js';
 import { AppError, ERROR_CATALOGUE } from '../errors.js';
 import { sendError, toAppError } from './error-reply.js';
 import { safeEqual } from '../desk/hash.js';
-import { handleCallback } from './callbacks.js';
+import { handleCallback, type UninstallHook } from './callbacks.js';
 import { describeErrors, validators } from '../desk/schemas.js';
 import { configParamsOf, deskCallOf, pushReplyOf, type DeskCall } from '../desk/normalise.js';
 import type { Channel, RedirectTarget } from './channel.js';
@@ -19,6 +19,8 @@ export interface AppOptions {
   channel: Channel;
   /** Validate every pull/push answer against Desk's schema before sending it (tests turn this on). */
   checkResponses?: boolean;
+  /** With webhooks on: what a verified onUninstall does (removes our hooks). */
+  onUninstall?: UninstallHook | undefined;
 }
 
 declare module 'fastify' {
@@ -153,7 +155,7 @@ export function buildApp(options: AppOptions) {
 
   // The URL key counts like the HASH here: a callback without it is not acted on, but
   // answered, so it cannot block an install (callbacks.ts).
-  const callback = handleCallback({ secret: config.extensionSecret, mode: config.callbackHash, metrics });
+  const callback = handleCallback({ secret: config.extensionSecret, mode: config.callbackHash, metrics, onUninstall: options.onUninstall });
   app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) => callback(req, reply, keyMatches(req.query as Record<string, unknown>)));
 
   // Alive (restart me if not) vs ready (send me traffic): only readiness drops while draining.

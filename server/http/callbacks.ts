@@ -11,6 +11,7 @@ const KNOWN_EVENTS = new Set([
 ]);
 
 export type CallbackHashMode = 'log' | 'enforce';
+export type UninstallHook = (body: { orgId: string | number; securityContext: string; configParams?: unknown }, log: FastifyRequest['log']) => Promise<unknown>;
 
 /**
  * A lifecycle callback. Desk documents a HASH header but not the string it signs
@@ -21,7 +22,7 @@ export type CallbackHashMode = 'log' | 'enforce';
  * without its body, counted in /metrics and not acted on; CALLBACK_HASH=enforce
  * refuses it once a deployment has confirmed what Desk sends.
  */
-export function handleCallback(o: { secret: string; mode: CallbackHashMode; metrics: HttpMetrics }) {
+export function handleCallback(o: { secret: string; mode: CallbackHashMode; metrics: HttpMetrics; onUninstall?: UninstallHook | undefined }) {
   return async (req: FastifyRequest<{ Params: { event: string } }>, reply: FastifyReply, keyOk: boolean) => {
     const event = KNOWN_EVENTS.has(req.params.event) ? req.params.event : 'other';
     const hash = req.headers.hash;
@@ -44,6 +45,11 @@ export function handleCallback(o: { secret: string; mode: CallbackHashMode; metr
     // Nothing to store: the server keeps no per-installation state (design invariant 7),
     // and every pull and push brings a fresh securityContext.
     req.log.info({ event, bodyEvent: body.event.slice(0, 40), orgId: String(body.orgId) }, 'lifecycle event');
+    // The one exception: with webhooks on, an uninstall removes our hooks (after the answer; it never blocks Desk).
+    if (event === 'onUninstall' && o.onUninstall) {
+      const log = req.log;
+      void o.onUninstall(req.body as Parameters<UninstallHook>[0], log).catch((err: unknown) => log.error({ code: 'INTERNAL', err }, 'onUninstall: removing webhooks failed'));
+    }
     return reply.send({ ok: true, acted: true });
   };
 }

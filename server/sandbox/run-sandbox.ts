@@ -18,6 +18,8 @@ import { createChannel } from '../channel-factory.js';
 import type { ServerConfig } from '../config.js';
 import type { Channel } from '../http/channel.js';
 import { decodeChannelState } from '../desk/channel-state.js';
+import { freePort } from './free-port.js';
+import type { ImportReport } from '../webhooks/coalescer.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PULL_SECONDS = Number(process.env.SANDBOX_PULL_SECONDS ?? 5);
@@ -60,14 +62,21 @@ export async function runSandbox(): Promise<void> {
     invokeQuery: 'url',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
   };
-  const server = await startServer(config, { channel: late, checkResponses: true });
+  // Webhooks on (SANDBOX_WEBHOOKS=off: pull only): the server's URL is its PUBLIC_URL, so
+  // its port is chosen first and the Desk simulator (the import's Invoke) starts before it.
+  const webhooks = process.env.SANDBOX_WEBHOOKS !== 'off';
+  if (config.port === 0) config.port = await freePort();
+  const serverUrl = `http://127.0.0.1:${config.port}`;
   const desk = await startDeskSimulator({
     secret,
-    channel: { pullUrl: `${server.url}/desk/pull`, pushUrl: `${server.url}/desk/push`, callbackUrl: `${server.url}/desk/callbacks` },
+    channel: { pullUrl: `${serverUrl}/desk/pull`, pushUrl: `${serverUrl}/desk/push`, callbackUrl: `${serverUrl}/desk/callbacks` },
     configParams: { repositories: repos.join(', '), import_since: '30d' },
-    connections: { github: { token } },
+    connections: { github: { token }, zohodesk: { token: 'sandbox-desk-token' } },
   });
-  slot.channel = createChannel({ ...config, deskApiUrl: desk.url });
+  config.deskApiUrl = desk.url;
+  if (webhooks) config.publicUrl = serverUrl;
+  const server = await startServer(config, { channel: late, checkResponses: true, webhooks: { onImport: (r) => console.log(deliveryLines(r)) } });
+  slot.channel = createChannel(config);
 
   if (!existsSync(path.join(root, 'app/js/widget.js')) && existsSync(path.join(root, 'rollup.config.mjs'))) {
     console.log('building the widget (npm run build)…');
@@ -88,6 +97,7 @@ export async function runSandbox(): Promise<void> {
   console.log(`
 GitHub Issues channel: sandbox
   channel server   ${server.url}   (Desk calls /desk/pull and /desk/push; GitHub calls go through Invoke)
+  webhooks         ${webhooks ? 'on: each delivery and its import is printed with its latency (SANDBOX_WEBHOOKS=off: pull only)' : 'off (SANDBOX_WEBHOOKS=off): pull only'}
   fake GitHub      ${gh.url}   (repositories ${repos.join(', ')}; someone writes every 4 s)
   Desk simulator   ${desk.url}   (pulls every ${PULL_SECONDS} s; Desk does every 4 min)
   status widget    ${widget.url}
@@ -155,4 +165,11 @@ async function replyOnce(desk: Awaited<ReturnType<typeof startDeskSimulator>>, w
   const [, repo, n] = /^(.+)[:#](\d+)$/.exec(ticketId) ?? [];
   const comment = /:c(\d+)$/.exec(thread.extId)?.[1];
   console.log(`agent replied on "${ticket.object.subject}" (${ticketId}) -> GitHub comment ${comment}: ${webUrl}/${repo}/issues/${n}#issuecomment-${comment}`);
+}
+
+/** One line per delivery: what GitHub sent and how long until Desk had it. */
+function deliveryLines(r: ImportReport): string {
+  return r.deliveries
+    .map((d) => `delivery ${d.event.padEnd(22)} ${d.repo} -> import ${r.ok ? `of ${r.tickets} tickets + ${r.threads} threads` : `failed (${r.code})`} in ${Math.round(r.doneAt - d.receivedAt)} ms`)
+    .join('\n');
 }

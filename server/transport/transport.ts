@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
  * or through Desk's Invoke proxy (production, where Desk adds the OAuth token).
  */
 export interface OutboundRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** A path under the API root (`/repos/a/b/issues`) or an absolute URL the API gave us (Link rel="next"). */
   target: string;
   query?: Record<string, string>;

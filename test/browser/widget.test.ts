@@ -125,6 +125,18 @@ describe('Sync status widget in headless Chromium', function () {
     expect(seen.text).to.include(en.upToDate);
   });
 
+  it('says per repository whether changes arrive live by webhook or by polling only, and why', async () => {
+    const at = now() - 60;
+    const seen = await open({ repositories: 'acme/widgets, acme/docs, acme/old', channelState: JSON.stringify({ v: 1, at, r: {
+      'acme/widgets': { s: { n: 1, ok: at }, w: { i: 12, f: 'abc', t: at } },
+      'acme/docs': { s: { n: 1, ok: at }, w: { p: 'admin', t: at } },
+      'acme/old': { s: { n: 1, ok: at } },
+    } }) });
+    clean(seen);
+    for (const key of ['delivery.live', 'delivery.admin', 'delivery.off'] as const) expect(seen.text, key).to.include(en[key]);
+    expect(en['delivery.admin']).to.equal('Polling only: needs admin rights on the repository');
+  });
+
   it('points at the one failing repository among healthy ones', async () => {
     const at = now() - 90;
     const rl = { r: 4712, l: 5000, z: now() + 2400 };

@@ -448,3 +448,51 @@ describe('Desk simulator: its own options', () => {
     }
   });
 });
+
+describe("Desk simulator: the import API (Push-Data to Desk, §5) behind Invoke", () => {
+  const importSim = () => sim({ securityContext: 'ctx', connections: { zohodesk: { token: 'desk-tok' }, github: { token: 'gh-tok' } } });
+  const importCall = (desk: DeskSimulator, postBody: unknown, o: { connection?: string; orgHeader?: string } = {}) =>
+    new InvokeClient({ deskApiUrl: desk.url, secret: SECRET }).call({
+      orgId: desk.orgId,
+      securityContext: desk.securityContext,
+      requestURL: `${desk.url}/api/v1/channels/{{installationId}}/import`,
+      requestType: 'POST',
+      headers: { orgId: o.orgHeader ?? desk.orgId, 'Content-Type': 'application/json' },
+      postBody: JSON.stringify(postBody),
+      connectionLinkName: o.connection ?? 'zohodesk',
+    });
+
+  it('stores a SYNC object sent through Invoke with the Desk connection, parent first, and counts each call', async () => {
+    const desk = await importSim();
+    const ok = await importCall(desk, batch([ticket(1)], [thread(1, 't1')]));
+    expect(ok.status).to.equal(200);
+    expect([desk.store.tickets.has('t1'), desk.store.threads.has('th1')]).to.deep.equal([true, true]);
+    expect((await importCall(desk, batch([], [thread(2, 't1')]))).status, 'a thread of a stored ticket').to.equal(200);
+    expect(desk.importLog.map((e) => e.status)).to.deep.equal([200, 200]);
+  });
+
+  it('refuses an orphan thread, more than 1000 items, a bad SYNC object, another connection or org, and changes nothing', async () => {
+    const desk = await importSim();
+    const many = Array.from({ length: 1001 }, (_, i) => ticket(i));
+    const answers = [
+      await importCall(desk, batch([], [thread(1, 'nowhere')])),
+      await importCall(desk, batch(many, [])),
+      await importCall(desk, { data: { tickets: [{ extId: 'x' }], threads: [] } }),
+      await importCall(desk, batch([ticket(1)], []), { connection: 'github' }),
+      await importCall(desk, batch([ticket(1)], []), { orgHeader: '999' }),
+    ];
+    expect(answers.map((a) => a.status)).to.deep.equal([422, 422, 422, 401, 400]);
+    expect(desk.store.tickets.size).to.equal(0);
+    expect(desk.importLog).to.have.length(5);
+  });
+
+  it('refuses the old securityContext once it has rotated', async () => {
+    const desk = await importSim();
+    const before = desk.securityContext;
+    desk.rotateSecurityContext();
+    expect(desk.securityContext).to.not.equal(before);
+    const client = new InvokeClient({ deskApiUrl: desk.url, secret: SECRET });
+    const old = await client.call({ orgId: desk.orgId, securityContext: before, requestURL: `${desk.url}/api/v1/channels/{{installationId}}/import`, requestType: 'POST', postBody: '{}', connectionLinkName: 'zohodesk' }).catch((e: { code: string }) => e.code);
+    expect(old).to.equal('DESK_CONTEXT_EXPIRED');
+  });
+});

@@ -23,6 +23,13 @@ describe('Server configuration', () => {
     expect(() => readConfig({ ...good, INVOKE_QUERY: 'body' })).to.throw(/INVOKE_QUERY must be url or params/);
   });
 
+  it('turns webhooks on with an https PUBLIC_URL, and refuses a plain-http one off loopback', () => {
+    expect(readConfig(good).publicUrl, 'unset: pull only').to.equal(undefined);
+    expect(readConfig({ ...good, PUBLIC_URL: 'https://channel.example.com' })).to.include({ publicUrl: 'https://channel.example.com', deskConnection: 'zohodesk' });
+    expect(() => readConfig({ ...good, PUBLIC_URL: 'http://channel.example.com' })).to.throw(/PUBLIC_URL/);
+    expect(() => readConfig({ ...good, DESK_CONNECTION: 'has space' })).to.throw(/DESK_CONNECTION/);
+  });
+
   it('lists every problem at once', () => {
     const err = (() => {
       try {

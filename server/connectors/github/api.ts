@@ -66,7 +66,7 @@ export class GitHubApi {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async request<T>(method: 'GET' | 'POST' | 'DELETE', target: string, o: RequestOptions = {}): Promise<ApiResult<T>> {
+  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', target: string, o: RequestOptions = {}): Promise<ApiResult<T>> {
     const path = pathOf(target);
     this.requests++;
     const res = await this.transport.send({

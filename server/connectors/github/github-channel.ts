@@ -16,6 +16,8 @@ import { postReply } from './reply.js';
 import { syncRepository } from './repo-sync.js';
 import type { ClaimStore } from '../../claims/index.js';
 import { readSettings, type GitHubSettings } from './settings.js';
+import { syncHooksBy } from './hooks.js';
+import type { HookKeys } from '../../webhooks/seal.js';
 
 export interface GitHubChannelOptions {
   config: Pick<ServerConfig, 'extensionSecret' | 'githubWebUrl' | 'pull'>;
@@ -26,6 +28,8 @@ export interface GitHubChannelOptions {
   claims?: ClaimStore | undefined;
   /** Where identical pushes meet (default: this process). */
   flights?: SingleFlight;
+  /** With PUBLIC_URL set: each pull keeps one webhook of ours per repository (hooks.ts). */
+  webhooks?: { publicUrl: string; keys: HookKeys } | undefined;
 }
 
 /** The GitHub Issues channel: Desk's pull, push and redirect, answered from GitHub. */
@@ -64,12 +68,20 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
       const deadline = started + o.config.pull.timeBudgetMs;
       // Desk hanging up ends the pull's time budget at once.
       const clock = () => (signal.aborted ? deadline : now());
-      const { batch, state } = await runPull(
-        connector,
-        decoded.state,
-        { tickets: o.config.pull.maxTickets, threads: o.config.pull.maxThreads, bytes: o.config.pull.maxBytes - 8192, deadline },
-        clock,
-      );
+      const hooks = o.webhooks
+        ? syncHooksBy(deadline, now, { api: new GitHubApi(o.transportFor(query), now), ...o.webhooks, orgId: query.orgId, securityContext: query.securityContext, nowS: Math.floor(started / 1000), log }, settings, decoded.state)
+        : undefined;
+      const [{ batch, state }, hookStates] = await Promise.all([
+        runPull(
+          connector,
+          decoded.state,
+          { tickets: o.config.pull.maxTickets, threads: o.config.pull.maxThreads, bytes: o.config.pull.maxBytes - 8192, deadline },
+          clock,
+        ),
+        hooks,
+      ]);
+      for (const [repo, w] of Object.entries(hookStates?.hooks ?? {})) if (state.r[repo]) state.r[repo].w = w;
+      for (const [repo, w] of Object.entries(hookStates?.unremoved ?? {})) state.r[repo] ??= { s: { n: 0 }, w };
       return answer(encodeChannelState(state), batch);
     },
 

@@ -234,7 +234,7 @@ async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number, deadlin
   }
 }
 
-function isEligible(issue: GhIssue, settings: GitHubSettings): boolean {
+export function isEligible(issue: GhIssue, settings: GitHubSettings): boolean {
   if (issue.pull && !settings.includePullRequests) return false;
   return settings.labels.every((l) => issue.labels.includes(l));
 }

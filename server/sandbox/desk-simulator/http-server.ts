@@ -18,7 +18,11 @@ export interface DeskHttpServer {
  * clear JSON refusal (404, 405, 413), and a fault inside the simulator a 500 rather
  * than a dropped connection.
  */
-export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0.0.1', port = 0): Promise<DeskHttpServer> {
+export type ImportHandler = (installationId: string, headers: http.IncomingHttpHeaders, raw: string) => InvokeAnswer;
+/** Desk's import API (§5), reached through Invoke's own forwarding. */
+const IMPORT_PATH = /^\/api\/v1\/channels\/([^/]{1,40})\/import$/;
+
+export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0.0.1', port = 0, onImport?: ImportHandler): Promise<DeskHttpServer> {
   const server = http.createServer((req, res) => {
     const send = (a: InvokeAnswer, extra: Record<string, string> = {}): void => {
       if (res.headersSent) return;
@@ -27,7 +31,8 @@ export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0
       res.end(text);
     };
     const url = new URL(req.url ?? '/', 'http://desk.invalid');
-    if (url.pathname !== INVOKE_PATH) {
+    const importOf = onImport && req.method === 'POST' ? IMPORT_PATH.exec(url.pathname) : null;
+    if (url.pathname !== INVOKE_PATH && !importOf) {
       req.resume();
       return send({ status: 404, body: { errorCode: 'URL_NOT_FOUND', message: `the Desk simulator serves POST ${INVOKE_PATH} only` } });
     }
@@ -48,7 +53,9 @@ export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0
     });
     req.on('end', () => {
       if (tooLarge) return;
-      onInvoke(url, req.headers, Buffer.concat(chunks).toString('utf8')).then(send, (err: unknown) =>
+      const raw = Buffer.concat(chunks).toString('utf8');
+      if (importOf) return send(onImport!(importOf[1]!, req.headers, raw));
+      onInvoke(url, req.headers, raw).then(send, (err: unknown) =>
         send({ status: 500, body: { errorCode: 'INTERNAL_SERVER_ERROR', message: `Desk simulator fault: ${err instanceof Error ? err.message : String(err)}` } }),
       );
     });

@@ -7,6 +7,8 @@ import { PullSchedule } from './pull-schedule.js';
 import { pushReply, type AgentReply, type PushOutcome } from './push-reply.js';
 import { sendCallback } from './callbacks.js';
 import { ShapeDraw } from './shape-draw.js';
+import { handleImport, type ImportLogEntry } from './import-endpoint.js';
+import { newSecurityContext, rotationDue, type RotationPolicy } from './rotation.js';
 
 export type { DeskSimulatorOptions, PullOutcome, PushOutcome, AgentReply, Rejection, InvokeLogEntry, StoredTicket, StoredThread, HistoryEntry };
 export { DeskStore };
@@ -35,6 +37,10 @@ export interface DeskSimulator {
   sendCallback(event: string, extra?: object, opts?: { badHash?: boolean }): Promise<{ status: number; body: unknown }>;
   /** Every Invoke call, refused ones included. */
   invokeLog: InvokeLogEntry[];
+  /** Every import call (§5), refused ones included: each is one API credit. */
+  importLog: ImportLogEntry[];
+  /** Gives the installation a new securityContext now; the old one is refused from then on. */
+  rotateSecurityContext(): void;
   close(): Promise<void>;
 }
 
@@ -50,8 +56,15 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
   const invokeLog: InvokeLogEntry[] = [];
   let pulls = 0;
 
-  const http = await startDeskHttpServer((url, headers, raw) =>
-    handleInvoke({ secret: s.secret, orgId: s.orgId, securityContext: s.securityContext, installationId: s.installationId, connections: s.connections, envelope: s.envelope, log: invokeLog, targetTimeoutMs: 30_000 }, url, headers, raw),
+  const importLog: ImportLogEntry[] = [];
+  const rotation: { policy: RotationPolicy; at: number } = { policy: o.rotateSecurityContext ?? 'never', at: Date.now() };
+  const http = await startDeskHttpServer(
+    (url, headers, raw) =>
+      handleInvoke({ secret: s.secret, orgId: s.orgId, securityContext: sim.securityContext, installationId: s.installationId, connections: s.connections, envelope: s.envelope, log: invokeLog, targetTimeoutMs: 30_000 }, url, headers, raw),
+    undefined,
+    undefined,
+    (installationId, headers, raw) =>
+      handleImport({ orgId: s.orgId, installationId: s.installationId, deskToken: s.connections[o.deskConnection ?? 'zohodesk']?.token, caps: s.caps, store, log: importLog, pull: () => pulls }, installationId, headers, raw),
   );
 
   // Desk adds channelState to the installation's params itself (§1.3), so it is always in the body, null until first set.
@@ -61,6 +74,8 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
   const shapes = new ShapeDraw(s.shapes, s.shapeSeed);
   const known = { orgId: s.orgId, securityContext: s.securityContext };
   const schedule = new PullSchedule(() => {
+    if (rotationDue(rotation, Date.now())) sim.rotateSecurityContext();
+    known.securityContext = sim.securityContext;
     const request = shapes.draw('pull', s.channel.pullUrl, { ...known, configParams: params() });
     return pullOnce({
       url: request.url,
@@ -83,6 +98,11 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     configParams: s.configParams,
     store,
     invokeLog,
+    importLog,
+    rotateSecurityContext() {
+      sim.securityContext = newSecurityContext();
+      rotation.at = Date.now();
+    },
     pullOnce: () => schedule.once(),
     startPulling: (everyMs, onPull) => schedule.start(everyMs, onPull),
     stopPulling: () => schedule.stop(),
@@ -96,7 +116,7 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
         timeoutMs: s.answerTimeoutMs,
       }),
     sendCallback: (event, extra = {}, opts = {}) =>
-      sendCallback({ callbackUrl: s.channel.callbackUrl, secret: s.secret, event, orgId: s.orgId, securityContext: s.securityContext, extra, badHash: opts.badHash ?? false }),
+      sendCallback({ callbackUrl: s.channel.callbackUrl, secret: s.secret, event, orgId: s.orgId, securityContext: sim.securityContext, extra, badHash: opts.badHash ?? false }),
     async close() {
       await schedule.stop();
       await http.close();

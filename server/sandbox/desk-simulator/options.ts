@@ -30,6 +30,10 @@ export interface DeskSimulatorOptions {
   shapes?: 'corpus' | 'documented';
   /** Seed of the draw (default: random); PullOutcome.shape and PushOutcome.shape name what was sent. */
   shapeSeed?: number;
+  /** When the installation gets a new securityContext (default never); see rotation.ts. */
+  rotateSecurityContext?: import('./rotation.js').RotationPolicy;
+  /** The Desk connection (zohoAuthorisation) whose token the import API takes (default zohodesk). */
+  deskConnection?: string;
 }
 
 export interface Settings {

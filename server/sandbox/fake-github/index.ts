@@ -6,6 +6,7 @@ import { FaultQueue, type Fault, type FaultEntry } from './faults.js';
 import { RateLimits } from './rate-limits.js';
 import { errorBody, route, webPage, type FakeResponse } from './routes.js';
 import { commentJson, issueJson } from './json.js';
+import { FakeHooks } from './hooks.js';
 
 export type { Fault, FaultEntry, FakeUser, EventRecord };
 
@@ -56,6 +57,8 @@ export interface FakeGitHub {
   requests: RequestLogEntry[];
   rateLimitState(token?: string): { limit: number; remaining: number; reset: number; used: number };
   setRateLimit(opts: { remaining?: number; reset?: number }, token?: string): void;
+  /** Repository webhooks and their signed deliveries (hooks.ts). */
+  hooks: FakeHooks;
 }
 
 /** GitHub's issue JSON (full media type), as the fake serves it. */
@@ -75,6 +78,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   const requests: RequestLogEntry[] = [];
   const held = new Set<Socket>();
   let base = '';
+  const hooks = new FakeHooks(store, () => ({ api: base, web: `${base}/web` }));
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -129,7 +133,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const answer = route(store, limits, { method, path: url.pathname, query: url.searchParams, headers, body, urls: { api: base, web: `${base}/web` }, rateKey });
+    const hookPath = /^\/repos\/([^/]+\/[^/]+)(\/hooks(?:\/\d+)?)\/?$/.exec(url.pathname);
+    const hookAnswer = hookPath && store.repo(hookPath[1]!) ? hooks.route(method, hookPath[1]!, hookPath[2]!, body) : undefined;
+    const answer = hookAnswer ?? route(store, limits, { method, path: url.pathname, query: url.searchParams, headers, body, urls: { api: base, web: `${base}/web` }, rateKey });
     // Conditional requests answered 304 do not count against the primary limit.
     if (answer.status !== 304) limits.spend(rateKey);
     answer.headers = { ...answer.headers, ...limits.headers(rateKey), 'x-github-api-version-selected': '2022-11-28' };
@@ -179,6 +185,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     webUrl: `${base}/web`,
     faults,
     requests,
+    hooks,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of held) s.destroy();

@@ -248,7 +248,7 @@ function etagged(r: FakeRequest, res: FakeResponse): FakeResponse {
   return { ...res, headers: { ...res.headers, etag } };
 }
 
-function repoJson(repo: RepoRecord, urls: Urls): Record<string, unknown> {
+export function repoJson(repo: RepoRecord, urls: Urls): Record<string, unknown> {
   return {
     id: repo.id,
     name: repo.name,

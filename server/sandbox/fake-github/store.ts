@@ -75,12 +75,27 @@ export interface RepoRecord {
 
 export const DEFAULT_USER: FakeUser = { login: 'octocat', id: 583231 };
 
+/** A write GitHub would tell its webhooks about (hooks.ts sends the deliveries). */
+export interface StoreChange {
+  repo: string;
+  event: 'issues' | 'issue_comment';
+  action: string;
+  issue: number;
+  comment?: number;
+  /** For labeled and unlabeled: the label. */
+  label?: string;
+  sender: FakeUser;
+}
+
 export class FakeStore {
   readonly repos = new Map<string, RepoRecord>();
   #nextIssueId = 1_000_000_001;
   #nextCommentId = 2_000_000_001;
   #nextRepoId = 700_000_001;
   #nextEventId = 3_000_000_001;
+
+  /** Called after each write a webhook would hear of. */
+  onChange: ((c: StoreChange) => void) | undefined;
 
   constructor(private readonly nowMs: () => number) {}
 
@@ -138,6 +153,7 @@ export class FakeStore {
     };
     repo.issues.set(issue.number, issue);
     for (const l of issue.labels) repo.labels.add(l);
+    this.onChange?.({ repo: fullName, event: 'issues', action: 'opened', issue: issue.number, sender: issue.user });
     return issue;
   }
 
@@ -151,6 +167,7 @@ export class FakeStore {
     const repo = this.mustRepo(fullName);
     const issue = this.mustIssue(fullName, number);
     const t = this.now();
+    const eventsBefore = repo.events.length;
     const event = (e: Omit<EventRecord, 'id' | 'issueNumber' | 'actor' | 'createdAt'>) => repo.events.push({ id: this.#nextEventId++, issueNumber: number, actor, createdAt: t, ...e });
     if (patch.title !== undefined) issue.title = patch.title;
     if (patch.body !== undefined) issue.body = patch.body;
@@ -177,6 +194,8 @@ export class FakeStore {
       issue.stateReason = patch.stateReason;
     }
     issue.updatedAt = t;
+    const last = repo.events.length > eventsBefore ? repo.events[repo.events.length - 1]! : undefined;
+    this.onChange?.({ repo: fullName, event: 'issues', action: last?.event ?? 'edited', issue: number, sender: actor, ...(last?.label !== undefined ? { label: last.label } : {}) });
     return issue;
   }
 
@@ -204,6 +223,7 @@ export class FakeStore {
     // GitHub moves the issue's updated_at when someone comments on it.
     issue.comments++;
     issue.updatedAt = t;
+    this.onChange?.({ repo: fullName, event: 'issue_comment', action: 'created', issue: number, comment: comment.id, sender: comment.user });
     return comment;
   }
 
@@ -212,6 +232,7 @@ export class FakeStore {
     if (!c) throw new Error(`no comment ${id} in ${fullName}`);
     c.body = body;
     c.updatedAt = this.now();
+    this.onChange?.({ repo: fullName, event: 'issue_comment', action: 'edited', issue: c.issueNumber, comment: c.id, sender: c.user });
     return c;
   }
 

@@ -1,0 +1,49 @@
+import type { buildApp } from '../http/app.js';
+import type { Logger } from 'pino';
+import type { InvokeClient } from '../desk/invoke-client.js';
+import { ImportCoalescer, type ImportReport } from './coalescer.js';
+import { DeskImporter } from './import-client.js';
+import { DeliveryMemory, logImport, registerWebhookRoute } from './route.js';
+import { hookKeys } from './seal.js';
+
+export interface WebhookServiceOptions {
+  extensionSecret: string;
+  deskApiUrl: string;
+  deskConnection: string;
+  invoke: InvokeClient;
+  /** How long a first delivery waits for others to join its import (ms). */
+  windowMs?: number;
+  maxImportBytes?: number;
+  onImport?: (report: ImportReport) => void;
+  /** The clock deliveries are judged by (GitHub's times; tests move it). */
+  now?: () => number;
+}
+
+/** The delivery path as one piece the app mounts: route, coalescing, Desk's import. */
+export function webhookService(o: WebhookServiceOptions) {
+  const keys = hookKeys(o.extensionSecret);
+  const importer = new DeskImporter(o.invoke, o.deskApiUrl, o.deskConnection);
+  const imported = new DeliveryMemory();
+  let log: Logger | undefined;
+  const coalescer = new ImportCoalescer({
+    send: (who, sync) => importer.import(who, sync),
+    windowMs: o.windowMs ?? 25,
+    maxBytes: o.maxImportBytes ?? 5 * 1024 * 1024,
+    onImport: (_who, report) => {
+      if (report.ok) for (const d of report.deliveries) imported.add(d.id);
+      if (log) logImport(log, report);
+      o.onImport?.(report);
+    },
+  });
+  return {
+    keys,
+    importer,
+    coalescer,
+    register(app: ReturnType<typeof buildApp>['app']): void {
+      log = app.log as Logger;
+      registerWebhookRoute(app, { keys, extensionSecret: o.extensionSecret, coalescer, imported, ...(o.now ? { now: o.now } : {}) });
+    },
+  };
+}
+
+export type WebhookService = ReturnType<typeof webhookService>;

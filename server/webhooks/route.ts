@@ -1,0 +1,117 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { buildApp } from '../http/app.js';
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+import { jsonTooDeep } from '../http/json-depth.js';
+import { mapDelivery } from './delivery-map.js';
+import { HOOK_ID_PATTERN, MAX_TOKEN_LENGTH, hookSecret, openTarget, type HookKeys } from './seal.js';
+import { signatureMatches } from './signature.js';
+import type { DeliveryRef, ImportCoalescer } from './coalescer.js';
+
+/** GitHub caps payloads at 25 MB; an issue or comment delivery is tens of KB (a body is at most 65,536 characters). */
+export const MAX_DELIVERY_BYTES = 512 * 1024;
+/** A delivery about an item last changed longer ago than this is a replay or a manual redelivery: the pull has it. */
+export const MAX_DELIVERY_AGE_SECONDS = 3600;
+/** Delivery ids already imported, so GitHub's redelivery of one costs Desk no second call. */
+const REMEMBERED_DELIVERIES = 10_000;
+
+/** A wildcard: the sealed token is longer than the router's 100-character limit on a parameter. */
+export const WEBHOOK_ROUTE = '/github/webhooks/*';
+
+export interface WebhookRouteOptions {
+  keys: HookKeys;
+  extensionSecret: string;
+  coalescer: ImportCoalescer;
+  imported: DeliveryMemory;
+  now?: () => number;
+}
+
+/** Recently imported delivery ids (bounded, oldest forgotten first). */
+export class DeliveryMemory {
+  readonly #ids = new Set<string>();
+  has(id: string): boolean {
+    return this.#ids.has(id);
+  }
+  add(id: string): void {
+    this.#ids.add(id);
+    if (this.#ids.size > REMEMBERED_DELIVERIES) this.#ids.delete(this.#ids.values().next().value!);
+  }
+}
+
+/**
+ * GitHub's deliveries: checked in order of cost, nothing opened or parsed before the
+ * signature verifies (the secret comes from the URL's public hook id), then the sealed
+ * target opened, the event mapped and queued for import. The answer does not wait for
+ * Desk: GitHub gives up after 10 s and never retries, and the pull is the safety net.
+ */
+export function registerWebhookRoute(app: ReturnType<typeof buildApp>['app'], o: WebhookRouteOptions): void {
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    // The raw bytes, unparsed: the signature is over them.
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_DELIVERY_BYTES }, (_req, body, done) => done(null, body));
+    scope.post<{ Params: { '*': string } }>(WEBHOOK_ROUTE, (req, reply) => handle(o, req, reply));
+  });
+}
+
+async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) {
+  const receivedAt = performance.now();
+  const [hid = '', token = '', ...more] = req.params['*'].split('/');
+  if (!HOOK_ID_PATTERN.test(hid) || token.length > MAX_TOKEN_LENGTH || more.length > 0) throw new AppError('BAD_HOOK_URL', 'the hook URL is not one of ours');
+  const body = req.body;
+  if (!Buffer.isBuffer(body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'a delivery is application/json');
+  const signature = req.headers['x-hub-signature-256'];
+  if (!signatureMatches(hookSecret(o.keys, hid), body, typeof signature === 'string' ? signature : undefined)) {
+    throw new AppError('BAD_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match');
+  }
+  const target = openTarget(o.keys, hid, token);
+  if (!target) throw new AppError('BAD_HOOK_URL', 'the hook URL does not open under this server\'s key');
+  const event = header(req, 'x-github-event', /^[a-z_]{1,40}$/);
+  const id = header(req, 'x-github-delivery', /^[A-Za-z0-9-]{1,64}$/);
+  if (!event || !id) throw new AppError('INVALID_BODY', 'X-GitHub-Event or X-GitHub-Delivery is missing or malformed');
+  if (event === 'ping') return reply.code(200).send({ ok: true, event });
+
+  const text = body.toString('utf8');
+  if (jsonTooDeep(text)) throw new AppError('BAD_JSON', 'the delivery nests deeper than any GitHub payload');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text, (k, v: unknown) => (k === '__proto__' ? undefined : v));
+  } catch (cause) {
+    throw new AppError('BAD_JSON', 'the delivery is not JSON', { cause });
+  }
+  const full = (payload as { repository?: { full_name?: unknown } } | null)?.repository?.full_name;
+  if (typeof full !== 'string' || full.toLowerCase() !== target.r) throw new AppError('WRONG_REPOSITORY', 'the delivery names another repository than its hook');
+  if (o.imported.has(id)) return reply.code(200).send({ ok: true, duplicate: true });
+
+  const mapped = mapDelivery(event, payload, target, o.extensionSecret);
+  const nowS = Math.floor((o.now ?? Date.now)() / 1000);
+  if (mapped.kind === 'unit' && mapped.updatedAt < nowS - MAX_DELIVERY_AGE_SECONDS) {
+    req.log.info({ delivery: id, event, repo: target.r }, 'delivery ignored: older than an hour (a replay, or a redelivery the pull covers)');
+    return reply.code(202).send({ ok: true, ignored: 'older than an hour' });
+  }
+  if (mapped.kind === 'ignored') {
+    req.log.info({ delivery: id, event, repo: target.r, why: mapped.why }, 'delivery ignored');
+    return reply.code(202).send({ ok: true, ignored: mapped.why });
+  }
+  const ref: DeliveryRef = { id, event: `${event}.${String((payload as { action?: unknown }).action ?? '').slice(0, 40)}`, repo: target.r, receivedAt };
+  o.coalescer.add({ orgId: target.o, securityContext: target.s }, mapped.unit, ref);
+  return reply.code(202).send({ ok: true, queued: mapped.unit.tickets.length + mapped.unit.threads.length });
+}
+
+function header(req: FastifyRequest, name: string, pattern: RegExp): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' && pattern.test(v) ? v : undefined;
+}
+
+/** One line per delivery once Desk has it (npm start shows these). */
+export function logImport(log: Logger, report: { deliveries: DeliveryRef[]; tickets: number; threads: number; ok: boolean; code?: string; doneAt: number }): void {
+  if (!report.ok) {
+    // One line per failed call, with its cause: a burst's failure is one event, not a thousand.
+    const repos = [...new Set(report.deliveries.map((d) => d.repo))];
+    log.warn({ code: report.code, deliveries: report.deliveries.length, repos, tickets: report.tickets, threads: report.threads }, `import of ${report.deliveries.length} deliveries failed (${report.code}); the next pull brings their items`);
+    return;
+  }
+  for (const d of report.deliveries) {
+    const ms = Math.round(report.doneAt - d.receivedAt);
+    log.info({ delivery: d.id, event: d.event, repo: d.repo, tickets: report.tickets, threads: report.threads, ms }, `delivery ${d.event} ${d.repo} → import in ${ms} ms`);
+  }
+}

@@ -1,0 +1,89 @@
+import { freePort } from '../../server/sandbox/free-port.js';
+import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import { startDeskSimulator, type DeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
+import type { RotationPolicy } from '../../server/sandbox/desk-simulator/rotation.js';
+import { createChannel } from '../../server/channel-factory.js';
+import { startServer, type RunningServer } from '../../server/server.js';
+import type { ServerConfig } from '../../server/config.js';
+import type { ImportReport } from '../../server/webhooks/coalescer.js';
+import { LogCapture } from './log-capture.js';
+import { SENTINEL, testConfig } from './test-config.js';
+import { TestClock } from './clock.js';
+
+export const DESK_TOKEN = 'SENTINEL_desk_oauth_token_3c1f';
+
+export interface WebhookLoop {
+  gh: FakeGitHub;
+  desk: DeskSimulator;
+  server: RunningServer;
+  clock: TestClock;
+  log: LogCapture;
+  config: ServerConfig;
+  imports: ImportReport[];
+  /** Waits until every delivery sent has been answered and every import it queued has ended. */
+  settle(): Promise<void>;
+  pull(): ReturnType<DeskSimulator['pullOnce']>;
+  pullUntilQuiet(max?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole path over real HTTP: the fake GitHub (hooks API, signed deliveries), the
+ * channel server with PUBLIC_URL set, and the Desk simulator (pulls, Invoke, import).
+ * Every GitHub call and every import goes through the simulator's Invoke endpoint.
+ */
+export async function startWebhookLoop(o: { configParams: Record<string, string>; rotate?: RotationPolicy; windowMs?: number; pull?: Partial<ServerConfig['pull']> }): Promise<WebhookLoop> {
+  const clock = new TestClock(Date.parse('2026-06-01T00:00:00Z'));
+  const gh = await startFakeGitHub({ token: SENTINEL.token, now: clock.now });
+  const log = new LogCapture();
+  // PUBLIC_URL is part of the configuration, so the port is chosen before the server starts.
+  const port = await freePort();
+  const serverUrl = `http://127.0.0.1:${port}`;
+  const desk = await startDeskSimulator({
+    secret: SENTINEL.secret,
+    securityContext: SENTINEL.securityContext,
+    channel: { pullUrl: `${serverUrl}/desk/pull`, pushUrl: `${serverUrl}/desk/push`, callbackUrl: `${serverUrl}/desk/callbacks` },
+    configParams: o.configParams,
+    connections: { github: { token: SENTINEL.token }, zohodesk: { token: DESK_TOKEN } },
+    ...(o.rotate ? { rotateSecurityContext: o.rotate } : {}),
+  });
+  const config = testConfig({ port, transport: 'invoke', githubApiUrl: gh.url, githubToken: undefined, deskApiUrl: desk.url, publicUrl: serverUrl, deskConnection: 'zohodesk', pull: { ...testConfig().pull, ...o.pull } });
+  const imports: ImportReport[] = [];
+  const server = await startServer(config, {
+    channel: createChannel(config, { now: clock.now }),
+    logDestination: log,
+    checkResponses: true,
+    webhooks: { onImport: (r) => imports.push(r), now: clock.now, ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}) },
+  });
+  return {
+    gh,
+    desk,
+    server,
+    clock,
+    log,
+    config,
+    imports,
+    async settle() {
+      await gh.hooks.settled();
+      await server.webhooks!.coalescer.idle();
+    },
+    pull: () => {
+      clock.advance(10);
+      return desk.pullOnce();
+    },
+    async pullUntilQuiet(max = 50) {
+      for (let i = 0; i < max; i++) {
+        clock.advance(10);
+        const out = await desk.pullOnce();
+        if (!out.ok) throw new Error(`pull refused: ${JSON.stringify(out.rejected)} status ${out.status}`);
+        if (out.tickets + out.threads === 0) return;
+      }
+      throw new Error('not quiet');
+    },
+    async close() {
+      await desk.close();
+      await server.close();
+      await gh.close();
+    },
+  };
+}
