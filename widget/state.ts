@@ -1,3 +1,5 @@
+import { currentCode } from '../server/sync/status-codes.js';
+
 /**
  * Reads channelState in the browser, by hand (no validator library in the bundle):
  * the same format as resources/schemas/channel-state.json, keeping only what the
@@ -26,10 +28,11 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const nat = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 const CODE = /^[A-Z][A-Z0-9_]{1,60}$/;
 
+
 function readError(v: unknown): StateView['error'] | undefined | null {
   if (v === undefined) return undefined;
   if (!isObj(v) || typeof v.c !== 'string' || !CODE.test(v.c) || nat(v.t) === undefined) return null;
-  return { code: v.c, at: v.t as number, count: nat(v.k) ?? 1 };
+  return { code: currentCode(v.c), at: v.t as number, count: nat(v.k) ?? 1 };
 }
 
 export function decodeState(raw: string | null | undefined): Decoded {

@@ -1,5 +1,6 @@
 import type { ChannelState } from './wire-types.js';
 import { validators } from './schemas.js';
+import { currentCode } from '../sync/status-codes.js';
 
 /** Desk documents no limit on channelState; we stay under Zendesk's twin (5000) with room to spare. */
 export const MAX_STATE_BYTES = 4096;
@@ -36,7 +37,14 @@ export function decodeChannelState(raw: string | null | undefined, nowMs: number
   }
   if (!validators.channelState(parsed)) return { state: null, problem: 'unreadable' };
   if (!inRange(parsed, Math.floor(nowMs / 1000))) return { state: null, problem: 'out-of-range' };
-  return { state: parsed };
+  return { state: withCurrentCodes(parsed) };
+}
+
+/** Codes an earlier release recorded, renamed as today's catalogue names them (consecutive counts carry on). */
+function withCurrentCodes(state: ChannelState): ChannelState {
+  if (state.err) state.err.c = currentCode(state.err.c);
+  for (const source of Object.values(state.r)) if (source.s.err) source.s.err.c = currentCode(source.s.err.c);
+  return state;
 }
 
 /**

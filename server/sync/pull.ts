@@ -88,7 +88,7 @@ export async function runPull(connector: Connector, previous: ChannelState | nul
       // Not called: cooling down. Keep everything, record why.
       state.r[source] = {
         ...(prev ? withoutStatus(prev) : {}),
-        s: statusOf(prev?.s, nowS, { items: 0, error: new AppError('GITHUB_RATE_LIMITED', 'cooling down'), coolDownUntil, rl }),
+        s: statusOf(prev?.s, nowS, { items: 0, error: new AppError('UPSTREAM_RATE_LIMITED', 'cooling down'), coolDownUntil, rl }),
       };
       continue;
     }

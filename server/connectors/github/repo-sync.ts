@@ -171,10 +171,10 @@ async function earlierComments(ctx: RepoSyncContext, repo: string, n: number, up
     const res = next
       ? await ctx.api.request<unknown>('GET', next, { timeoutMs })
       : await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}/comments`, { query: { per_page: String(PER_PAGE) }, timeoutMs });
-    if (!Array.isArray(res.data)) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: not a list`, res.status);
+    if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: not a list`, res.status);
     for (const raw of res.data) {
       const c = readComment(raw);
-      if (!c) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: an item lacks required fields`, res.status);
+      if (!c) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: an item lacks required fields`, res.status);
       if (c.updatedAt <= upTo) out.push(c);
     }
     next = res.nextUrl;
@@ -187,7 +187,7 @@ async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number, deadlin
   try {
     const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}`, { timeoutMs: requestTimeout(ctx, deadline) });
     const issue = readIssue(res.data);
-    if (!issue) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}: not an issue`, res.status);
+    if (!issue) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}: not an issue`, res.status);
     return issue;
   } catch (err) {
     // A deleted or transferred issue: its comments have nowhere to go.
@@ -239,10 +239,10 @@ function listSource<T>(
         : await ctx.api.request<unknown>('GET', `/repos/${repo}/${list}`, { query, etag: req.etag, timeoutMs });
       const base = { ...(res.etag ? { etag: res.etag } : {}), ...(res.serverTime ? { serverTime: res.serverTime } : {}) };
       if (res.notModified) return { items: [], full: false, notModified: true, ...base };
-      if (!Array.isArray(res.data)) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: not a list`, res.status);
+      if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: not a list`, res.status);
       const items = res.data.map((raw) => {
         const v = read(raw);
-        if (v === undefined) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: an item lacks required fields`, res.status);
+        if (v === undefined) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: an item lacks required fields`, res.status);
         return { time: timeOf(v), id: idOf(v), value: v };
       });
       return { items, full: res.data.length >= PER_PAGE, ...(res.nextUrl ? { nextUrl: res.nextUrl } : {}), ...base };
