@@ -1,7 +1,9 @@
 import { AppError } from '../../errors.js';
 import type { Budget } from '../../sync/budget.js';
 import type { SyncBatch } from '../../sync/batch.js';
-import type { SourceCursor, SourceOutcome } from '../../sync/pull.js';
+import type { SourceOutcome } from '../../sync/connector.js';
+import type { RepoCursor } from '../../desk/wire-types.js';
+import { storableEtag } from './cursor.js';
 import { drainStream, type StreamCursor, type StreamPage, type StreamSource, type Verdict } from '../../sync/stream.js';
 import { GitHubError, type GitHubApi } from './api.js';
 import { readComment, readIssue, type GhComment, type GhIssue } from './github-types.js';
@@ -39,14 +41,14 @@ export interface RepoSyncContext {
  */
 export async function syncRepository(
   repo: string,
-  previous: SourceCursor | undefined,
+  previous: RepoCursor | undefined,
   budget: Budget,
   batch: SyncBatch,
   ctx: RepoSyncContext,
-): Promise<SourceOutcome> {
+): Promise<SourceOutcome<RepoCursor>> {
   const { settings } = ctx;
   const start = { t: settings.importSince };
-  const cursor: SourceCursor = { i: previous?.i ?? start, c: previous?.c ?? start };
+  const cursor: RepoCursor = { i: previous?.i ?? start, c: previous?.c ?? start };
   if (previous?.u !== undefined) cursor.u = previous.u;
   const etags = previous?.e ?? {};
   const eligible = new Map<number, boolean>();
@@ -104,9 +106,11 @@ export async function syncRepository(
     if (story.cursor) cursor.ev = story.cursor;
   }
 
-  const e: SourceCursor['e'] = {};
-  if (issues.etag) e.i = issues.etag;
-  if (comments?.etag) e.c = comments.etag;
+  const e: RepoCursor['e'] = {};
+  const issuesEtag = storableEtag(issues.etag);
+  const commentsEtag = storableEtag(comments?.etag);
+  if (issuesEtag) e.i = issuesEtag;
+  if (commentsEtag) e.c = commentsEtag;
   if (e.i || e.c) cursor.e = e;
 
   const failure = issues.error ?? comments?.error ?? story?.error;
