@@ -1,4 +1,4 @@
-import { currentCode } from '../server/sync/status-codes.js';
+import { currentCode } from '../server/connectors/github/legacy-codes.js';
 
 /**
  * Reads channelState in the browser, by hand (no validator library in the bundle):

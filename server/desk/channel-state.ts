@@ -1,6 +1,5 @@
 import type { ChannelState, SourceState } from './wire-types.js';
 import { validators } from './schemas.js';
-import { currentCode } from '../sync/status-codes.js';
 
 /** Desk documents no limit on channelState; we stay under Zendesk's twin (5000) with room to spare. */
 export const MAX_STATE_BYTES = 4096;
@@ -19,9 +18,10 @@ export const MAX_CLOCK_SKEW_SECONDS = 3600;
  * read (README, "channelState"): start over from import_since. That re-sends items Desk
  * may already have, which Desk treats as updates (same extIds), so nothing is lost or
  * duplicated; the alternative, trusting a damaged cursor, could skip items for good.
- * Each source's cursor is the connector's to read (Connector.readCursor).
+ * Each source's cursor is the connector's to read (Connector.readCursor); codes an
+ * earlier release wrote are read under today's names (Connector.legacyCodes).
  */
-export function decodeChannelState(raw: string | null | undefined, nowMs: number = Date.now()): DecodedState {
+export function decodeChannelState(raw: string | null | undefined, nowMs: number = Date.now(), legacyCodes: Readonly<Record<string, string>> = {}): DecodedState {
   if (raw === null || raw === undefined || raw.trim() === '') return { state: null, problem: 'empty' };
   // We never write more than MAX_STATE_BYTES: anything larger was not written by us.
   if (Buffer.byteLength(raw) > MAX_STATE_BYTES) return { state: null, problem: 'unreadable' };
@@ -36,13 +36,14 @@ export function decodeChannelState(raw: string | null | undefined, nowMs: number
   }
   if (!validators.channelState(parsed)) return { state: null, problem: 'unreadable' };
   if (!inRange(parsed, Math.floor(nowMs / 1000))) return { state: null, problem: 'out-of-range' };
-  return { state: withCurrentCodes(parsed) };
+  return { state: withCurrentCodes(parsed, legacyCodes) };
 }
 
 /** Codes an earlier release recorded, renamed as today's catalogue names them (consecutive counts carry on). */
-function withCurrentCodes(state: ChannelState): ChannelState {
-  if (state.err) state.err.c = currentCode(state.err.c);
-  for (const source of Object.values(state.r)) if (source.s.err) source.s.err.c = currentCode(source.s.err.c);
+function withCurrentCodes(state: ChannelState, legacy: Readonly<Record<string, string>>): ChannelState {
+  const current = (c: string) => (Object.hasOwn(legacy, c) ? legacy[c]! : c);
+  if (state.err) state.err.c = current(state.err.c);
+  for (const source of Object.values(state.r)) if (source.s.err) source.s.err.c = current(source.s.err.c);
   return state;
 }
 

@@ -15,6 +15,8 @@ import type { SyncBatch } from './batch.js';
 export interface Connector<Settings, Cursor extends object> {
   /** The service's name, for log lines (for example "GitHub"). */
   readonly service: string;
+  /** Codes earlier releases of this connector recorded, and today's names for them. */
+  readonly legacyCodes?: Readonly<Record<string, string>>;
   /** The installation's settings from the config params; throws AppError CONFIG_INVALID. */
   readSettings(params: ConfigParams, nowMs: number): Settings;
   /** The sources (for GitHub: repositories) these settings name, each a lower-case key of channelState. */

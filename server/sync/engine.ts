@@ -29,7 +29,7 @@ export function enginePull<S, C extends object>(connector: Connector<S, C>, o: {
   const slim: Slim = (c) => connector.slimCursor(c as C) as Record<string, unknown>;
   return async ({ query, body, signal, log }: PullRequest): Promise<PullAnswer> => {
     const started = o.now();
-    const decoded = decodeChannelState(body.channelState, started);
+    const decoded = decodeChannelState(body.channelState, started, connector.legacyCodes);
     if (decoded.problem && decoded.problem !== 'empty') {
       log?.warn({ problem: decoded.problem, orgId: query.orgId }, 'channelState unreadable: starting over from importSince');
     }

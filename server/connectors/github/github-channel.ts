@@ -9,6 +9,7 @@ import type { Transport } from '../../transport/transport.js';
 import type { ClaimStore } from '../../claims/index.js';
 import { GitHubApi } from './api.js';
 import { readCursor, slimCursor } from './cursor.js';
+import { LEGACY_CODES } from './legacy-codes.js';
 import { isOwnReply } from './marker.js';
 import { markerTicket, parseExtId } from './ext-ids.js';
 import { redirectUrl } from './redirect.js';
@@ -50,6 +51,7 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
 export function gitHubConnector(o: GitHubChannelOptions, now: () => number): Connector<GitHubSettings, RepoCursor> {
   return {
     service: 'GitHub',
+    legacyCodes: LEGACY_CODES,
     readSettings,
     sources: (settings) => settings.repositories,
     readCursor,

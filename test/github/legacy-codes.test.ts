@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { decodeState } from '../../widget/state.js';
+import { LEGACY_CODES } from '../../server/connectors/github/legacy-codes.js';
 
 describe('Error codes of an earlier release in channelState', () => {
   const at = 1_780_000_000;
@@ -12,7 +13,7 @@ describe('Error codes of an earlier release in channelState', () => {
   });
 
   it('the server reads them under their generic names, the count of failures carried on', () => {
-    const { state } = decodeChannelState(old, at * 1000);
+    const { state } = decodeChannelState(old, at * 1000, LEGACY_CODES);
     expect(state?.r['acme/widgets']?.s.err).to.deep.equal({ c: 'UPSTREAM_RATE_LIMITED', t: at, k: 2 });
     expect(state?.err?.c).to.equal('UPSTREAM_UNAUTHORIZED');
   });
