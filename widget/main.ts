@@ -33,7 +33,7 @@ async function refresh(sdk: DeskSdk, i18n: I18n): Promise<void> {
   try {
     const config = await readConfig(sdk);
     const now = Math.floor(Date.now() / 1000);
-    const repos = configuredRepos(`${config.get('repositories') ?? ''},${config.get(SELECTION_PARAM) ?? ''}`);
+    const repos = configuredRepos(config.get('repositories'), config.get(SELECTION_PARAM));
     show(renderStatus(decodeState(config.get('channelState')), repos, i18n, now));
   } catch {
     show(el('main', 'gh-sync', el('div', 'banner banner--warn', i18n.t('configUnavailable'))));

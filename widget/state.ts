@@ -1,4 +1,5 @@
 import { currentCode } from '../server/connectors/github/legacy-codes.js';
+import { normaliseRepositories } from '../server/connectors/github/repositories.js';
 
 /**
  * Reads channelState in the browser, by hand (no validator library in the bundle):
@@ -72,7 +73,7 @@ export function decodeState(raw: string | null | undefined): Decoded {
   return { kind: 'ok', state: { at, repos, ...(topError ? { error: topError } : {}) } };
 }
 
-/** The repositories an admin configured: owner/repo, comma or space separated. */
-export function configuredRepos(raw: string | null | undefined): string[] {
-  return [...new Set((raw ?? '').split(/[\s,]+/).map((r) => r.trim().toLowerCase()).filter(Boolean))];
+/** The repositories an admin configured, read exactly as the server reads them. */
+export function configuredRepos(...raw: Array<string | null | undefined>): string[] {
+  return normaliseRepositories(...raw);
 }
