@@ -81,3 +81,19 @@ export class AppError extends Error {
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
+
+/** Where a fallback says what it gave up: the request's logger (warn), or nobody in a test. */
+interface WarnLog {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * A catch handler that carries on with `fallback` but first logs what was given up, with
+ * its code and cause (never a silent `.catch(() => …)`).
+ */
+export function loggedFallback<T>(log: WarnLog | undefined, what: string, fallback: T | (() => T)): (err: unknown) => T {
+  return (err) => {
+    log?.warn({ code: isAppError(err) ? err.code : 'INTERNAL', err }, what);
+    return typeof fallback === 'function' ? (fallback as () => T)() : fallback;
+  };
+}

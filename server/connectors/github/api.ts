@@ -128,6 +128,24 @@ export class GitHubApi {
     throw failure(method, path, status, parsed);
   }
 
+  /**
+   * A list's pages, first to last, following Link rel="next" (as octokit's paginate), at
+   * most `maxPages`; each page's items are checked to be a list. The time limit is asked
+   * per request, so a walk ends with its pull.
+   */
+  async *pages(target: string, o: { query?: Record<string, string>; maxPages: number; timeoutMs: () => number }): AsyncGenerator<unknown[]> {
+    let next: string | undefined;
+    for (let page = 0; page < o.maxPages; page++) {
+      const res = next
+        ? await this.request<unknown>('GET', next, { timeoutMs: o.timeoutMs() })
+        : await this.request<unknown>('GET', target, { ...(o.query ? { query: o.query } : {}), timeoutMs: o.timeoutMs() });
+      if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${pathOf(target)}: not a list`, res.status);
+      yield res.data;
+      next = res.nextUrl;
+      if (!next) return;
+    }
+  }
+
   /** The transport's call; its neutral failures get the service's name (a transport knows none). */
   private async send(r: Parameters<Transport['send']>[0]): Promise<Awaited<ReturnType<Transport['send']>>> {
     try {

@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.js';
+import { AppError, loggedFallback } from '../../errors.js';
 import type { SyncThread } from '../../desk/wire-types.js';
 import type { ReplyResource } from '../../desk/normalise.js';
 import type { RequestLog } from '../../http/channel.js';
@@ -61,7 +61,7 @@ async function postOnce(ctx: ReplyContext, repo: string, issue: number, deskTick
   const path = `/repos/${repo}/issues/${issue}/comments`;
   const already = await findReplies(ctx, path, key).catch((err: unknown) => rethrowForReply(err, ctx, repo));
   if (already[0]) return threadOf(repo, deskTicket, await keepOldest(ctx, repo, already));
-  const claimed = await awaitClaimedReply(ctx.claims, key, () => findReplies(ctx, path, key).then((f) => f[0]));
+  const claimed = await awaitClaimedReply(ctx.claims, key, () => findReplies(ctx, path, key).then((f) => f[0]), ctx.log);
   if (claimed) return threadOf(repo, deskTicket, claimed);
 
   let posted: GhComment | undefined;
@@ -70,12 +70,12 @@ async function postOnce(ctx: ReplyContext, repo: string, issue: number, deskTick
     posted = readComment(res.data);
   } catch (err) {
     // The comment may exist even though the answer was lost: look before reporting failure.
-    const found = await findReplies(ctx, path, key).catch(() => []);
+    const found = await findReplies(ctx, path, key).catch(loggedFallback<GhComment[]>(ctx.log, 'reply POST failed and the look for it failed too', []));
     if (found[0]) return threadOf(repo, deskTicket, await keepOldest(ctx, repo, found));
-    await releaseReplyClaim(ctx.claims, key);
+    await releaseReplyClaim(ctx.claims, key, ctx.log);
     return rethrowForReply(err, ctx, repo);
   }
-  const all = await findReplies(ctx, path, key).catch(() => (posted ? [posted] : []));
+  const all = await findReplies(ctx, path, key).catch(loggedFallback(ctx.log, 'could not list the reply after posting it; answering with the POST', () => (posted ? [posted] : [])));
   if (!all[0] && !posted) throw new AppError('UPSTREAM_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it');
   return threadOf(repo, deskTicket, all[0] ? await keepOldest(ctx, repo, all) : posted!);
 }

@@ -169,20 +169,14 @@ const BACKFILL_PAGES = 5;
 /** The issue's comments last updated at or before `upTo` (those the comment stream has passed). */
 async function earlierComments(ctx: RepoSyncContext, repo: string, n: number, upTo: number, deadline: number): Promise<GhComment[]> {
   const out: GhComment[] = [];
-  let next: string | undefined;
-  for (let page = 0; page < BACKFILL_PAGES; page++) {
-    const timeoutMs = requestTimeout(ctx, deadline);
-    const res = next
-      ? await ctx.api.request<unknown>('GET', next, { timeoutMs })
-      : await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}/comments`, { query: { per_page: String(PER_PAGE) }, timeoutMs });
-    if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: not a list`, res.status);
-    for (const raw of res.data) {
+  const path = `/repos/${repo}/issues/${n}/comments`;
+  const pages = ctx.api.pages(path, { query: { per_page: String(PER_PAGE) }, maxPages: BACKFILL_PAGES, timeoutMs: () => requestTimeout(ctx, deadline) });
+  for await (const page of pages) {
+    for (const raw of page) {
       const c = readComment(raw);
-      if (!c) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: an item lacks required fields`, res.status);
+      if (!c) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${path}: an item lacks required fields`, 200);
       if (c.updatedAt <= upTo) out.push(c);
     }
-    next = res.nextUrl;
-    if (!next) break;
   }
   return out;
 }
