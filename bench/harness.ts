@@ -7,6 +7,7 @@ import { Agent, request } from 'undici';
 import { startServer } from '../server/server.js';
 import { createChannel } from '../server/channel-factory.js';
 import { localConfig } from '../server/local-config.js';
+import { closeHttpServer } from '../server/http/close-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const TOKEN = 'bench-token';
@@ -123,6 +124,6 @@ export async function bareServer(payload: () => Buffer) {
       await res.text();
       return performance.now() - t0;
     },
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    close: () => closeHttpServer(server),
   };
 }

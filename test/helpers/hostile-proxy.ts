@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeHttpServer } from '../../server/http/close-server.js';
 
 export interface Upstream {
   status: number;
@@ -41,9 +42,6 @@ export async function startHostileProxy(
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      closeHttpServer(server),
   };
 }

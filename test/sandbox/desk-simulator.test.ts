@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startDeskSimulator, type DeskSimulator, type DeskSimulatorOptions } from '../../server/sandbox/desk-simulator/index.js';
 import { InvokeClient, unwrapInvokeEnvelope } from '../../server/desk/invoke-client.js';
+import { closeHttpServer } from '../../server/http/close-server.js';
 
 /*
  * The Desk simulator must behave like Desk as documented, whatever our channel server
@@ -53,10 +54,7 @@ async function tinyServer(answer: Answer): Promise<Tiny> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      closeHttpServer(server),
   };
   open.push(tiny);
   return tiny;

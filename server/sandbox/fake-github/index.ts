@@ -6,6 +6,7 @@ import { FaultQueue, type Fault, type FaultEntry } from './faults.js';
 import { RateLimits } from './rate-limits.js';
 import { errorBody, route, webPage, type FakeResponse } from './routes.js';
 import { commentJson, issueJson } from './json.js';
+import { closeHttpServer } from '../../http/close-server.js';
 
 export type { Fault, FaultEntry, FakeUser, EventRecord };
 
@@ -179,12 +180,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     webUrl: `${base}/web`,
     faults,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of held) s.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      for (const s of held) s.destroy();
+      return closeHttpServer(server);
+    },
     createRepo: (n, o) => void store.createRepo(n, o),
     setRepoIssues: (n, enabled) => {
       store.mustRepo(n).hasIssues = enabled;
