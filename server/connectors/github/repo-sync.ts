@@ -4,7 +4,7 @@ import type { SyncBatch } from '../../sync/batch.js';
 import type { SourceOutcome } from '../../sync/connector.js';
 import type { RepoCursor } from '../../desk/wire-types.js';
 import { storableEtag } from './cursor.js';
-import { drainStream, type StreamCursor, type StreamPage, type StreamSource, type Verdict } from '../../sync/stream.js';
+import { drainStream, type DrainResult, type StreamCursor, type StreamPage, type StreamSource, type Verdict } from '../../sync/stream.js';
 import { GitHubError, type GitHubApi } from './api.js';
 import { readComment, readIssue, type GhComment, type GhIssue } from './github-types.js';
 import { commentThread, issueUnit } from './mapping.js';
@@ -59,27 +59,7 @@ export async function syncRepository(
     deadline: budget.deadline,
     now: ctx.now,
     settleSeconds: SETTLE_SECONDS,
-    accept: async (item) => {
-      const issue = item.value;
-      if (!isEligible(issue, settings)) return 'skipped';
-      eligible.set(issue.number, true);
-      const unit = issueUnit(repo, issue);
-      if (settings.labels.length > 0 && issue.comments > 0) {
-        // With a label filter an issue can enter the channel long after its first
-        // comments, which the comment stream passed while the issue was filtered out:
-        // they come along with the ticket (re-sending one Desk has is an update).
-        const ticket = ticketExtId(repo, issue.number);
-        for (const c of await earlierComments(ctx, repo, issue.number, cursor.c!.t, budget.deadline)) {
-          if (!ctx.isOwnReply(ticket, c.body)) unit.threads.push(commentThread(repo, c));
-        }
-        // A backlog larger than a whole pull's share for this repository would never
-        // fit: the newest comments that fit come along, the oldest are left out (README).
-        if (unit.threads.length > ctx.threadsPerPull) {
-          unit.threads = [unit.threads[0]!, ...unit.threads.slice(1).slice(-(ctx.threadsPerPull - 1))];
-        }
-      }
-      return batch.add(unit, budget) ? 'included' : 'no-room';
-    },
+    accept: (item) => acceptIssue(repo, item.value, cursor.c!.t, eligible, budget, batch, ctx),
   });
   cursor.i = issues.cursor;
   if (issues.caughtUp) cursor.u = issues.horizon;
@@ -97,14 +77,8 @@ export async function syncRepository(
       });
   if (comments) cursor.c = comments.cursor;
 
-  // The issue's story (closed, labelled, …) comes after its tickets; opting out drops the cursor.
-  let story: StoryOutcome | undefined;
-  if (settings.storyThreads) {
-    story = issues.error ?? comments?.error
-      ? { cursor: previous?.ev, more: false }
-      : await syncStory(repo, previous?.ev, budget, batch, { api: ctx.api, settings, now: ctx.now, caughtUpAt: cursor.u, isEligible: (i) => isEligible(i, settings) });
-    if (story.cursor) cursor.ev = story.cursor;
-  }
+  const story = await storyOf(repo, previous?.ev, issues.error ?? comments?.error, budget, batch, { ...ctx, caughtUpAt: cursor.u });
+  if (story?.cursor) cursor.ev = story.cursor;
 
   const e: RepoCursor['e'] = {};
   const issuesEtag = storableEtag(issues.etag);
@@ -113,6 +87,44 @@ export async function syncRepository(
   if (commentsEtag) e.c = commentsEtag;
   if (e.i || e.c) cursor.e = e;
 
+  return outcomeOf(cursor, issues, comments, story);
+}
+
+/** An issue of the stream: its ticket and first thread, with its earlier comments under a label filter. */
+async function acceptIssue(repo: string, issue: GhIssue, commentsSince: number, eligible: Map<number, boolean>, budget: Budget, batch: SyncBatch, ctx: RepoSyncContext): Promise<Verdict> {
+  const { settings } = ctx;
+  if (!isEligible(issue, settings)) return 'skipped';
+  eligible.set(issue.number, true);
+  const unit = issueUnit(repo, issue);
+  if (settings.labels.length > 0 && issue.comments > 0) {
+    // With a label filter an issue can enter the channel long after its first
+    // comments, which the comment stream passed while the issue was filtered out:
+    // they come along with the ticket (re-sending one Desk has is an update).
+    const ticket = ticketExtId(repo, issue.number);
+    for (const c of await earlierComments(ctx, repo, issue.number, commentsSince, budget.deadline)) {
+      if (!ctx.isOwnReply(ticket, c.body)) unit.threads.push(commentThread(repo, c));
+    }
+    // A backlog larger than a whole pull's share for this repository would never
+    // fit: the newest comments that fit come along, the oldest are left out (README).
+    if (unit.threads.length > ctx.threadsPerPull) {
+      unit.threads = [unit.threads[0]!, ...unit.threads.slice(1).slice(-(ctx.threadsPerPull - 1))];
+    }
+  }
+  return batch.add(unit, budget) ? 'included' : 'no-room';
+}
+
+/**
+ * The issue's story (closed, labelled, …) comes after its tickets: after a failure of
+ * the issues or comments, it waits for the next pull; opting out drops the cursor.
+ */
+async function storyOf(repo: string, previous: RepoCursor['ev'], failed: unknown, budget: Budget, batch: SyncBatch, ctx: RepoSyncContext & { caughtUpAt?: number | undefined }): Promise<StoryOutcome | undefined> {
+  const { settings } = ctx;
+  if (!settings.storyThreads) return undefined;
+  if (failed !== undefined) return { cursor: previous, more: false };
+  return syncStory(repo, previous, budget, batch, { api: ctx.api, settings, now: ctx.now, caughtUpAt: ctx.caughtUpAt, isEligible: (i) => isEligible(i, settings) });
+}
+
+function outcomeOf(cursor: RepoCursor, issues: DrainResult, comments: DrainResult | undefined, story: StoryOutcome | undefined): SourceOutcome<RepoCursor> {
   const failure = issues.error ?? comments?.error ?? story?.error;
   const error = failure === undefined ? undefined : failure instanceof AppError ? failure : new AppError('INTERNAL', 'repository sync failed', { cause: failure });
   const more = issues.stoppedBy === 'budget' || issues.stoppedBy === 'time' || comments?.stoppedBy === 'budget' || comments?.stoppedBy === 'time' || story?.more;
