@@ -253,10 +253,9 @@ describe('Hardening: attacks that once worked', function () {
           ? undefined
           : // A state whose issue stream is done but whose comment stream is behind: the comment's issue must be read.
             JSON.stringify({ v: 1, at: 1, r: { [REPO]: { i: { t: Math.floor(clock.now() / 1000) - 5 }, c: { t: 0 }, s: { n: 0 } } } });
-        const started = Date.now();
+        // That the request's time limit is the pull's deadline, not a fixed 15 s, is
+        // test/github/request-timeout.test.ts (no durations asserted here).
         const out = await pull({ repositories: REPO, importSince: 'all', labels: 'bug' }, state);
-        // Generous: the point is "the pull's deadline, not a fixed 15 s per request".
-        expect(Date.now() - started).to.be.lessThan(8_000);
         expect(out.state.r[REPO]!.s.err?.c).to.equal('UPSTREAM_UNAVAILABLE');
       });
     }

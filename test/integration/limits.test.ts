@@ -84,11 +84,10 @@ for (const transport of ['direct', 'invoke'] as const) {
       await seeded({}, { timeBudgetMs: 500 });
       loop.gh.faults.add({ match: { method: 'GET' }, fault: { kind: 'timeout' } });
       loop.clock.advance(10);
-      const started = Date.now();
+      // How long it takes is the bench's; that each request ends with the pull is
+      // test/github/request-timeout.test.ts. Here: it returns, and nothing is lost.
       const out = await loop.desk.pullOnce();
       expect(out.ok).to.equal(true);
-      // Generous bound: the point is "returns", not how fast (the request timeout is budget + 2 s).
-      expect(Date.now() - started).to.be.lessThan(15_000);
       await loop.pullUntilQuiet();
       await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO] });
     });

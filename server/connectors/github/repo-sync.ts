@@ -215,7 +215,7 @@ function isEligible(issue: GhIssue, settings: GitHubSettings): boolean {
  * Every request of a pull ends with the pull: it may run a little past the deadline (a
  * quarter of the budget at most, and 2 s at most), never long past it.
  */
-function requestTimeout(ctx: RepoSyncContext, deadline: number): number {
+export function requestTimeout(ctx: Pick<RepoSyncContext, 'startedAt' | 'now'>, deadline: number): number {
   const grace = Math.min(2_000, Math.max(50, (deadline - ctx.startedAt) / 4));
   return Math.round(Math.min(15_000, Math.max(50, deadline - ctx.now() + grace)));
 }
