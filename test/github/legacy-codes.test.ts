@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { decodeState } from '../../widget/state.js';
 import { LEGACY_CODES } from '../../server/connectors/github/legacy-codes.js';
+import { ERROR_CATALOGUE, SYNC_ERROR_CODES } from '../../server/errors.js';
 
 describe('Error codes of an earlier release in channelState', () => {
   const at = 1_780_000_000;
@@ -24,5 +25,12 @@ describe('Error codes of an earlier release in channelState', () => {
     if (view.kind !== 'ok') return;
     expect(view.state.repos[0]?.error?.code).to.equal('UPSTREAM_RATE_LIMITED');
     expect(view.state.error?.code).to.equal('UPSTREAM_UNAUTHORIZED');
+  });
+
+  it("names only codes of today's catalogue that a sync records", () => {
+    for (const code of Object.values(LEGACY_CODES)) {
+      expect(ERROR_CATALOGUE).to.have.property(code);
+      expect(SYNC_ERROR_CODES).to.include(code);
+    }
   });
 });

@@ -1,11 +1,9 @@
-import type { ErrorCode } from '../../errors.js';
-
 /**
  * Error codes earlier releases wrote into channelState, and today's generic names for
  * them: an old state stays readable by the server (Connector.legacyCodes) and the widget
  * alike (no Node imports here: rollup bundles this file into the widget).
  */
-export const LEGACY_CODES: Readonly<Record<string, ErrorCode>> = {
+export const LEGACY_CODES: Readonly<Record<string, string>> = {
   GITHUB_UNAUTHORIZED: 'UPSTREAM_UNAUTHORIZED',
   GITHUB_FORBIDDEN: 'UPSTREAM_FORBIDDEN',
   GITHUB_REPO_NOT_FOUND: 'SOURCE_NOT_FOUND',
@@ -17,5 +15,5 @@ export const LEGACY_CODES: Readonly<Record<string, ErrorCode>> = {
 
 /** The code as today's catalogue names it. */
 export function currentCode(code: string, legacy: Readonly<Record<string, string>> = LEGACY_CODES): string {
-  return Object.hasOwn(legacy, code) ? legacy[code]! : code;
+  return Object.prototype.hasOwnProperty.call(legacy, code) ? legacy[code]! : code;
 }
