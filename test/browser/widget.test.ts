@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildAndLaunch, watch } from '../helpers/browser.js';
 import { SYNC_ERROR_CODES } from '../../server/errors.js';
-import { closeHttpServer } from '../../server/http/close-server.js';
+import { startTestServer } from '../helpers/http-test-server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
@@ -18,8 +16,8 @@ const en = translations.en!;
 /** Serves the packed widget files (app/) as Desk would load them. */
 async function serveApp(): Promise<{ url: string; close(): Promise<void> }> {
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
-  const server = http.createServer((req, res) => {
-    const rel = path.normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^\/+/, '');
+  return startTestServer((req, res) => {
+    const rel = path.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^\/+/, '');
     const file = path.join(root, 'app', rel);
     try {
       if (!file.startsWith(path.join(root, 'app') + path.sep)) throw new Error('outside');
@@ -31,11 +29,6 @@ async function serveApp(): Promise<{ url: string; close(): Promise<void> }> {
       res.end();
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => closeHttpServer(server),
-  };
 }
 
 interface Seen {
