@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { startServer } from '../server/server.js';
 import { createChannel } from '../server/channel-factory.js';
-import type { ServerConfig } from '../server/config.js';
+import { localConfig } from '../server/local-config.js';
+import { closeHttpServer } from '../server/http/close-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const TOKEN = 'bench-token';
@@ -47,26 +48,12 @@ export async function startFake(repos: Array<{ name: string; issues: number; com
 
 /** The channel server as deployed (direct transport, production logging to a null sink). */
 export async function startChannel(githubApiUrl: string) {
-  const config: ServerConfig = {
-    port: 0,
-    host: '127.0.0.1',
+  const config = localConfig({
     extensionSecret: 'bench-extension-secret',
-    deskApiUrl: 'http://127.0.0.1:9',
-    deskUrlKey: undefined,
-    transport: 'direct',
     githubApiUrl,
-    githubWebUrl: 'https://github.com',
     githubToken: TOKEN,
-    githubConnection: 'github',
-    logLevel: 'info',
-    bodyLimitBytes: 1024 * 1024,
-    shutdownGraceMs: 5000,
-    shutdownDelayMs: 0,
-    claimStore: 'memory',
-    callbackHash: 'log',
-    invokeQuery: 'url',
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 60_000, maxBytes: 5 * 1024 * 1024 },
-  };
+  });
   return startServer(config, { channel: createChannel(config), logDestination: { write: () => true } });
 }
 
@@ -137,6 +124,6 @@ export async function bareServer(payload: () => Buffer) {
       await res.text();
       return performance.now() - t0;
     },
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    close: () => closeHttpServer(server),
   };
 }

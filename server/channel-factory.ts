@@ -1,6 +1,7 @@
 import type { ServerConfig } from './config.js';
 import type { Channel } from './http/channel.js';
 import { gitHubChannel } from './connectors/github/github-channel.js';
+import { directHeaders } from './connectors/github/api.js';
 import { InvokeClient } from './desk/invoke-client.js';
 import { DirectTransport } from './transport/direct-transport.js';
 import { InvokeTransport } from './transport/invoke-transport.js';
@@ -23,7 +24,7 @@ export function createChannel(config: ServerConfig, options: { now?: () => numbe
 /** The way GitHub calls leave for an installation: direct with a token, or Desk's Invoke with its securityContext. */
 export function gitHubTransports(config: ServerConfig): (query: DeskCall) => Transport {
   const invoke = new InvokeClient({ deskApiUrl: config.deskApiUrl, secret: config.extensionSecret });
-  const direct = config.transport === 'direct' ? new DirectTransport(config.githubApiUrl, config.githubToken ?? '') : undefined;
+  const direct = config.transport === 'direct' ? new DirectTransport(config.githubApiUrl, directHeaders(config.githubToken ?? '')) : undefined;
   return (query) =>
     direct ??
     new InvokeTransport(invoke, config.githubApiUrl, {

@@ -54,8 +54,8 @@ export const PRODUCTION_VARIABLES = ['EXTENSION_SECRET', 'DESK_URL_KEY', 'GITHUB
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const problems: string[] = [];
+/** Readers of the environment's values that note each problem (and fall back) instead of throwing at the first. */
+function envReader(env: NodeJS.ProcessEnv, problems: string[]) {
   const str = (name: string, fallback?: string): string | undefined => {
     const v = env[name];
     return v === undefined || v === '' ? fallback : v;
@@ -75,6 +75,21 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     if (checked.problem) problems.push(checked.problem);
     return checked.url ?? fallback;
   };
+  return { str, int, url };
+}
+
+function pullLimits(int: ReturnType<typeof envReader>['int']): PullLimits {
+  return {
+    maxTickets: int('PULL_MAX_TICKETS', 1000, 1, 1000),
+    maxThreads: int('PULL_MAX_THREADS', 1000, 2, 1000),
+    timeBudgetMs: int('PULL_TIME_BUDGET_MS', 20_000, 100, 120_000),
+    maxBytes: int('PULL_MAX_BYTES', 5 * 1024 * 1024, 64 * 1024, 50 * 1024 * 1024),
+  };
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const problems: string[] = [];
+  const { str, int, url } = envReader(env, problems);
 
   const extensionSecret = str('EXTENSION_SECRET');
   const deskUrlKey = str('DESK_URL_KEY');
@@ -129,12 +144,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     invokeQuery: invokeQuery === 'params' ? 'params' : 'url',
     publicUrl,
     deskConnection,
-    pull: {
-      maxTickets: int('PULL_MAX_TICKETS', 1000, 1, 1000),
-      maxThreads: int('PULL_MAX_THREADS', 1000, 2, 1000),
-      timeBudgetMs: int('PULL_TIME_BUDGET_MS', 20_000, 100, 120_000),
-      maxBytes: int('PULL_MAX_BYTES', 5 * 1024 * 1024, 64 * 1024, 50 * 1024 * 1024),
-    },
+    pull: pullLimits(int),
   };
   if (config.shutdownDelayMs >= config.shutdownGraceMs && config.shutdownDelayMs > 0) problems.push('SHUTDOWN_DELAY_MS must be less than SHUTDOWN_GRACE_MS');
   if (problems.length > 0) throw new ConfigError(problems);

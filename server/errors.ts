@@ -34,13 +34,13 @@ export const ERROR_CATALOGUE = {
   ISSUE_LOCKED: { status: 409, hint: 'The GitHub issue is locked: unlock it on GitHub to reply.' },
   ISSUE_NOT_FOUND: { status: 410, hint: 'The GitHub issue no longer exists or was transferred.' },
   // GitHub, as a sync or a reply meets it. These are recorded in channelState.
-  GITHUB_UNAUTHORIZED: { status: 502, hint: 'GitHub is not authorised: open the extension\'s Connections and authorise GitHub.' },
-  GITHUB_FORBIDDEN: { status: 502, hint: 'GitHub refused access: the authorised account needs read access to the repository (and write access to reply).' },
-  GITHUB_REPO_NOT_FOUND: { status: 502, hint: 'The repository does not exist or the authorised GitHub account cannot see it: check the repositories setting.' },
-  GITHUB_ISSUES_DISABLED: { status: 502, hint: 'Issues are disabled for this repository: enable them in the repository settings on GitHub.' },
-  GITHUB_RATE_LIMITED: { status: 503, hint: 'GitHub\'s rate limit is used up: the sync waits for the reset and resumes by itself.' },
-  GITHUB_UNAVAILABLE: { status: 502, hint: 'GitHub did not answer: the sync retries by itself at the next pull.' },
-  GITHUB_BAD_RESPONSE: { status: 502, hint: 'GitHub\'s answer could not be read: the sync retries by itself at the next pull.' },
+  UPSTREAM_UNAUTHORIZED: { status: 502, hint: 'GitHub is not authorised: open the extension\'s Connections and authorise GitHub.' },
+  UPSTREAM_FORBIDDEN: { status: 502, hint: 'GitHub refused access: the authorised account needs read access to the repository (and write access to reply).' },
+  SOURCE_NOT_FOUND: { status: 502, hint: 'The repository does not exist or the authorised GitHub account cannot see it: check the repositories setting.' },
+  SOURCE_DISABLED: { status: 502, hint: 'Issues are disabled for this repository: enable them in the repository settings on GitHub.' },
+  UPSTREAM_RATE_LIMITED: { status: 503, hint: 'GitHub\'s rate limit is used up: the sync waits for the reset and resumes by itself.' },
+  UPSTREAM_UNAVAILABLE: { status: 502, hint: 'GitHub did not answer: the sync retries by itself at the next pull.' },
+  UPSTREAM_BAD_RESPONSE: { status: 502, hint: 'GitHub\'s answer could not be read: the sync retries by itself at the next pull.' },
   // Desk's Invoke API, in production the way every GitHub call leaves.
   DESK_INVOKE_REFUSED: { status: 502, hint: 'Desk refused the server\'s call: check that EXTENSION_SECRET matches the extension\'s secret.' },
   DESK_CONTEXT_EXPIRED: { status: 502, hint: 'Desk\'s security context expired: the next pull brings a fresh one.' },
@@ -52,19 +52,18 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 /** Codes a pull records in channelState (the widget has a translated hint for each). */
 export const SYNC_ERROR_CODES = [
   'CONFIG_INVALID',
-  'GITHUB_UNAUTHORIZED',
-  'GITHUB_FORBIDDEN',
-  'GITHUB_REPO_NOT_FOUND',
-  'GITHUB_ISSUES_DISABLED',
-  'GITHUB_RATE_LIMITED',
-  'GITHUB_UNAVAILABLE',
-  'GITHUB_BAD_RESPONSE',
+  'UPSTREAM_UNAUTHORIZED',
+  'UPSTREAM_FORBIDDEN',
+  'SOURCE_NOT_FOUND',
+  'SOURCE_DISABLED',
+  'UPSTREAM_RATE_LIMITED',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_BAD_RESPONSE',
   'DESK_INVOKE_REFUSED',
   'DESK_CONTEXT_EXPIRED',
   'DESK_UNAVAILABLE',
   'INTERNAL',
 ] as const satisfies readonly ErrorCode[];
-export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
 /** A failure with a stable code; the HTTP layer maps the code to a status. */
 export class AppError extends Error {
@@ -86,4 +85,20 @@ export class AppError extends Error {
 
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
+}
+
+/** Where a fallback says what it gave up: the request's logger (warn), or nobody in a test. */
+interface WarnLog {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * A catch handler that carries on with `fallback` but first logs what was given up, with
+ * its code and cause (never a silent `.catch(() => …)`).
+ */
+export function loggedFallback<T>(log: WarnLog | undefined, what: string, fallback: T | (() => T)): (err: unknown) => T {
+  return (err) => {
+    log?.warn({ code: isAppError(err) ? err.code : 'INTERNAL', err }, what);
+    return typeof fallback === 'function' ? (fallback as () => T)() : fallback;
+  };
 }

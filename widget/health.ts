@@ -9,7 +9,7 @@ export const STALE_AFTER_SECONDS = 10 * 60;
 export function healthOf(repo: RepoView | undefined, lastPullAt: number | undefined, now: number): Health {
   if (!repo || lastPullAt === undefined) return 'waiting';
   if (now - lastPullAt > STALE_AFTER_SECONDS) return 'stale';
-  if ((repo.nextAllowedAt !== undefined && repo.nextAllowedAt > now) || repo.error?.code === 'GITHUB_RATE_LIMITED') return 'rate-limited';
+  if ((repo.nextAllowedAt !== undefined && repo.nextAllowedAt > now) || repo.error?.code === 'UPSTREAM_RATE_LIMITED') return 'rate-limited';
   if (repo.error) return 'failing';
   if (repo.more) return 'behind';
   return 'healthy';

@@ -33,7 +33,7 @@ async function refresh(sdk: DeskSdk, i18n: I18n): Promise<void> {
   try {
     const config = await readConfig(sdk);
     const now = Math.floor(Date.now() / 1000);
-    const repos = configuredRepos(`${config.get('repositories') ?? ''},${config.get(SELECTION_PARAM) ?? ''}`);
+    const repos = configuredRepos(config.get('repositories'), config.get(SELECTION_PARAM));
     show(renderStatus(decodeState(config.get('channelState')), repos, i18n, now));
   } catch {
     show(el('main', 'gh-sync', el('div', 'banner banner--warn', i18n.t('configUnavailable'))));
@@ -59,7 +59,11 @@ async function boot(): Promise<void> {
   await refresh(sdk, i18n);
   const pickerAt = document.getElementById('picker');
   if (pickerAt && typeof sdk.request === 'function') {
-    const config = await readConfig(sdk).catch(() => new Map<string, string | null>());
+    // The status above already says the settings could not be read; the picker starts empty.
+    const config = await readConfig(sdk).catch((err: unknown) => {
+      console.warn('settings unavailable for the picker', err);
+      return new Map<string, string | null>();
+    });
     startPicker(sdk, i18n, configuredRepos(config.get(SELECTION_PARAM)), configuredRepos(config.get('repositories')), pickerAt, () => void refresh(sdk, i18n));
   }
   setInterval(() => void refresh(sdk, i18n), REFRESH_MS);

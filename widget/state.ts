@@ -1,3 +1,10 @@
+import { currentCode } from '../server/connectors/github/legacy-codes.js';
+import { normaliseRepositories } from '../server/connectors/github/repositories.js';
+import type { ChannelState, SourceStatus, SyncError } from '../server/desk/wire-types.js';
+
+/** A parsed object whose fields are named as the generated channelState types name them, still unchecked. */
+type Unchecked<T> = { [K in keyof T]?: unknown };
+
 /**
  * Reads channelState in the browser, by hand (no validator library in the bundle):
  * the same format as resources/schemas/channel-state.json, keeping only what the
@@ -28,10 +35,13 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const nat = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 const CODE = /^[A-Z][A-Z0-9_]{1,60}$/;
 
+
 function readError(v: unknown): StateView['error'] | undefined | null {
   if (v === undefined) return undefined;
-  if (!isObj(v) || typeof v.c !== 'string' || !CODE.test(v.c) || nat(v.t) === undefined) return null;
-  return { code: v.c, at: v.t as number, count: nat(v.k) ?? 1 };
+  if (!isObj(v)) return null;
+  const e: Unchecked<SyncError> = v;
+  if (typeof e.c !== 'string' || !CODE.test(e.c) || nat(e.t) === undefined) return null;
+  return { code: currentCode(e.c), at: e.t as number, count: nat(e.k) ?? 1 };
 }
 
 export function decodeState(raw: string | null | undefined): Decoded {
@@ -43,18 +53,19 @@ export function decodeState(raw: string | null | undefined): Decoded {
     return { kind: 'unreadable' };
   }
   if (!isObj(parsed)) return { kind: 'unreadable' };
-  if (parsed.v !== 1) {
-    if (typeof parsed.v !== 'number' || !Number.isInteger(parsed.v)) return { kind: 'unreadable' };
-    return parsed.v < 1 ? { kind: 'old-version' } : { kind: 'new-version' };
+  const state: Unchecked<ChannelState> = parsed;
+  if (state.v !== 1) {
+    if (typeof state.v !== 'number' || !Number.isInteger(state.v)) return { kind: 'unreadable' };
+    return state.v < 1 ? { kind: 'old-version' } : { kind: 'new-version' };
   }
-  const at = nat(parsed.at);
-  if (at === undefined || !isObj(parsed.r)) return { kind: 'unreadable' };
-  const topError = readError(parsed.err);
+  const at = nat(state.at);
+  if (at === undefined || !isObj(state.r)) return { kind: 'unreadable' };
+  const topError = readError(state.err);
   if (topError === null) return { kind: 'unreadable' };
   const repos: RepoView[] = [];
-  for (const [name, r] of Object.entries(parsed.r)) {
+  for (const [name, r] of Object.entries(state.r)) {
     if (!isObj(r) || !isObj(r.s)) return { kind: 'unreadable' };
-    const s = r.s;
+    const s: Unchecked<SourceStatus> = r.s;
     const error = readError(s.err);
     if (error === null) return { kind: 'unreadable' };
     const w = isObj(r.w) ? r.w : undefined;
@@ -73,7 +84,7 @@ export function decodeState(raw: string | null | undefined): Decoded {
   return { kind: 'ok', state: { at, repos, ...(topError ? { error: topError } : {}) } };
 }
 
-/** The repositories an admin configured: owner/repo, comma or space separated. */
-export function configuredRepos(raw: string | null | undefined): string[] {
-  return [...new Set((raw ?? '').split(/[\s,]+/).map((r) => r.trim().toLowerCase()).filter(Boolean))];
+/** The repositories an admin configured, read exactly as the server reads them. */
+export function configuredRepos(...raw: Array<string | null | undefined>): string[] {
+  return normaliseRepositories(...raw);
 }

@@ -45,7 +45,8 @@ function loadAjv(): Ajv {
 
 const ajv = loadAjv();
 
-function compiled<T>(id: string): ValidateFunction<T> {
+/** The validator of one schema file (a connector compiles its cursor's this way). */
+export function compiled<T>(id: string): ValidateFunction<T> {
   const v = ajv.getSchema<T>(id);
   if (!v) throw new Error(`schema ${id} is missing from ${SCHEMA_DIR}`);
   return v;

@@ -13,7 +13,7 @@ export interface LifecycleCallback {
 
 // channel-state.json
 /**
- * Our channelState (serialised JSON, at most 4096 bytes): the sync cursor of each repository and the status the widget shows. Keys are short because Desk documents no size limit and we keep well under Zendesk's 5000 characters. All times are epoch seconds (GitHub times have one-second resolution). Top-level err: an error of the whole installation (for example CONFIG_INVALID), not of one repository.
+ * Our channelState (serialised JSON, at most 4096 bytes): the sync cursor of each source (for GitHub: repository) and the status the widget shows. Keys are short because Desk documents no size limit and we keep well under Zendesk's 5000 characters. All times are epoch seconds. Top-level err: an error of the whole installation (for example CONFIG_INVALID), not of one source.
  */
 export interface ChannelState {
   /**
@@ -25,52 +25,21 @@ export interface ChannelState {
    */
   at: number;
   /**
-   * per repository, keyed by lower-case owner/repo
+   * per source, keyed by the connector's source name (for GitHub: lower-case owner/repo)
    */
   r: {
-    [k: string]: RepoState;
+    [k: string]: SourceState;
   };
   err?: SyncError;
 }
 /**
- * One repository: i = issues cursor, c = comments cursor, u = issues caught up at, e = ETags, ev = issue-events cursor (story threads), w = webhook, s = status.
+ * One source: s = status (the engine's), and beside it the connector's cursor, which the engine stores and never reads (for GitHub: github-cursor.json).
  */
-export interface RepoState {
-  i?: StreamCursor;
-  c?: StreamCursor;
-  /**
-   * GitHub time at which the issue listing last reached its end: every issue created before it has been seen
-   */
-  u?: number;
-  /**
-   * ETags of the first page at the current cursor (issues, comments); kept only while they fit the state budget
-   */
-  e?: {
-    i?: string;
-    c?: string;
-  };
-  ev?: EventsCursor;
-  s: RepoStatus;
-  w?: HookState;
+export interface SourceState {
+  s: SourceStatus;
+  [k: string]: unknown;
 }
-/**
- * Everything updated before t has been sent; of the items updated exactly at t, those with id <= a have been sent (no a: none of them).
- */
-export interface StreamCursor {
-  t: number;
-  a?: number;
-}
-/**
- * The repository's issue events (newest first on GitHub), read back to h. Every event with id <= h has been handled. While a scan of a long gap is under way, t is the newest id it handled, x the oldest, and p the page it resumes at; the scan ends, and h becomes t, when it reaches h or the end of the list. e: ETag of page 1 when nothing on it waited for the issue listing.
- */
-export interface EventsCursor {
-  h: number;
-  t?: number;
-  x?: number;
-  p?: number;
-  e?: string;
-}
-export interface RepoStatus {
+export interface SourceStatus {
   /**
    * last pull of this repository that ended without error
    */
@@ -88,7 +57,7 @@ export interface RepoStatus {
    */
   lag?: number;
   /**
-   * GitHub's rate limit as last seen: remaining, limit, reset (epoch seconds)
+   * the upstream's rate limit as last seen: remaining, limit, reset (epoch seconds)
    */
   rl?: {
     r: number;
@@ -96,7 +65,7 @@ export interface RepoStatus {
     z: number;
   };
   /**
-   * nextAllowedAt: no GitHub call for this repository before this time (rate-limit cool-down)
+   * nextAllowedAt: no upstream call for this source before this time (rate-limit cool-down)
    */
   na?: number;
   err?: SyncError;
@@ -108,15 +77,6 @@ export interface SyncError {
   c: string;
   t: number;
   k?: number;
-}
-/**
- * The repository's webhook (only with PUBLIC_URL): i = GitHub's hook id, f = fingerprint of its URL and secret (a change means repair), t = when GitHub was last asked, p = why deliveries are off: admin (the GitHub account may not manage hooks: asked again a day after t) or error (asked again at the next pull).
- */
-export interface HookState {
-  i?: number;
-  f?: string;
-  t: number;
-  p?: "admin" | "error";
 }
 
 // config-params.json
@@ -174,6 +134,54 @@ export interface DeskQuery {
 export interface ErrorBody {
   code: string;
   message: string;
+}
+
+// github-cursor.json
+/**
+ * The GitHub connector's cursor of one repository, stored by the engine beside the repository's status in channelState (channel-state.json) and never read by it. i = issues cursor, c = comments cursor, u = issues caught up at, e = ETags, ev = issue-events cursor (story threads), w = the repository's webhook (kept by the pull's webhook upkeep, beside the sync).
+ */
+export interface RepoCursor {
+  i?: StreamCursor;
+  c?: StreamCursor;
+  /**
+   * GitHub time at which the issue listing last reached its end: every issue created before it has been seen
+   */
+  u?: number;
+  /**
+   * ETags of the first page at the current cursor (issues, comments); kept only while they fit the state budget
+   */
+  e?: {
+    i?: string;
+    c?: string;
+  };
+  ev?: EventsCursor;
+  w?: HookState;
+}
+/**
+ * Everything updated before t has been sent; of the items updated exactly at t, those with id <= a have been sent (no a: none of them).
+ */
+export interface StreamCursor {
+  t: number;
+  a?: number;
+}
+/**
+ * The repository's issue events (newest first on GitHub), read back to h. Every event with id <= h has been handled. While a scan of a long gap is under way, t is the newest id it handled, x the oldest, and p the page it resumes at; the scan ends, and h becomes t, when it reaches h or the end of the list. e: ETag of page 1 when nothing on it waited for the issue listing.
+ */
+export interface EventsCursor {
+  h: number;
+  t?: number;
+  x?: number;
+  p?: number;
+  e?: string;
+}
+/**
+ * The repository's webhook (only with PUBLIC_URL): i = GitHub's hook id, f = fingerprint of its URL and secret (a change means repair), t = when GitHub was last asked, p = why deliveries are off: admin (the GitHub account may not manage hooks: asked again a day after t) or error (asked again at the next pull).
+ */
+export interface HookState {
+  i?: number;
+  f?: string;
+  t: number;
+  p?: "admin" | "error";
 }
 
 // invoke-request.json

@@ -39,77 +39,17 @@ export function buildApp(options: AppOptions) {
   const { config, channel } = options;
   const metrics = new HttpMetrics();
   // Every error answer, whoever raises it, is counted by code and logged once (sendError).
-  const fail = (req: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply => {
+  const fail: Fail = (req, reply, error) => {
     metrics.countError(error.code);
     return sendError(req, reply, error);
   };
-  const app = Fastify({
-    loggerInstance: options.logger,
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.bodyLimitBytes,
-    requestTimeout: 120_000,
-    // Desk may append `?orgId=…` to a URL that already holds `?key=…`: read both.
-    rewriteUrl: (req) => normaliseDeskUrl(req.url ?? '/'),
-    routerOptions: { ignoreTrailingSlash: true },
-    // While draining, requests on open connections are still served (Desk would
-    // otherwise retry them); /readyz says 503 and every answer closes its connection.
-    return503OnClosing: false,
-    // A URL fastify cannot decode (a bad percent-escape): fastify's own answer echoes it, key included.
-    frameworkErrors: (err, req, reply) => fail(req, reply, new AppError('BAD_REQUEST', 'the URL cannot be read', { cause: err })),
-    clientErrorHandler: (err: Error & { code?: string }, socket) => {
-      const code = clientErrorCode(err);
-      if (!code) return;
-      metrics.countError(code);
-      metrics.observe('-', 'client-error', ERROR_CATALOGUE[code].status, 0);
-      options.logger.warn({ code, cause: err.code }, 'malformed request refused before routing');
-      answerClientError(socket, code);
-    },
-  });
+  const app = createFastify(options, metrics, fail);
   let draining = false;
   app.addHook('onSend', async (_req, reply, payload) => {
     if (draining) reply.header('connection', 'close');
     return payload;
   });
-
-  // The URL key is checked before the body is read: a caller without it costs no parsing,
-  // and its connection is closed rather than kept while a slow body trickles in.
-  app.addHook('onRequest', async (req, reply) => {
-    if (config.deskUrlKey === undefined || !req.url.startsWith('/desk/')) return;
-    // A callback without the key is still answered (2xx, not acted on) unless refusal is enforced: it must never block an install.
-    if (req.url.startsWith('/desk/callbacks/') && config.callbackHash !== 'enforce') return;
-    const key = (req.query as Record<string, unknown>).key;
-    if (!safeEqual(typeof key === 'string' ? key : '', config.deskUrlKey)) {
-      reply.header('connection', 'close');
-      return fail(req, reply, new AppError('BAD_KEY', 'the URL key is missing or wrong'));
-    }
-  });
-
-  // JSON bodies are parsed by fastify's own safe parser (prototype poisoning refused),
-  // keeping the raw text for the callbacks' HASH.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    req.rawBody = body as string;
-    if (jsonTooDeep(body as string)) return done(new AppError('BAD_JSON', 'the body nests deeper than any Desk request'), undefined);
-    parseJson(req, body as string, done);
-  });
-
-  app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    const seconds = reply.elapsedTime / 1000;
-    metrics.observe(req.method, route, reply.statusCode, seconds);
-    req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
-
-  app.setErrorHandler((err, req, reply) => fail(req, reply, toAppError(err)));
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0] ?? '';
-    const known = KNOWN_ROUTES.find((r) => r.pattern.test(path));
-    const error = known
-      ? new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${known.name}; use ${known.method}`)
-      : new AppError('NOT_FOUND', `no route ${req.method} ${path.slice(0, 100)}`);
-    return fail(req, reply, error);
-  });
+  addEdgeHooks(app, config, metrics, fail);
 
   const keyMatches = (query: Record<string, unknown>): boolean =>
     config.deskUrlKey === undefined || safeEqual(typeof query.key === 'string' ? query.key : '', config.deskUrlKey);
@@ -164,6 +104,77 @@ export function buildApp(options: AppOptions) {
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
 
   return { app, metrics, startDraining: () => void (draining = true) };
+}
+
+type Fail = (req: FastifyRequest, reply: FastifyReply, error: AppError) => FastifyReply;
+
+/** Fastify as the edge wants it: body limit, Desk's URL forms, and our answer to what it cannot parse. */
+function createFastify(options: AppOptions, metrics: HttpMetrics, fail: Fail) {
+  return Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.config.bodyLimitBytes,
+    requestTimeout: 120_000,
+    // Desk may append `?orgId=…` to a URL that already holds `?key=…`: read both.
+    rewriteUrl: (req) => normaliseDeskUrl(req.url ?? '/'),
+    routerOptions: { ignoreTrailingSlash: true },
+    // While draining, requests on open connections are still served (Desk would
+    // otherwise retry them); /readyz says 503 and every answer closes its connection.
+    return503OnClosing: false,
+    // A URL fastify cannot decode (a bad percent-escape): fastify's own answer echoes it, key included.
+    frameworkErrors: (err, req, reply) => fail(req, reply, new AppError('BAD_REQUEST', 'the URL cannot be read', { cause: err })),
+    clientErrorHandler: (err: Error & { code?: string }, socket) => {
+      const code = clientErrorCode(err);
+      if (!code) return;
+      metrics.countError(code);
+      metrics.observe('-', 'client-error', ERROR_CATALOGUE[code].status, 0);
+      options.logger.warn({ code, cause: err.code }, 'malformed request refused before routing');
+      answerClientError(socket, code);
+    },
+  });
+}
+
+/** What every request meets around its handler: the URL key, the JSON parser, the request log, errors and 404s. */
+function addEdgeHooks(app: ReturnType<typeof createFastify>, config: AppOptions['config'], metrics: HttpMetrics, fail: Fail): void {
+  // The URL key is checked before the body is read: a caller without it costs no parsing,
+  // and its connection is closed rather than kept while a slow body trickles in.
+  app.addHook('onRequest', async (req, reply) => {
+    if (config.deskUrlKey === undefined || !req.url.startsWith('/desk/')) return;
+    // A callback without the key is still answered (2xx, not acted on) unless refusal is enforced: it must never block an install.
+    if (req.url.startsWith('/desk/callbacks/') && config.callbackHash !== 'enforce') return;
+    const key = (req.query as Record<string, unknown>).key;
+    if (!safeEqual(typeof key === 'string' ? key : '', config.deskUrlKey)) {
+      reply.header('connection', 'close');
+      return fail(req, reply, new AppError('BAD_KEY', 'the URL key is missing or wrong'));
+    }
+  });
+
+  // JSON bodies are parsed by fastify's own safe parser (prototype poisoning refused),
+  // keeping the raw text for the callbacks' HASH.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    req.rawBody = body as string;
+    if (jsonTooDeep(body as string)) return done(new AppError('BAD_JSON', 'the body nests deeper than any Desk request'), undefined);
+    parseJson(req, body as string, done);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observe(req.method, route, reply.statusCode, seconds);
+    req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  app.setErrorHandler((err, req, reply) => fail(req, reply, toAppError(err)));
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    const known = KNOWN_ROUTES.find((r) => r.pattern.test(path));
+    const error = known
+      ? new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${known.name}; use ${known.method}`)
+      : new AppError('NOT_FOUND', `no route ${req.method} ${path.slice(0, 100)}`);
+    return fail(req, reply, error);
+  });
 }
 
 const KNOWN_ROUTES = [

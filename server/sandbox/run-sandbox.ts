@@ -16,7 +16,7 @@ import { startWidgetHost } from './widget-host.js';
 import { startServer } from '../server.js';
 import { createChannel } from '../channel-factory.js';
 import type { ServerConfig } from '../config.js';
-import type { Channel } from '../http/channel.js';
+import { lateBoundChannel, localConfig } from '../local-config.js';
 import { decodeChannelState } from '../desk/channel-state.js';
 import { freePort } from './free-port.js';
 import type { ImportReport } from '../webhooks/coalescer.js';
@@ -36,32 +36,15 @@ export async function runSandbox(): Promise<void> {
   skewMs = 0;
   const stopActivity = startActivity(gh, { everyMs: 4000, repos });
 
-  const slot: { channel?: Channel } = {};
-  const late: Channel = {
-    pull: (r) => slot.channel!.pull(r),
-    push: (r) => slot.channel!.push(r),
-    redirect: (t) => slot.channel!.redirect(t),
-  };
-  const config: ServerConfig = {
+  const late = lateBoundChannel();
+  const config = localConfig({
     port: Number(process.env.PORT ?? 0),
-    host: '127.0.0.1',
     extensionSecret: secret,
-    deskApiUrl: 'http://127.0.0.1:9',
-    deskUrlKey: undefined,
     transport: 'invoke',
     githubApiUrl: gh.url,
     githubWebUrl: gh.webUrl,
-    githubToken: undefined,
-    githubConnection: 'github',
     logLevel: (process.env.LOG_LEVEL as ServerConfig['logLevel']) ?? 'warn',
-    bodyLimitBytes: 1024 * 1024,
-    shutdownGraceMs: 5000,
-    shutdownDelayMs: 0,
-    claimStore: 'memory',
-    callbackHash: 'log',
-    invokeQuery: 'url',
-    pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
-  };
+  });
   // Webhooks on (SANDBOX_WEBHOOKS=off: pull only): the server's URL is its PUBLIC_URL, so
   // its port is chosen first and the Desk simulator (the import's Invoke) starts before it.
   const webhooks = process.env.SANDBOX_WEBHOOKS !== 'off';
@@ -75,8 +58,8 @@ export async function runSandbox(): Promise<void> {
   });
   config.deskApiUrl = desk.url;
   if (webhooks) config.publicUrl = serverUrl;
-  const server = await startServer(config, { channel: late, checkResponses: true, webhooks: { onImport: (r) => console.log(deliveryLines(r)) } });
-  slot.channel = createChannel(config);
+  const server = await startServer(config, { channel: late.channel, checkResponses: true, webhooks: { onImport: (r) => console.log(deliveryLines(r)) } });
+  late.bind(createChannel(config));
 
   if (!existsSync(path.join(root, 'app/js/widget.js')) && existsSync(path.join(root, 'rollup.config.mjs'))) {
     console.log('building the widget (npm run build)…');

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeHttpServer } from '../http/close-server.js';
 
 const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../app');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
@@ -137,10 +138,7 @@ export async function startWidgetHost(o: WidgetHostOptions): Promise<{ url: stri
     url: `${origin}/app/widget.html`,
     origin,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      closeHttpServer(server),
   };
 }
 

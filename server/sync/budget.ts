@@ -52,13 +52,6 @@ export class Budget {
     return true;
   }
 
-  /** Gives back what a share did not use. */
-  refund(cost: Cost): void {
-    this.#tickets += cost.tickets;
-    this.#threads += cost.threads;
-    this.#bytes += cost.bytes;
-  }
-
   timeLeft(now: number): number {
     return this.deadline - now;
   }

@@ -1,116 +1,132 @@
-import type { ChannelState, RepoState, RepoStatus } from '../desk/wire-types.js';
+import type { ChannelState, SourceState, SourceStatus } from '../desk/wire-types.js';
 import { AppError, isAppError } from '../errors.js';
+import type { RequestLog } from '../http/channel.js';
 import { Budget, type BudgetLimits } from './budget.js';
 import { SyncBatch } from './batch.js';
-
-/** A source's cursor, as the connector keeps it: everything of RepoState but the status. */
-export type SourceCursor = Omit<RepoState, 's'>;
-
-export interface SourceOutcome {
-  cursor: SourceCursor;
-  /** Stopped at a budget with more waiting. */
-  more: boolean;
-  /** Seconds between the oldest cursor and the source's clock: the backlog estimate. */
-  lag: number;
-  error?: AppError;
-  /** Epoch seconds before which the source's API must not be called (rate limit). */
-  coolDownUntil?: number;
-}
-
-/**
- * A connector syncs named sources (for GitHub: repositories) into the batch, each
- * within the budget it is given. Sources share the connector's credentials, so a
- * rate limit met by one cools all of them down.
- */
-export interface Connector {
-  readonly sources: readonly string[];
-  sync(source: string, cursor: SourceCursor | undefined, budget: Budget, batch: SyncBatch): Promise<SourceOutcome>;
-  /** The rate limit as last seen, if the transport shows it. */
-  rateLimit(): RepoStatus['rl'];
-}
+import type { PullSession, SourceOutcome } from './connector.js';
 
 export interface PullResult {
   batch: SyncBatch;
   state: ChannelState;
 }
 
-/**
- * One pull: every source gets a fair share of the item, byte and time budgets, in
- * turn (no parallel calls on one token, as GitHub asks); what a source leaves unused
- * goes to the sources after it, and a second round gives what is left to sources that
- * still have more. A source in a rate-limit cool-down is not called at all and keeps
- * its cursor (design invariants 1, 4, 5).
- */
-export async function runPull(connector: Connector, previous: ChannelState | null, limits: BudgetLimits, now: () => number): Promise<PullResult> {
-  const startedAt = now();
-  const nowS = Math.floor(startedAt / 1000);
-  const batch = new SyncBatch();
-  const budget = new Budget(limits);
-  const outcomes = new Map<string, SourceOutcome & { items: number }>();
-  let coolDownUntil = Math.max(0, ...connector.sources.map((s) => previous?.r[s]?.s.na ?? 0));
-  if (coolDownUntil <= nowS) coolDownUntil = 0;
-
-  const runRound = async (sources: string[]): Promise<void> => {
-    for (let i = 0; i < sources.length; i++) {
-      const source = sources[i]!;
-      if (coolDownUntil > Math.floor(now() / 1000)) break;
-      const left = sources.length - i;
-      const timeShare = Math.floor(now() + Math.max(0, budget.timeLeft(now())) / left);
-      const share = budget.share(left, timeShare);
-      const before = share.remaining;
-      const seen = outcomes.get(source);
-      const cursor = seen ? seen.cursor : previous?.r[source] ? withoutStatus(previous.r[source]!) : undefined;
-      const sizeBefore = batch.size;
-      let outcome: SourceOutcome;
-      try {
-        outcome = await connector.sync(source, cursor, share, batch);
-      } catch (err) {
-        // A connector bug must not cost other sources their pull, nor move this cursor.
-        outcome = { cursor: cursor ?? {}, more: false, lag: 0, error: isAppError(err) ? err : new AppError('INTERNAL', 'connector failed', { cause: err }) };
-      }
-      const after = share.remaining;
-      budget.take({ tickets: before.tickets - after.tickets, threads: before.threads - after.threads, bytes: before.bytes - after.bytes });
-      outcomes.set(source, { ...outcome, items: (seen?.items ?? 0) + batch.size - sizeBefore });
-      if (outcome.coolDownUntil) coolDownUntil = Math.max(coolDownUntil, outcome.coolDownUntil);
-    }
-  };
-
-  await runRound([...connector.sources]);
-  const hungry = connector.sources.filter((s) => outcomes.get(s)?.more && !outcomes.get(s)?.error);
-  if (hungry.length > 0 && budget.timeLeft(now()) > 0 && budget.fits({ tickets: 1, threads: 1, bytes: 4096 })) await runRound(hungry);
-
-  const state: ChannelState = { v: 1, at: nowS, r: {} };
-  const rl = connector.rateLimit();
-  for (const source of connector.sources) {
-    const prev = previous?.r[source];
-    const o = outcomes.get(source);
-    if (!o) {
-      // Not called: cooling down. Keep everything, record why.
-      state.r[source] = {
-        ...(prev ? withoutStatus(prev) : {}),
-        s: statusOf(prev?.s, nowS, { items: 0, error: new AppError('GITHUB_RATE_LIMITED', 'cooling down'), coolDownUntil, rl }),
-      };
-      continue;
-    }
-    state.r[source] = {
-      ...o.cursor,
-      s: statusOf(prev?.s, nowS, { items: o.items, error: o.error, more: o.more, lag: o.lag, coolDownUntil: coolDownUntil || undefined, rl }),
-    };
-  }
-  return { batch, state };
+export interface PullInput<Cursor> {
+  session: PullSession<Cursor>;
+  sources: readonly string[];
+  /** Each source's cursor as the connector read it back (undefined: start from the settings). */
+  cursors: ReadonlyMap<string, Cursor>;
+  previous: ChannelState | null;
+  limits: BudgetLimits;
+  now: () => number;
+  log?: RequestLog | undefined;
 }
 
-function withoutStatus(r: RepoState): SourceCursor {
+type Outcome<Cursor> = SourceOutcome<Cursor> & { items: number };
+
+/** One pull's progress: the batch, the budget, each source's outcome so far, the cool-down met. */
+interface Run<Cursor> {
+  input: PullInput<Cursor>;
+  batch: SyncBatch;
+  budget: Budget;
+  outcomes: Map<string, Outcome<Cursor>>;
+  coolDownUntil: number;
+}
+
+/**
+ * One pull: every source gets a fair share of the item, byte and time budgets, in
+ * turn (no parallel calls on one set of credentials); what a source leaves unused goes
+ * to the sources after it, and a second round gives what is left to sources that still
+ * have more. A source in a rate-limit cool-down is not called at all and keeps its
+ * cursor (design invariants 1, 4, 5).
+ */
+export async function runPull<Cursor>(input: PullInput<Cursor>): Promise<PullResult> {
+  const nowS = Math.floor(input.now() / 1000);
+  const previousCoolDown = Math.max(0, ...input.sources.map((s) => input.previous?.r[s]?.s.na ?? 0));
+  const run: Run<Cursor> = {
+    input,
+    batch: new SyncBatch(),
+    budget: new Budget(input.limits),
+    outcomes: new Map(),
+    coolDownUntil: previousCoolDown > nowS ? previousCoolDown : 0,
+  };
+  await runRound(run, [...input.sources]);
+  const hungry = input.sources.filter((s) => run.outcomes.get(s)?.more && !run.outcomes.get(s)?.error);
+  if (hungry.length > 0 && run.budget.timeLeft(input.now()) > 0 && run.budget.fits({ tickets: 1, threads: 1, bytes: 4096 })) await runRound(run, hungry);
+  return { batch: run.batch, state: stateOf(run, nowS) };
+}
+
+async function runRound<Cursor>(run: Run<Cursor>, sources: string[]): Promise<void> {
+  const { now } = run.input;
+  for (let i = 0; i < sources.length; i++) {
+    if (run.coolDownUntil > Math.floor(now() / 1000)) break;
+    const source = sources[i]!;
+    const left = sources.length - i;
+    const share = run.budget.share(left, Math.floor(now() + Math.max(0, run.budget.timeLeft(now())) / left));
+    const before = share.remaining;
+    const seen = run.outcomes.get(source);
+    const sizeBefore = run.batch.size;
+    const outcome = await syncOne(run, source, seen ? seen.cursor : run.input.cursors.get(source), share);
+    const after = share.remaining;
+    run.budget.take({ tickets: before.tickets - after.tickets, threads: before.threads - after.threads, bytes: before.bytes - after.bytes });
+    run.outcomes.set(source, { ...outcome, items: (seen?.items ?? 0) + run.batch.size - sizeBefore });
+    if (outcome.coolDownUntil) run.coolDownUntil = Math.max(run.coolDownUntil, outcome.coolDownUntil);
+  }
+}
+
+/** One source's turn; its failure is recorded (and logged once, with its cause), never thrown. */
+async function syncOne<Cursor>(run: Run<Cursor>, source: string, cursor: Cursor | undefined, share: Budget): Promise<SourceOutcome<Cursor>> {
+  const { log } = run.input;
+  let outcome: SourceOutcome<Cursor>;
+  try {
+    outcome = await run.input.session.sync(source, cursor, share, run.batch);
+  } catch (err) {
+    // A connector bug must not cost other sources their pull, nor move this cursor.
+    const error = isAppError(err) ? err : new AppError('INTERNAL', 'connector failed', { cause: err });
+    outcome = { cursor: cursor as Cursor, more: false, lag: 0, error };
+  }
+  const e = outcome.error;
+  if (e?.code === 'INTERNAL') log?.error({ code: e.code, source, err: e.cause ?? e }, e.message);
+  else if (e) log?.warn({ code: e.code, source, err: e.cause }, e.message);
+  return outcome;
+}
+
+function stateOf<Cursor>(run: Run<Cursor>, nowS: number): ChannelState {
+  const state: ChannelState = { v: 1, at: nowS, r: {} };
+  const rl = run.input.session.rateLimit();
+  for (const source of run.input.sources) {
+    const prev = run.input.previous?.r[source];
+    const o = run.outcomes.get(source);
+    if (!o) {
+      // Not called: cooling down. Keep everything, record why.
+      const error = new AppError('UPSTREAM_RATE_LIMITED', 'cooling down');
+      state.r[source] = { ...(run.input.cursors.get(source) as object | undefined), s: statusOf(prev?.s, nowS, { items: 0, error, coolDownUntil: run.coolDownUntil, rl }) };
+      continue;
+    }
+    const coolDownUntil = run.coolDownUntil || undefined;
+    const s = statusOf(prev?.s, nowS, { items: o.items, error: o.error, more: o.more, lag: o.lag, coolDownUntil, rl });
+    state.r[source] = { ...(o.cursor as object | undefined), s };
+  }
+  return state;
+}
+
+/** What the connector stored beside the status, as it was (the engine never reads inside). */
+export function cursorPart(r: SourceState | undefined): Record<string, unknown> {
+  if (!r) return {};
   const { s: _s, ...cursor } = r;
   return cursor;
 }
 
-function statusOf(
-  prev: RepoStatus | undefined,
-  nowS: number,
-  o: { items: number; error?: AppError | undefined; more?: boolean; lag?: number; coolDownUntil?: number | undefined; rl: RepoStatus['rl'] },
-): RepoStatus {
-  const s: RepoStatus = { n: o.items };
+interface StatusInput {
+  items: number;
+  error?: AppError | undefined;
+  more?: boolean;
+  lag?: number;
+  coolDownUntil?: number | undefined;
+  rl: SourceStatus['rl'];
+}
+
+function statusOf(prev: SourceStatus | undefined, nowS: number, o: StatusInput): SourceStatus {
+  const s: SourceStatus = { n: o.items };
   const ok = o.error ? prev?.ok : nowS;
   if (ok !== undefined) s.ok = ok;
   if (o.more) s.more = true;

@@ -80,98 +80,127 @@ export interface DrainResult {
 }
 
 export async function drainStream<T extends StreamItem>(source: StreamSource<T>, o: DrainOptions<T>): Promise<DrainResult> {
-  let cursor: StreamCursor = { ...o.cursor };
-  let since = cursor.t;
-  let pageUrl: string | undefined;
-  let horizon = Number.POSITIVE_INFINITY;
-  let included = 0;
-  let requests = 0;
-  let cursorMoved = false;
-  let deferred = false;
-  let firstEtag: string | undefined;
-  let group: T[] = [];
-  let groupIds = new Set<number>();
-  let groupTime = -1;
+  return new Drain(source, o).run();
+}
 
-  const result = (extra: Partial<DrainResult>): DrainResult => ({
-    cursor,
-    caughtUp: false,
-    horizon: Number.isFinite(horizon) ? horizon : cursor.t,
-    included,
-    requests,
-    ...extra,
-  });
+/**
+ * What reading one page told: read on, stop at the budget, or stop caught up: at the
+ * list's end (its first ETag may be sent again), or after a full second's offset pages.
+ */
+type PageStep = 'next' | 'budget' | 'end' | 'caught-up';
+
+/** One read of a stream: the cursor, the items of the second being gathered, the figures. */
+class Drain<T extends StreamItem> {
+  cursor: StreamCursor;
+  since: number;
+  pageUrl: string | undefined;
+  horizon = Number.POSITIVE_INFINITY;
+  included = 0;
+  requests = 0;
+  cursorMoved = false;
+  deferred = false;
+  firstEtag: string | undefined;
+  group: T[] = [];
+  groupIds = new Set<number>();
+  groupTime = -1;
+
+  constructor(
+    readonly source: StreamSource<T>,
+    readonly o: DrainOptions<T>,
+  ) {
+    this.cursor = { ...o.cursor };
+    this.since = this.cursor.t;
+  }
+
+  async run(): Promise<DrainResult> {
+    const { o } = this;
+    try {
+      for (;;) {
+        if (o.now() >= o.deadline) return this.result({ stoppedBy: 'time' });
+        const first = this.requests === 0;
+        const page = await this.source.fetch({ since: this.since, ...(this.pageUrl ? { pageUrl: this.pageUrl } : {}), ...(first && o.etag ? { etag: o.etag } : {}) });
+        this.requests++;
+        if (first) {
+          this.horizon = (page.serverTime ?? Math.floor(o.now() / 1000)) - o.settleSeconds;
+          this.firstEtag = page.etag;
+        }
+        // Same answer as last time, which was fully handled: nothing new before the horizon.
+        if (page.notModified) return this.result({ caughtUp: true, etag: o.etag });
+        const step = await this.readPage(page);
+        if (step === 'budget') return this.result({ stoppedBy: 'budget' });
+        if (step === 'caught-up') return this.result({ caughtUp: true });
+        if (step === 'end') {
+          const reusable = this.requests === 1 && !this.cursorMoved && !this.deferred;
+          return this.result({ caughtUp: true, ...(reusable && this.firstEtag ? { etag: this.firstEtag } : {}) });
+        }
+      }
+    } catch (error) {
+      // A request cut short by the pull's own deadline is the time budget, not a failure,
+      // unless nothing moved at all: then the next pull would only repeat it, so say why.
+      if (o.now() >= o.deadline) return this.result({ stoppedBy: 'time', ...(this.cursorMoved ? {} : { error }) });
+      return this.result({ stoppedBy: 'error', error });
+    }
+  }
+
+  /** Gathers a page's new items by second; decides where the next request starts. */
+  async readPage(page: StreamPage<T>): Promise<PageStep> {
+    const { cursor } = this;
+    let atHorizon = false;
+    for (const item of page.items) {
+      if (item.time < cursor.t || (item.time === cursor.t && cursor.a !== undefined && item.id <= cursor.a)) continue;
+      if (item.time >= this.horizon) {
+        atHorizon = true;
+        this.deferred = true;
+        break;
+      }
+      if (item.time !== this.groupTime) {
+        if (item.time < this.groupTime) continue; // an overlap from re-reading at `since`: already handled
+        if (this.group.length > 0 && !(await this.flush())) return 'budget';
+        this.groupTime = item.time;
+      }
+      if (!this.groupIds.has(item.id)) {
+        this.groupIds.add(item.id);
+        this.group.push(item);
+      }
+    }
+    const last = page.items[page.items.length - 1];
+    if (atHorizon || !page.full || !last) return this.group.length > 0 && !(await this.flush()) ? 'budget' : 'end';
+    if (last.time > this.since) {
+      this.since = last.time;
+      this.pageUrl = undefined;
+      return 'next';
+    }
+    if (page.nextUrl) {
+      this.pageUrl = page.nextUrl; // more than a page of items in one second
+      return 'next';
+    }
+    return this.group.length > 0 && !(await this.flush()) ? 'budget' : 'caught-up';
+  }
 
   /** Hands a complete second's items over in id order; false when the budget stopped it. */
-  const flush = async (): Promise<boolean> => {
-    group.sort((x, y) => x.id - y.id);
-    for (const item of group) {
-      if (item.time === cursor.t && cursor.a !== undefined && item.id <= cursor.a) continue;
-      const verdict = await o.accept(item);
+  async flush(): Promise<boolean> {
+    this.group.sort((x, y) => x.id - y.id);
+    for (const item of this.group) {
+      if (item.time === this.cursor.t && this.cursor.a !== undefined && item.id <= this.cursor.a) continue;
+      const verdict = await this.o.accept(item);
       if (verdict === 'no-room') return false;
-      if (verdict === 'included') included++;
-      cursor = { t: item.time, a: item.id };
-      cursorMoved = true;
+      if (verdict === 'included') this.included++;
+      this.cursor = { t: item.time, a: item.id };
+      this.cursorMoved = true;
     }
-    group = [];
-    groupIds = new Set();
+    this.group = [];
+    this.groupIds = new Set();
     return true;
-  };
+  }
 
-  try {
-    for (;;) {
-      if (o.now() >= o.deadline) return result({ stoppedBy: 'time' });
-      const first = requests === 0;
-      const page = await source.fetch({ since, ...(pageUrl ? { pageUrl } : {}), ...(first && o.etag ? { etag: o.etag } : {}) });
-      requests++;
-      if (first) {
-        horizon = (page.serverTime ?? Math.floor(o.now() / 1000)) - o.settleSeconds;
-        firstEtag = page.etag;
-      }
-      if (page.notModified) {
-        // Same answer as last time, which was fully handled: nothing new before the horizon.
-        return result({ caughtUp: true, etag: o.etag });
-      }
-
-      let atHorizon = false;
-      for (const item of page.items) {
-        if (item.time < cursor.t || (item.time === cursor.t && cursor.a !== undefined && item.id <= cursor.a)) continue;
-        if (item.time >= horizon) {
-          atHorizon = true;
-          deferred = true;
-          break;
-        }
-        if (item.time !== groupTime) {
-          if (item.time < groupTime) continue; // an overlap from re-reading at `since`: already handled
-          if (group.length > 0 && !(await flush())) return result({ stoppedBy: 'budget' });
-          groupTime = item.time;
-        }
-        if (!groupIds.has(item.id)) {
-          groupIds.add(item.id);
-          group.push(item);
-        }
-      }
-
-      const last = page.items[page.items.length - 1];
-      if (atHorizon || !page.full || !last) {
-        if (group.length > 0 && !(await flush())) return result({ stoppedBy: 'budget' });
-        const reusable = requests === 1 && !cursorMoved && !deferred;
-        return result({ caughtUp: true, ...(reusable && firstEtag ? { etag: firstEtag } : {}) });
-      }
-      if (last.time > since) {
-        since = last.time;
-        pageUrl = undefined;
-      } else if (page.nextUrl) {
-        pageUrl = page.nextUrl; // more than a page of items in one second
-      } else {
-        if (group.length > 0 && !(await flush())) return result({ stoppedBy: 'budget' });
-        return result({ caughtUp: true });
-      }
-    }
-  } catch (error) {
-    // A request cut short by the pull's own deadline is the time budget, not a failure,
-    // unless nothing moved at all: then the next pull would only repeat it, so say why.
-    if (o.now() >= o.deadline) return result({ stoppedBy: 'time', ...(cursorMoved ? {} : { error }) });
-    return result({ stoppedBy: 'error', error });
+  result(extra: Partial<DrainResult>): DrainResult {
+    return {
+      cursor: this.cursor,
+      caughtUp: false,
+      horizon: Number.isFinite(this.horizon) ? this.horizon : this.cursor.t,
+      included: this.included,
+      requests: this.requests,
+      ...extra,
+    };
   }
 }

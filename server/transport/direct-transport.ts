@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import { AppError } from '../errors.js';
-import { resolveTarget, type OutboundRequest, type OutboundResponse, type Transport } from './transport.js';
+import { callSignal, resolveTarget, type OutboundRequest, type OutboundResponse, type Transport } from './transport.js';
 
 /** Largest response body we read; a bigger one is an attack or a bug, not an issue list. */
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
@@ -13,25 +13,22 @@ const MAX_BODY_BYTES = 20 * 1024 * 1024;
  * another host would otherwise carry the token along.
  */
 export class DirectTransport implements Transport {
-  readonly kind = 'direct' as const;
   readonly #agent = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
 
   constructor(
     private readonly apiRoot: string,
-    private readonly token: string,
+    /** Sent with every call: the connector's authorisation and identification (see the connector's directHeaders). */
+    private readonly headers: Record<string, string>,
   ) {}
 
   async send(r: OutboundRequest): Promise<OutboundResponse> {
     const url = resolveTarget(this.apiRoot, r.target, r.query);
-    const timeout = AbortSignal.timeout(Math.max(1, Math.round(r.timeoutMs ?? 15_000)));
-    const signal = r.signal ? AbortSignal.any([r.signal, timeout]) : timeout;
+    const signal = callSignal(r);
     try {
       const res = await request(url, {
         method: r.method,
         headers: {
-          authorization: `Bearer ${this.token}`,
-          'user-agent': 'github-issues-desk-channel',
-          'x-github-api-version': '2022-11-28',
+          ...this.headers,
           ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...r.headers,
         },
@@ -44,7 +41,7 @@ export class DirectTransport implements Transport {
       const declared = Number(headers['content-length'] ?? '0');
       if (declared > MAX_BODY_BYTES) {
         res.body.destroy();
-        throw new AppError('GITHUB_BAD_RESPONSE', `GitHub answered with ${declared} bytes, more than the ${MAX_BODY_BYTES} we read`);
+        throw new AppError('UPSTREAM_BAD_RESPONSE', `the API answered with ${declared} bytes, more than the ${MAX_BODY_BYTES} we read`);
       }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -52,7 +49,7 @@ export class DirectTransport implements Transport {
         size += chunk.length;
         if (size > MAX_BODY_BYTES) {
           res.body.destroy();
-          throw new AppError('GITHUB_BAD_RESPONSE', `GitHub's answer is larger than the ${MAX_BODY_BYTES} bytes we read`);
+          throw new AppError('UPSTREAM_BAD_RESPONSE', `the API's answer is larger than the ${MAX_BODY_BYTES} bytes we read`);
         }
         chunks.push(chunk);
       }
@@ -60,7 +57,7 @@ export class DirectTransport implements Transport {
     } catch (err) {
       if (err instanceof AppError) throw err;
       const why = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? 'timed out' : 'connection failed';
-      throw new AppError('GITHUB_UNAVAILABLE', `GitHub ${r.method} ${url.pathname} ${why}`, { cause: err });
+      throw new AppError('UPSTREAM_UNAVAILABLE', `${r.method} ${url.pathname} ${why}`, { cause: err });
     }
   }
 }

@@ -1,15 +1,13 @@
 import type { InvokeClient } from '../desk/invoke-client.js';
-import { resolveTarget, type OutboundRequest, type OutboundResponse, type Transport } from './transport.js';
+import { callSignal, resolveTarget, type OutboundRequest, type OutboundResponse, type Transport } from './transport.js';
 
 /**
- * Sends the call through Desk's Invoke API with the GitHub connection (TRANSPORT=invoke):
+ * Sends the call through Desk's Invoke API with the connector's connection (TRANSPORT=invoke):
  * Desk adds the OAuth token, so the server never holds it. Desk may hide the target's
  * response headers; the connector then has no ETags or rate-limit figures and backs
  * off on the status alone.
  */
 export class InvokeTransport implements Transport {
-  readonly kind = 'invoke' as const;
-
   constructor(
     private readonly client: InvokeClient,
     private readonly apiRoot: string,
@@ -26,8 +24,7 @@ export class InvokeTransport implements Transport {
     const query: Record<string, string> = this.queryIn === 'params' ? Object.fromEntries(url.searchParams) : {};
     if (this.queryIn === 'params') url.search = '';
     // The call's own time limit, as in the direct transport (Desk's client adds its own ceiling).
-    const timeout = AbortSignal.timeout(Math.max(1, Math.round(r.timeoutMs ?? 15_000)));
-    const signal = r.signal ? AbortSignal.any([r.signal, timeout]) : timeout;
+    const signal = callSignal(r);
     const result = await this.client.call({
       orgId: this.installation.orgId,
       securityContext: this.installation.securityContext,
@@ -35,7 +32,7 @@ export class InvokeTransport implements Transport {
       requestURL: url.toString(),
       requestType: r.method,
       queryParams: query,
-      headers: { 'x-github-api-version': '2022-11-28', ...r.headers },
+      headers: { ...r.headers },
       ...(r.body !== undefined ? { postBody: r.body } : {}),
       signal,
     });

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildAndLaunch, watch } from '../helpers/browser.js';
 import { SYNC_ERROR_CODES } from '../../server/errors.js';
+import { startTestServer } from '../helpers/http-test-server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
@@ -17,8 +16,8 @@ const en = translations.en!;
 /** Serves the packed widget files (app/) as Desk would load them. */
 async function serveApp(): Promise<{ url: string; close(): Promise<void> }> {
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
-  const server = http.createServer((req, res) => {
-    const rel = path.normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^\/+/, '');
+  return startTestServer((req, res) => {
+    const rel = path.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^\/+/, '');
     const file = path.join(root, 'app', rel);
     try {
       if (!file.startsWith(path.join(root, 'app') + path.sep)) throw new Error('outside');
@@ -30,11 +29,6 @@ async function serveApp(): Promise<{ url: string; close(): Promise<void> }> {
       res.end();
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
-  };
 }
 
 interface Seen {
@@ -143,7 +137,7 @@ describe('Sync status widget in headless Chromium', function () {
     const seen = await open(
       { repositories: 'acme/widgets, acme/legacy-api', channelState: JSON.stringify({ v: 1, at, r: {
         'acme/widgets': { s: { n: 12, ok: at, rl } },
-        'acme/legacy-api': { s: { n: 0, ok: now() - 2 * 86400, rl, err: { c: 'GITHUB_REPO_NOT_FOUND', t: at, k: 4 } } },
+        'acme/legacy-api': { s: { n: 0, ok: now() - 2 * 86400, rl, err: { c: 'SOURCE_NOT_FOUND', t: at, k: 4 } } },
       } }) },
       'en',
       'widget-failing.png',
@@ -151,7 +145,7 @@ describe('Sync status widget in headless Chromium', function () {
     clean(seen);
     expect(seen.healths).to.deep.equal(['healthy', 'failing']);
     expect(seen.text).to.include(en['summary.failing']);
-    expect(seen.text).to.include(en['error.GITHUB_REPO_NOT_FOUND']);
+    expect(seen.text).to.include(en['error.SOURCE_NOT_FOUND']);
     expect(seen.text).to.include('4 failed pulls in a row');
     expect(seen.text).to.include('Last success 2 days ago');
   });
@@ -164,11 +158,11 @@ describe('Sync status widget in headless Chromium', function () {
   });
 
   it('shows a rate-limited sync and when it resumes', async () => {
-    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ na: now() + 600, err: { c: 'GITHUB_RATE_LIMITED', t: now() - 30, k: 2 }, rl: { r: 0, l: 5000, z: now() + 600 } }) });
+    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ na: now() + 600, err: { c: 'UPSTREAM_RATE_LIMITED', t: now() - 30, k: 2 }, rl: { r: 0, l: 5000, z: now() + 600 } }) });
     clean(seen);
     expect(seen.healths).to.deep.equal(['rate-limited']);
     expect(seen.text).to.include('Resumes in 10 minutes.');
-    expect(seen.text).to.include(en['error.GITHUB_RATE_LIMITED']);
+    expect(seen.text).to.include(en['error.UPSTREAM_RATE_LIMITED']);
   });
 
   for (const code of SYNC_ERROR_CODES) {
@@ -179,8 +173,8 @@ describe('Sync status widget in headless Chromium', function () {
       const seen = await open({ repositories: 'acme/widgets', channelState: state });
       clean(seen);
       expect(seen.text).to.include(en[`error.${code}`]);
-      expect(seen.text).to.include(en[code === 'GITHUB_RATE_LIMITED' ? 'summary.rate-limited' : 'summary.failing']);
-      if (code !== 'CONFIG_INVALID' && code !== 'GITHUB_RATE_LIMITED') {
+      expect(seen.text).to.include(en[code === 'UPSTREAM_RATE_LIMITED' ? 'summary.rate-limited' : 'summary.failing']);
+      if (code !== 'CONFIG_INVALID' && code !== 'UPSTREAM_RATE_LIMITED') {
         expect(seen.healths).to.deep.equal(['failing']);
         expect(seen.text).to.include('3 failed pulls in a row');
       }
@@ -227,7 +221,7 @@ describe('Sync status widget in headless Chromium', function () {
 
   it('renders outside strings as text: a hostile repository name runs no script', async () => {
     const evil = 'acme/<img src=x onerror=alert(1)>';
-    const state = JSON.stringify({ v: 1, at: now() - 60, r: { [evil]: { s: { n: 1, ok: now() - 60, err: { c: 'GITHUB_REPO_NOT_FOUND', t: now() } } } } });
+    const state = JSON.stringify({ v: 1, at: now() - 60, r: { [evil]: { s: { n: 1, ok: now() - 60, err: { c: 'SOURCE_NOT_FOUND', t: now() } } } } });
     const seen = await open({ repositories: `${evil}, <script>alert(2)</script>`, channelState: state });
     clean(seen);
     expect(seen.imgs).to.equal(0);
@@ -290,19 +284,19 @@ describe('Sync status widget in headless Chromium', function () {
   });
 
   it('speaks English when Desk\'s locale is en_US', async () => {
-    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ err: { c: 'GITHUB_UNAUTHORIZED', t: now() - 60 } }) }, 'en_US');
+    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ err: { c: 'UPSTREAM_UNAUTHORIZED', t: now() - 60 } }) }, 'en_US');
     clean(seen);
-    expect(seen.text).to.include(en['error.GITHUB_UNAUTHORIZED']);
+    expect(seen.text).to.include(en['error.UPSTREAM_UNAUTHORIZED']);
     expect(seen.text).to.include(en['health.failing']);
   });
 
   for (const locale of ['de', 'fr', 'es', 'ja'] as const) {
     it(`speaks ${locale} when Desk's locale is ${locale}`, async () => {
-      const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ err: { c: 'GITHUB_UNAUTHORIZED', t: now() - 60 } }) }, locale);
+      const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ err: { c: 'UPSTREAM_UNAUTHORIZED', t: now() - 60 } }) }, locale);
       clean(seen);
       const t = translations[locale]!;
       expect(seen.text).to.include(t.title);
-      expect(seen.text).to.include(t['error.GITHUB_UNAUTHORIZED']);
+      expect(seen.text).to.include(t['error.UPSTREAM_UNAUTHORIZED']);
       expect(seen.text).to.include(t['health.failing']);
     });
   }

@@ -1,9 +1,9 @@
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
 import { startDeskSimulator, type DeskSimulator, type PullOutcome } from '../../server/sandbox/desk-simulator/index.js';
 import { createChannel } from '../../server/channel-factory.js';
+import { lateBoundChannel } from '../../server/local-config.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { ServerConfig } from '../../server/config.js';
-import type { Channel } from '../../server/http/channel.js';
 import { LogCapture } from './log-capture.js';
 import { SENTINEL, testConfig } from './test-config.js';
 import { TestClock } from './clock.js';
@@ -44,15 +44,8 @@ export async function startChannelLoop(o: {
     githubToken: o.transport === 'direct' ? SENTINEL.token : undefined,
     pull: { ...testConfig().pull, ...o.pull },
   });
-  // The simulator needs the server's URL and the channel needs the simulator's (for
-  // Invoke): the server starts with a channel bound once the simulator is up.
-  const slot: { channel?: Channel } = {};
-  const bound = (): Channel => {
-    if (!slot.channel) throw new Error('channel not bound yet');
-    return slot.channel;
-  };
-  const channel: Channel = { pull: (r) => bound().pull(r), push: (r) => bound().push(r), redirect: (t) => bound().redirect(t) };
-  const server = await startServer(config, { channel, logDestination: log, checkResponses: true });
+  const late = lateBoundChannel();
+  const server = await startServer(config, { channel: late.channel, logDestination: log, checkResponses: true });
   const desk = await startDeskSimulator({
     secret: config.extensionSecret,
     securityContext: SENTINEL.securityContext,
@@ -61,7 +54,7 @@ export async function startChannelLoop(o: {
     connections: { github: { token: SENTINEL.token } },
     ...(o.shapeSeed === undefined ? {} : { shapeSeed: o.shapeSeed }),
   });
-  slot.channel = createChannel({ ...config, deskApiUrl: desk.url }, { now: clock.now });
+  late.bind(createChannel({ ...config, deskApiUrl: desk.url }, { now: clock.now }));
   const outcomes: PullOutcome[] = [];
   return {
     gh,

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startTestServer } from './http-test-server.js';
 
 export interface Upstream {
   status: number;
@@ -16,34 +16,16 @@ export async function startHostileProxy(
   target: string,
   rewrite: (req: { method: string; path: string; headers: http.IncomingHttpHeaders }, answer: Upstream) => Upstream,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
-      const body = Buffer.concat(chunks);
-      fetch(target + (req.url ?? '/'), { method: req.method ?? 'GET', headers, ...(body.length > 0 ? { body: new Uint8Array(body) } : {}), redirect: 'manual' })
-        .then(async (up) => {
-          const upHeaders: Record<string, string> = {};
-          up.headers.forEach((v, k) => {
-            if (k !== 'content-length' && k !== 'content-encoding' && k !== 'transfer-encoding' && k !== 'connection' && k !== 'keep-alive') upHeaders[k] = v;
-          });
-          const out = rewrite({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, headers: req.headers }, { status: up.status, headers: upHeaders, body: await up.text() });
-          res.writeHead(out.status, { ...out.headers, 'content-length': String(Buffer.byteLength(out.body)) });
-          res.end(out.body);
-        })
-        .catch(() => res.destroy());
+  return startTestServer(async (req, res) => {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
+    const up = await fetch(target + req.url, { method: req.method, headers, ...(req.body.length > 0 ? { body: req.body } : {}), redirect: 'manual' });
+    const upHeaders: Record<string, string> = {};
+    up.headers.forEach((v, k) => {
+      if (k !== 'content-length' && k !== 'content-encoding' && k !== 'transfer-encoding' && k !== 'connection' && k !== 'keep-alive') upHeaders[k] = v;
     });
+    const out = rewrite({ method: req.method, path: req.url.split('?')[0]!, headers: req.headers }, { status: up.status, headers: upHeaders, body: await up.text() });
+    res.writeHead(out.status, { ...out.headers, 'content-length': String(Buffer.byteLength(out.body)) });
+    res.end(out.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

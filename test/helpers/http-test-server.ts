@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeHttpServer } from '../../server/http/close-server.js';
 
 export interface RecordedRequest {
   method: string;
@@ -31,9 +32,6 @@ export async function startTestServer(
     url: `http://127.0.0.1:${port}`,
     requests,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      closeHttpServer(server),
   };
 }

@@ -37,7 +37,7 @@ for (const transport of ['direct', 'invoke'] as const) {
       const s1 = state(loop).r[REPO]!;
       expect(s1.i).to.deep.equal(before.i);
       expect(s1.c).to.deep.equal(before.c);
-      expect(s1.s.err?.c).to.equal('GITHUB_RATE_LIMITED');
+      expect(s1.s.err?.c).to.equal('UPSTREAM_RATE_LIMITED');
       expect(s1.s.na, "x-ratelimit-reset + 1 s").to.equal(Math.floor(loop.clock.ms / 1000) + 301);
 
       const requestsBefore = loop.gh.requests.length;
@@ -68,12 +68,12 @@ for (const transport of ['direct', 'invoke'] as const) {
       loop.clock.advance(10);
       const first = await loop.desk.pullOnce();
       expect(first.tickets).to.be.greaterThan(0);
-      expect(state(loop).r[REPO]!.s.err?.c).to.equal('GITHUB_UNAVAILABLE');
+      expect(state(loop).r[REPO]!.s.err?.c).to.equal('UPSTREAM_UNAVAILABLE');
       for (const kind of ['truncate', 'reset'] as const) {
         loop.gh.faults.add({ match: { method: 'GET', path: /\/issues\/comments$/ }, fault: { kind } });
         loop.clock.advance(10);
         await loop.desk.pullOnce();
-        expect(state(loop).r[REPO]!.s.err?.c, kind).to.be.oneOf(['GITHUB_UNAVAILABLE', 'GITHUB_BAD_RESPONSE', 'DESK_UNAVAILABLE']);
+        expect(state(loop).r[REPO]!.s.err?.c, kind).to.be.oneOf(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_BAD_RESPONSE', 'DESK_UNAVAILABLE']);
       }
       await loop.pullUntilQuiet();
       expect(state(loop).r[REPO]!.s.err).to.equal(undefined);
@@ -84,11 +84,10 @@ for (const transport of ['direct', 'invoke'] as const) {
       await seeded({}, { timeBudgetMs: 500 });
       loop.gh.faults.add({ match: { method: 'GET' }, fault: { kind: 'timeout' } });
       loop.clock.advance(10);
-      const started = Date.now();
+      // How long it takes is the bench's; that each request ends with the pull is
+      // test/github/request-timeout.test.ts. Here: it returns, and nothing is lost.
       const out = await loop.desk.pullOnce();
       expect(out.ok).to.equal(true);
-      // Generous bound: the point is "returns", not how fast (the request timeout is budget + 2 s).
-      expect(Date.now() - started).to.be.lessThan(15_000);
       await loop.pullUntilQuiet();
       await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO] });
     });
@@ -101,15 +100,15 @@ for (const transport of ['direct', 'invoke'] as const) {
       loop.clock.advance(10);
       await loop.desk.pullOnce();
       const r = state(loop).r;
-      expect(r['acme/gone']!.s.err?.c).to.equal('GITHUB_REPO_NOT_FOUND');
-      expect(r['acme/closed']!.s.err?.c).to.equal('GITHUB_ISSUES_DISABLED');
+      expect(r['acme/gone']!.s.err?.c).to.equal('SOURCE_NOT_FOUND');
+      expect(r['acme/closed']!.s.err?.c).to.equal('SOURCE_DISABLED');
       expect(r[REPO]!.s.err).to.equal(undefined);
       expect(loop.desk.store.tickets.has(`${REPO}:1`)).to.equal(true);
 
       loop.gh.faults.add({ match: { method: 'GET' }, fault: { kind: 'status', status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } }, times: 10 });
       loop.clock.advance(10);
       await loop.desk.pullOnce();
-      expect(state(loop).r[REPO]!.s.err?.c).to.equal('GITHUB_UNAUTHORIZED');
+      expect(state(loop).r[REPO]!.s.err?.c).to.equal('UPSTREAM_UNAUTHORIZED');
     });
 
     it('records CONFIG_INVALID for the widget instead of failing the pull', async () => {

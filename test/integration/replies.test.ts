@@ -117,7 +117,7 @@ for (const transport of ['direct', 'invoke'] as const) {
 
       loop.gh.deleteRepo(REPO);
       const gone = await loop.desk.push({ extParentId: `${REPO}:${issue}`, content: '<p>x</p>' });
-      expect((gone.body as { code: string }).code).to.equal('GITHUB_REPO_NOT_FOUND');
+      expect((gone.body as { code: string }).code).to.equal('SOURCE_NOT_FOUND');
 
       const foreign = await loop.desk.push({ extParentId: 'evil/repo:1', content: '<p>x</p>' });
       expect([foreign.status, (foreign.body as { code: string }).code]).to.deep.equal([422, 'REPLY_TARGET_INVALID']);

@@ -7,7 +7,7 @@ import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { decodeRepoName, encodeRepoName, STORAGE_NAME } from '../../server/connectors/github/storage-name.js';
 import { queriableValueOf } from '../../server/connectors/github/issue-extra.js';
 import { REPO_PATTERN } from '../../server/connectors/github/ext-ids.js';
-import type { SyncThread } from '../../server/desk/wire-types.js';
+import type { RepoCursor, SyncThread } from '../../server/desk/wire-types.js';
 import { validators } from '../../server/desk/schemas.js';
 
 const REPO = 'acme/widgets.js_v-2';
@@ -110,7 +110,7 @@ describe("The issue on the ticket and the issue's story", function () {
     loop.gh.createRepo(REPO);
     for (let i = 0; i < 5; i++) loop.gh.createIssue(REPO, { title: `Issue ${i}` });
     await loop.pullUntilQuiet();
-    const before = decodeChannelState(loop.desk.channelState).state!.r[REPO]!.ev!.h;
+    const before = (decodeChannelState(loop.desk.channelState).state!.r[REPO] as RepoCursor).ev!.h;
     // 1,250 events between two pulls: 13 pages, more than one pull's page cap and thread cap.
     for (let k = 0; k < 625; k++) {
       loop.gh.editIssue(REPO, 1 + (k % 5), { labels: k % 2 ? [] : [`l${k % 7}`] });
@@ -128,7 +128,7 @@ describe("The issue on the ticket and the issue's story", function () {
       if (out.threads === 0 && pulls > 3) break;
     }
     expect(pulls, 'the gap took several pulls').to.be.greaterThan(3);
-    expect(states.some((s) => decodeChannelState(s).state!.r[REPO]!.ev!.t !== undefined), 'a scan was resumed').to.equal(true);
+    expect(states.some((s) => (decodeChannelState(s).state!.r[REPO] as RepoCursor).ev!.t !== undefined), 'a scan was resumed').to.equal(true);
     for (const s of states) expect(Buffer.byteLength(s)).to.be.at.most(4096);
     await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], storySince: before });
     expect(storyOf(`${REPO}:2`).some((t) => t.content.includes('Closed by @octocat') || t.content.includes('Closed as completed by @octocat'))).to.equal(true);
@@ -160,7 +160,7 @@ describe("The issue on the ticket and the issue's story", function () {
     await loop.pullUntilQuiet();
     expect(storyThreads()).to.deep.equal([]);
     expect(loop.gh.requests.filter((r) => r.path.endsWith('/events'))).to.deep.equal([]);
-    expect(decodeChannelState(loop.desk.channelState).state!.r[REPO]!.ev).to.equal(undefined);
+    expect((decodeChannelState(loop.desk.channelState).state!.r[REPO] as RepoCursor).ev).to.equal(undefined);
   });
 
   it('reads the repositories the picker selected along with the typed ones', async () => {

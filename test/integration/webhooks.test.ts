@@ -5,6 +5,10 @@ import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
 import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
+import type { ChannelState, RepoCursor } from '../../server/desk/wire-types.js';
+
+/** A repository's webhook record: the GitHub connector's, stored beside its cursor. */
+const hookRecord = (state: ChannelState, repo: string) => (state.r[repo] as RepoCursor | undefined)?.w;
 
 const REPO = 'acme/widgets';
 const OTHER = 'acme/gadgets';
@@ -205,8 +209,8 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     loop.gh.hooks.noAdmin.add(OTHER);
     await loop.pullUntilQuiet();
     const state = decodeChannelState(loop.desk.channelState).state!;
-    expect(state.r[OTHER]!.w).to.include({ p: 'admin' });
-    expect(state.r[REPO]!.w?.i).to.be.a('number');
+    expect(hookRecord(state, OTHER)).to.include({ p: 'admin' });
+    expect(hookRecord(state, REPO)?.i).to.be.a('number');
     const asked = () => loop.gh.requests.filter((r) => r.path.startsWith(`/repos/${OTHER}/hooks`)).length;
     const first = asked();
     await loop.pull();
@@ -219,7 +223,7 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     await loop.pull();
     expect(asked()).to.be.above(first);
     expect(hooksOf(loop, OTHER)).to.have.length(1);
-    expect(decodeChannelState(loop.desk.channelState).state!.r[OTHER]!.w?.p).to.equal(undefined);
+    expect(hookRecord(decodeChannelState(loop.desk.channelState).state!, OTHER)?.p).to.equal(undefined);
   });
 
   it('repairs its hook (one PATCH, never a second hook) and removes it when the repository leaves the settings', async () => {
@@ -250,7 +254,7 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     loop.gh.faults.add({ match: { method: 'DELETE', path: new RegExp(`^/repos/${OTHER}/hooks/`) }, fault: { kind: 'status', status: 502 } });
     await loop.pull();
     expect(hooksOf(loop, OTHER), 'still there after a failed removal').to.have.length(1);
-    expect(decodeChannelState(loop.desk.channelState).state!.r[OTHER]?.w?.i).to.equal(hooksOf(loop, OTHER)[0]!.id);
+    expect(hookRecord(decodeChannelState(loop.desk.channelState).state!, OTHER)?.i).to.equal(hooksOf(loop, OTHER)[0]!.id);
     await loop.pull();
     expect(hooksOf(loop, OTHER), 'removed with the repository').to.have.length(0);
     expect(decodeChannelState(loop.desk.channelState).state!.r[OTHER], 'and forgotten').to.equal(undefined);

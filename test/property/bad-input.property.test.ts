@@ -190,10 +190,10 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
     };
     for (const body of hostile) {
       gh.faults.add({ match: { path: `/repos/${REPO}/issues` }, fault: { kind: 'status', status: 200, body } });
-      expect(await pull(), JSON.stringify(body).slice(0, 80)).to.equal('GITHUB_BAD_RESPONSE');
+      expect(await pull(), JSON.stringify(body).slice(0, 80)).to.equal('UPSTREAM_BAD_RESPONSE');
     }
     gh.faults.add({ match: { path: `/repos/${REPO}/issues` }, fault: { kind: 'status', status: 301, body: { message: 'Moved Permanently', url: `${gh.url}/repos/${REPO}/issues` } } });
-    expect(await pull()).to.equal('GITHUB_REPO_NOT_FOUND');
+    expect(await pull()).to.equal('SOURCE_NOT_FOUND');
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(200, 201, 400, 404, 418, 500), async (body, status) => {
         gh.faults.add({ match: { path: `/repos/${REPO}/issues` }, fault: { kind: 'status', status, body } });

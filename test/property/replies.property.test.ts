@@ -71,7 +71,7 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
                 if (before) expect(out.body.extId, 'every answer for a reply names the same comment').to.equal(before);
                 answered.set(s.reply, out.body.extId!);
               } else {
-                expect(out.body.code).to.equal('GITHUB_UNAVAILABLE');
+                expect(out.body.code).to.equal('UPSTREAM_UNAVAILABLE');
               }
             }
             loop.gh.faults.clear();

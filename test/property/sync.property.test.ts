@@ -4,7 +4,7 @@ import { startChannelLoop, type ChannelLoop } from '../helpers/channel-loop.js';
 import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
-import type { ChannelState } from '../../server/desk/wire-types.js';
+import type { ChannelState, RepoCursor } from '../../server/desk/wire-types.js';
 import type { Fault } from '../../server/sandbox/fake-github/index.js';
 import { figures, runs, writeFigures } from './figures.js';
 
@@ -112,8 +112,8 @@ describe('Property: whatever the history and the faults, a pull never loses an i
               for (const s of Object.values(SENTINEL)) expect(text).not.to.include(s);
               const now = decodeChannelState(text).state;
               if (prev && now) {
-                const a = prev.r[REPO];
-                const b = now.r[REPO];
+                const a = prev.r[REPO] as RepoCursor | undefined;
+                const b = now.r[REPO] as RepoCursor | undefined;
                 expect(notBefore(a?.i, b?.i), 'issue cursor moved back').to.equal(true);
                 expect(notBefore(a?.c, b?.c), 'comment cursor moved back').to.equal(true);
               }

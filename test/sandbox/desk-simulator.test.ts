@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startDeskSimulator, type DeskSimulator, type DeskSimulatorOptions } from '../../server/sandbox/desk-simulator/index.js';
 import { InvokeClient, unwrapInvokeEnvelope } from '../../server/desk/invoke-client.js';
+import { startTestServer } from '../helpers/http-test-server.js';
 
 /*
  * The Desk simulator must behave like Desk as documented, whatever our channel server
@@ -36,28 +36,10 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-/** A throwaway server on 127.0.0.1:0 that records what it gets and answers with `answer`. */
+/** The test server helper (test/helpers/http-test-server.ts), closed after each test. */
 async function tinyServer(answer: Answer): Promise<Tiny> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      seen.push(s);
-      void Promise.resolve(answer(s, res)).catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const tiny = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const server = await startTestServer(answer);
+  const tiny = { url: server.url, seen: server.requests, close: server.close };
   open.push(tiny);
   return tiny;
 }

@@ -47,7 +47,13 @@ export interface RequestOptions {
 }
 
 export const MEDIA_FULL = 'application/vnd.github.full+json';
-export const MEDIA_RAW = 'application/vnd.github.raw+json';
+/** The REST API version every call asks for, whichever way it leaves. */
+const API_VERSION = { 'x-github-api-version': '2022-11-28' };
+
+/** What a direct call adds (TRANSPORT=direct); through Invoke, Desk adds the OAuth token itself. */
+export function directHeaders(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}`, 'user-agent': 'github-issues-desk-channel' };
+}
 
 /**
  * GitHub's REST API over a transport: JSON in and out, rate-limit figures recorded,
@@ -69,11 +75,11 @@ export class GitHubApi {
   async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', target: string, o: RequestOptions = {}): Promise<ApiResult<T>> {
     const path = pathOf(target);
     this.requests++;
-    const res = await this.transport.send({
+    const res = await this.send({
       method,
       target,
       ...(o.query ? { query: o.query } : {}),
-      headers: { accept: o.accept ?? MEDIA_FULL, ...(o.etag ? { 'if-none-match': o.etag } : {}) },
+      headers: { ...API_VERSION, accept: o.accept ?? MEDIA_FULL, ...(o.etag ? { 'if-none-match': o.etag } : {}) },
       ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
@@ -89,7 +95,7 @@ export class GitHubApi {
         parsed = JSON.parse(res.body);
       } catch (cause) {
         if (status >= 200 && status < 300) {
-          throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub ${method} ${path}: the answer is not JSON (truncated?)`, status, { cause });
+          throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub ${method} ${path}: the answer is not JSON (truncated?)`, status, { cause });
         }
       }
     }
@@ -98,7 +104,7 @@ export class GitHubApi {
     const until = rateLimitedUntil(status, res.headers, res.body, nowSeconds, this.rateLimitStreak + 1);
     if (until !== undefined) {
       this.rateLimitStreak++;
-      throw new GitHubError('GITHUB_RATE_LIMITED', `GitHub ${method} ${path}: rate limited until ${new Date(until * 1000).toISOString()}`, status, {
+      throw new GitHubError('UPSTREAM_RATE_LIMITED', `GitHub ${method} ${path}: rate limited until ${new Date(until * 1000).toISOString()}`, status, {
         until,
         retryAfter: until - nowSeconds,
       });
@@ -121,6 +127,36 @@ export class GitHubApi {
     }
     throw failure(method, path, status, parsed);
   }
+
+  /**
+   * A list's pages, first to last, following Link rel="next" (as octokit's paginate), at
+   * most `maxPages`; each page's items are checked to be a list. The time limit is asked
+   * per request, so a walk ends with its pull.
+   */
+  async *pages(target: string, o: { query?: Record<string, string>; maxPages: number; timeoutMs: () => number }): AsyncGenerator<unknown[]> {
+    let next: string | undefined;
+    for (let page = 0; page < o.maxPages; page++) {
+      const res = next
+        ? await this.request<unknown>('GET', next, { timeoutMs: o.timeoutMs() })
+        : await this.request<unknown>('GET', target, { ...(o.query ? { query: o.query } : {}), timeoutMs: o.timeoutMs() });
+      if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${pathOf(target)}: not a list`, res.status);
+      yield res.data;
+      next = res.nextUrl;
+      if (!next) return;
+    }
+  }
+
+  /** The transport's call; its neutral failures get the service's name (a transport knows none). */
+  private async send(r: Parameters<Transport['send']>[0]): Promise<Awaited<ReturnType<Transport['send']>>> {
+    try {
+      return await this.transport.send(r);
+    } catch (err) {
+      if (err instanceof AppError && !(err instanceof GitHubError) && err.code.startsWith('UPSTREAM_')) {
+        throw new GitHubError(err.code, `GitHub ${err.message}`, 0, { cause: err });
+      }
+      throw err;
+    }
+  }
 }
 
 function failure(method: string, path: string, status: number, body: unknown): GitHubError {
@@ -129,15 +165,15 @@ function failure(method: string, path: string, status: number, body: unknown): G
     : '';
   const what = `GitHub ${method} ${path} answered ${status}`;
   const o = { upstreamMessage: said };
-  if (status === 401) return new GitHubError('GITHUB_UNAUTHORIZED', what, status, o);
-  if (status === 403) return new GitHubError('GITHUB_FORBIDDEN', what, status, o);
-  if (status === 404) return new GitHubError('GITHUB_REPO_NOT_FOUND', what, status, o);
-  if (status === 410) return new GitHubError('GITHUB_ISSUES_DISABLED', what, status, o);
+  if (status === 401) return new GitHubError('UPSTREAM_UNAUTHORIZED', what, status, o);
+  if (status === 403) return new GitHubError('UPSTREAM_FORBIDDEN', what, status, o);
+  if (status === 404) return new GitHubError('SOURCE_NOT_FOUND', what, status, o);
+  if (status === 410) return new GitHubError('SOURCE_DISABLED', what, status, o);
   if (status === 301 || status === 302 || status === 307 || status === 308) {
-    return new GitHubError('GITHUB_REPO_NOT_FOUND', `${what}: the repository was renamed or moved; update the repositories setting`, status, o);
+    return new GitHubError('SOURCE_NOT_FOUND', `${what}: the repository was renamed or moved; update the repositories setting`, status, o);
   }
-  if (status >= 500 || status === 0) return new GitHubError('GITHUB_UNAVAILABLE', what, status, o);
-  return new GitHubError('GITHUB_BAD_RESPONSE', what, status, o);
+  if (status >= 500 || status === 0) return new GitHubError('UPSTREAM_UNAVAILABLE', what, status, o);
+  return new GitHubError('UPSTREAM_BAD_RESPONSE', what, status, o);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The parts of GitHub's issue and comment objects the connector reads, checked item by
- * item: an answer that does not have them is GITHUB_BAD_RESPONSE, never a guess.
+ * item: an answer that does not have them is UPSTREAM_BAD_RESPONSE, never a guess.
  */
 export interface GhUser {
   login: string;

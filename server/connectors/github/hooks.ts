@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { ChannelState, HookState } from '../../desk/wire-types.js';
+import type { HookState } from '../../desk/wire-types.js';
+
+/** What hooks read of the stored records: each repository's webhook record, if any. */
+export type StoredHooks = Readonly<Record<string, { readonly w?: HookState | undefined }>>;
 import type { RequestLog } from '../../http/channel.js';
 import { GitHubError, type GitHubApi } from './api.js';
 import type { GitHubSettings } from './settings.js';
@@ -47,7 +50,7 @@ const HOOK_REQUEST_TIMEOUT_MS = 5_000;
  * previous record and goes on in the background (a hook it creates is found by its URL
  * prefix at the next check, so it is never made twice).
  */
-export async function syncHooksBy(deadline: number, now: () => number, ctx: HookContext, settings: GitHubSettings, previous: ChannelState | null): ReturnType<typeof syncHooks> {
+export async function syncHooksBy(deadline: number, now: () => number, ctx: HookContext, settings: GitHubSettings, previous: StoredHooks | null): ReturnType<typeof syncHooks> {
   const work = syncHooks(ctx, settings, previous).catch((err: unknown) => {
     ctx.log?.error({ code: 'INTERNAL', err }, 'webhook check failed');
     return undefined;
@@ -57,24 +60,24 @@ export async function syncHooksBy(deadline: number, now: () => number, ctx: Hook
   const done = await Promise.race([work, late]);
   clearTimeout(timer);
   if (done) return done;
-  ctx.log?.warn({ code: 'GITHUB_UNAVAILABLE' }, 'webhook check not done by the end of the pull: the previous records are kept');
-  const keep = (repos: string[]) => Object.fromEntries(repos.flatMap((r) => (previous?.r[r]?.w ? [[r, previous.r[r]!.w!]] : [])));
-  return { hooks: keep(settings.repositories), unremoved: keep(Object.keys(previous?.r ?? {}).filter((r) => !settings.repositories.includes(r))) };
+  ctx.log?.warn({ code: 'UPSTREAM_UNAVAILABLE' }, 'webhook check not done by the end of the pull: the previous records are kept');
+  const keep = (repos: string[]) => Object.fromEntries(repos.flatMap((r) => (previous?.[r]?.w ? [[r, previous[r]!.w!]] : [])));
+  return { hooks: keep(settings.repositories), unremoved: keep(Object.keys(previous ?? {}).filter((r) => !settings.repositories.includes(r))) };
 }
 
 /**
  * Each configured repository's hook as this pull leaves it, and the hooks of
  * repositories that left the settings removed. Never fails the pull: a hook is a speed-up.
  */
-export async function syncHooks(ctx: HookContext, settings: GitHubSettings, previous: ChannelState | null): Promise<{ hooks: Record<string, HookState>; unremoved: Record<string, HookState> }> {
+export async function syncHooks(ctx: HookContext, settings: GitHubSettings, previous: StoredHooks | null): Promise<{ hooks: Record<string, HookState>; unremoved: Record<string, HookState> }> {
   const hooks: Record<string, HookState> = {};
   await Promise.all(settings.repositories.map(async (repo) => {
-    hooks[repo] = await ensureHook(ctx, repo, desiredHook(ctx, repo, settings), previous?.r[repo]?.w);
+    hooks[repo] = await ensureHook(ctx, repo, desiredHook(ctx, repo, settings), previous?.[repo]?.w);
   }));
   // A hook that could not be removed is kept in the state and tried again at the next pull:
   // forgetting it would leave a repository outside the settings feeding Desk.
   const unremoved: Record<string, HookState> = {};
-  const departed = Object.entries(previous?.r ?? {}).filter(([repo, r]) => !settings.repositories.includes(repo) && r.w?.i !== undefined);
+  const departed = Object.entries(previous ?? {}).filter(([repo, r]) => !settings.repositories.includes(repo) && r.w?.i !== undefined);
   await Promise.all(departed.map(async ([repo, r]) => {
     if (!(await removeHook(ctx, repo, r.w!.i!))) unremoved[repo] = r.w!;
   }));
@@ -103,7 +106,7 @@ export async function ensureHook(ctx: HookContext, repo: string, want: DesiredHo
     if (!keep) {
       const created = await ctx.api.request<unknown>('POST', `/repos/${repo}/hooks`, { body: { name: 'web', active: true, events: EVENTS, config: configOf(want) }, accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
       const id = readHook(created.data)[0]?.id;
-      if (id === undefined) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub POST /repos/${repo}/hooks: no hook id`, created.status);
+      if (id === undefined) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub POST /repos/${repo}/hooks: no hook id`, created.status);
       ctx.log?.info?.({ repo, hook: id }, 'webhook registered');
       return { i: id, f: want.fingerprint, t: ctx.nowS };
     }

@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.js';
+import { AppError, loggedFallback } from '../../errors.js';
 import type { SyncThread } from '../../desk/wire-types.js';
 import type { ReplyResource } from '../../desk/normalise.js';
 import type { RequestLog } from '../../http/channel.js';
@@ -61,7 +61,7 @@ async function postOnce(ctx: ReplyContext, repo: string, issue: number, deskTick
   const path = `/repos/${repo}/issues/${issue}/comments`;
   const already = await findReplies(ctx, path, key).catch((err: unknown) => rethrowForReply(err, ctx, repo));
   if (already[0]) return threadOf(repo, deskTicket, await keepOldest(ctx, repo, already));
-  const claimed = await awaitClaimedReply(ctx.claims, key, () => findReplies(ctx, path, key).then((f) => f[0]));
+  const claimed = await awaitClaimedReply(ctx.claims, key, () => findReplies(ctx, path, key).then((f) => f[0]), ctx.log);
   if (claimed) return threadOf(repo, deskTicket, claimed);
 
   let posted: GhComment | undefined;
@@ -70,13 +70,13 @@ async function postOnce(ctx: ReplyContext, repo: string, issue: number, deskTick
     posted = readComment(res.data);
   } catch (err) {
     // The comment may exist even though the answer was lost: look before reporting failure.
-    const found = await findReplies(ctx, path, key).catch(() => []);
+    const found = await findReplies(ctx, path, key).catch(loggedFallback<GhComment[]>(ctx.log, 'reply POST failed and the look for it failed too', []));
     if (found[0]) return threadOf(repo, deskTicket, await keepOldest(ctx, repo, found));
-    await releaseReplyClaim(ctx.claims, key);
+    await releaseReplyClaim(ctx.claims, key, ctx.log);
     return rethrowForReply(err, ctx, repo);
   }
-  const all = await findReplies(ctx, path, key).catch(() => (posted ? [posted] : []));
-  if (!all[0] && !posted) throw new AppError('GITHUB_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it');
+  const all = await findReplies(ctx, path, key).catch(loggedFallback(ctx.log, 'could not list the reply after posting it; answering with the POST', () => (posted ? [posted] : [])));
+  if (!all[0] && !posted) throw new AppError('UPSTREAM_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it');
   return threadOf(repo, deskTicket, all[0] ? await keepOldest(ctx, repo, all) : posted!);
 }
 
@@ -104,7 +104,7 @@ async function findReplies(ctx: ReplyContext, path: string, key: string): Promis
   const read = async (page: number) => {
     const query: Record<string, string> = { since, per_page: String(PER_PAGE), ...(page > 1 ? { page: String(page) } : {}) };
     const res = await ctx.api.request<unknown>('GET', path, { query, accept: MEDIA_FULL });
-    if (!Array.isArray(res.data)) throw new AppError('GITHUB_BAD_RESPONSE', `GitHub GET ${path}: not a list`);
+    if (!Array.isArray(res.data)) throw new AppError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${path}: not a list`);
     for (const raw of res.data) {
       const c = readComment(raw);
       if (c && hasMarker(c.body, key)) found.push(c);
@@ -121,7 +121,7 @@ async function findReplies(ctx: ReplyContext, path: string, key: string): Promis
 function lastPage(lastUrl: string | undefined, path: string): number {
   if (!lastUrl) return 1;
   const page = Number(URL.parse(lastUrl)?.searchParams.get('page'));
-  if (!Number.isSafeInteger(page) || page < 1) throw new AppError('GITHUB_BAD_RESPONSE', `GitHub GET ${path}: a Link rel="last" without a page number`);
+  if (!Number.isSafeInteger(page) || page < 1) throw new AppError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${path}: a Link rel="last" without a page number`);
   return page;
 }
 
@@ -130,7 +130,7 @@ async function rethrowForReply(err: unknown, ctx: ReplyContext, repo: string): P
   if (!(err instanceof GitHubError)) throw err;
   if (err.upstreamStatus === 403 && /locked/i.test(err.upstreamMessage)) throw new AppError('ISSUE_LOCKED', 'the GitHub issue is locked', { cause: err });
   if (err.upstreamStatus === 410) {
-    if (/disabled/i.test(err.upstreamMessage)) throw new AppError('GITHUB_ISSUES_DISABLED', 'issues are disabled for this repository', { cause: err });
+    if (/disabled/i.test(err.upstreamMessage)) throw new AppError('SOURCE_DISABLED', 'issues are disabled for this repository', { cause: err });
     throw new AppError('ISSUE_NOT_FOUND', 'the GitHub issue was deleted', { cause: err });
   }
   if (err.upstreamStatus === 404) {
@@ -138,7 +138,7 @@ async function rethrowForReply(err: unknown, ctx: ReplyContext, repo: string): P
       () => true,
       (e: unknown) => !(e instanceof GitHubError && e.upstreamStatus === 404),
     );
-    if (!repoExists) throw new AppError('GITHUB_REPO_NOT_FOUND', 'the repository does not exist or the GitHub account cannot see it', { cause: err });
+    if (!repoExists) throw new AppError('SOURCE_NOT_FOUND', 'the repository does not exist or the GitHub account cannot see it', { cause: err });
     throw new AppError('ISSUE_NOT_FOUND', 'the GitHub issue does not exist or was transferred', { cause: err });
   }
   if (err.upstreamStatus === 422) {

@@ -1,8 +1,10 @@
 import { AppError } from '../../errors.js';
 import type { Budget } from '../../sync/budget.js';
 import type { SyncBatch } from '../../sync/batch.js';
-import type { SourceCursor, SourceOutcome } from '../../sync/pull.js';
-import { drainStream, type StreamCursor, type StreamPage, type StreamSource, type Verdict } from '../../sync/stream.js';
+import type { SourceOutcome } from '../../sync/connector.js';
+import type { RepoCursor } from '../../desk/wire-types.js';
+import { storableEtag } from './cursor.js';
+import { drainStream, type DrainResult, type StreamCursor, type StreamPage, type StreamSource, type Verdict } from '../../sync/stream.js';
 import { GitHubError, type GitHubApi } from './api.js';
 import { readComment, readIssue, type GhComment, type GhIssue } from './github-types.js';
 import { commentThread, issueUnit } from './mapping.js';
@@ -39,14 +41,14 @@ export interface RepoSyncContext {
  */
 export async function syncRepository(
   repo: string,
-  previous: SourceCursor | undefined,
+  previous: RepoCursor | undefined,
   budget: Budget,
   batch: SyncBatch,
   ctx: RepoSyncContext,
-): Promise<SourceOutcome> {
+): Promise<SourceOutcome<RepoCursor>> {
   const { settings } = ctx;
   const start = { t: settings.importSince };
-  const cursor: SourceCursor = { i: previous?.i ?? start, c: previous?.c ?? start };
+  const cursor: RepoCursor = { i: previous?.i ?? start, c: previous?.c ?? start };
   if (previous?.u !== undefined) cursor.u = previous.u;
   const etags = previous?.e ?? {};
   const eligible = new Map<number, boolean>();
@@ -59,27 +61,7 @@ export async function syncRepository(
     deadline: budget.deadline,
     now: ctx.now,
     settleSeconds: SETTLE_SECONDS,
-    accept: async (item) => {
-      const issue = item.value;
-      if (!isEligible(issue, settings)) return 'skipped';
-      eligible.set(issue.number, true);
-      const unit = issueUnit(repo, issue);
-      if (settings.labels.length > 0 && issue.comments > 0) {
-        // With a label filter an issue can enter the channel long after its first
-        // comments, which the comment stream passed while the issue was filtered out:
-        // they come along with the ticket (re-sending one Desk has is an update).
-        const ticket = ticketExtId(repo, issue.number);
-        for (const c of await earlierComments(ctx, repo, issue.number, cursor.c!.t, budget.deadline)) {
-          if (!ctx.isOwnReply(ticket, c.body)) unit.threads.push(commentThread(repo, c));
-        }
-        // A backlog larger than a whole pull's share for this repository would never
-        // fit: the newest comments that fit come along, the oldest are left out (README).
-        if (unit.threads.length > ctx.threadsPerPull) {
-          unit.threads = [unit.threads[0]!, ...unit.threads.slice(1).slice(-(ctx.threadsPerPull - 1))];
-        }
-      }
-      return batch.add(unit, budget) ? 'included' : 'no-room';
-    },
+    accept: (item) => acceptIssue(repo, item.value, cursor.c!.t, eligible, budget, batch, ctx),
   });
   cursor.i = issues.cursor;
   if (issues.caughtUp) cursor.u = issues.horizon;
@@ -98,20 +80,54 @@ export async function syncRepository(
       });
   if (comments) cursor.c = comments.cursor;
 
-  // The issue's story (closed, labelled, …) comes after its tickets; opting out drops the cursor.
-  let story: StoryOutcome | undefined;
-  if (settings.storyThreads) {
-    story = issues.error ?? comments?.error
-      ? { cursor: previous?.ev, more: false }
-      : await syncStory(repo, previous?.ev, budget, batch, { api: ctx.api, settings, now: ctx.now, caughtUpAt: cursor.u, isEligible: (i) => isEligible(i, settings) });
-    if (story.cursor) cursor.ev = story.cursor;
-  }
+  const story = await storyOf(repo, previous?.ev, issues.error ?? comments?.error, budget, batch, { ...ctx, caughtUpAt: cursor.u });
+  if (story?.cursor) cursor.ev = story.cursor;
 
-  const e: SourceCursor['e'] = {};
-  if (issues.etag) e.i = issues.etag;
-  if (comments?.etag) e.c = comments.etag;
+  const e: RepoCursor['e'] = {};
+  const issuesEtag = storableEtag(issues.etag);
+  const commentsEtag = storableEtag(comments?.etag);
+  if (issuesEtag) e.i = issuesEtag;
+  if (commentsEtag) e.c = commentsEtag;
   if (e.i || e.c) cursor.e = e;
 
+  return outcomeOf(cursor, issues, comments, story);
+}
+
+/** An issue of the stream: its ticket and first thread, with its earlier comments under a label filter. */
+async function acceptIssue(repo: string, issue: GhIssue, commentsSince: number, eligible: Map<number, boolean>, budget: Budget, batch: SyncBatch, ctx: RepoSyncContext): Promise<Verdict> {
+  const { settings } = ctx;
+  if (!isEligible(issue, settings)) return 'skipped';
+  eligible.set(issue.number, true);
+  const unit = issueUnit(repo, issue);
+  if (settings.labels.length > 0 && issue.comments > 0) {
+    // With a label filter an issue can enter the channel long after its first
+    // comments, which the comment stream passed while the issue was filtered out:
+    // they come along with the ticket (re-sending one Desk has is an update).
+    const ticket = ticketExtId(repo, issue.number);
+    for (const c of await earlierComments(ctx, repo, issue.number, commentsSince, budget.deadline)) {
+      if (!ctx.isOwnReply(ticket, c.body)) unit.threads.push(commentThread(repo, c));
+    }
+    // A backlog larger than a whole pull's share for this repository would never
+    // fit: the newest comments that fit come along, the oldest are left out (README).
+    if (unit.threads.length > ctx.threadsPerPull) {
+      unit.threads = [unit.threads[0]!, ...unit.threads.slice(1).slice(-(ctx.threadsPerPull - 1))];
+    }
+  }
+  return batch.add(unit, budget) ? 'included' : 'no-room';
+}
+
+/**
+ * The issue's story (closed, labelled, …) comes after its tickets: after a failure of
+ * the issues or comments, it waits for the next pull; opting out drops the cursor.
+ */
+async function storyOf(repo: string, previous: RepoCursor['ev'], failed: unknown, budget: Budget, batch: SyncBatch, ctx: RepoSyncContext & { caughtUpAt?: number | undefined }): Promise<StoryOutcome | undefined> {
+  const { settings } = ctx;
+  if (!settings.storyThreads) return undefined;
+  if (failed !== undefined) return { cursor: previous, more: false };
+  return syncStory(repo, previous, budget, batch, { api: ctx.api, settings, now: ctx.now, caughtUpAt: ctx.caughtUpAt, isEligible: (i) => isEligible(i, settings) });
+}
+
+function outcomeOf(cursor: RepoCursor, issues: DrainResult, comments: DrainResult | undefined, story: StoryOutcome | undefined): SourceOutcome<RepoCursor> {
   const failure = issues.error ?? comments?.error ?? story?.error;
   const error = failure === undefined ? undefined : failure instanceof AppError ? failure : new AppError('INTERNAL', 'repository sync failed', { cause: failure });
   const more = issues.stoppedBy === 'budget' || issues.stoppedBy === 'time' || comments?.stoppedBy === 'budget' || comments?.stoppedBy === 'time' || story?.more;
@@ -203,20 +219,14 @@ const BACKFILL_PAGES = 5;
 /** The issue's comments last updated at or before `upTo` (those the comment stream has passed). */
 async function earlierComments(ctx: RepoSyncContext, repo: string, n: number, upTo: number, deadline: number): Promise<GhComment[]> {
   const out: GhComment[] = [];
-  let next: string | undefined;
-  for (let page = 0; page < BACKFILL_PAGES; page++) {
-    const timeoutMs = requestTimeout(ctx, deadline);
-    const res = next
-      ? await ctx.api.request<unknown>('GET', next, { timeoutMs })
-      : await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}/comments`, { query: { per_page: String(PER_PAGE) }, timeoutMs });
-    if (!Array.isArray(res.data)) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: not a list`, res.status);
-    for (const raw of res.data) {
+  const path = `/repos/${repo}/issues/${n}/comments`;
+  const pages = ctx.api.pages(path, { query: { per_page: String(PER_PAGE) }, maxPages: BACKFILL_PAGES, timeoutMs: () => requestTimeout(ctx, deadline) });
+  for await (const page of pages) {
+    for (const raw of page) {
       const c = readComment(raw);
-      if (!c) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}/comments: an item lacks required fields`, res.status);
+      if (!c) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${path}: an item lacks required fields`, 200);
       if (c.updatedAt <= upTo) out.push(c);
     }
-    next = res.nextUrl;
-    if (!next) break;
   }
   return out;
 }
@@ -225,7 +235,7 @@ async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number, deadlin
   try {
     const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}`, { timeoutMs: requestTimeout(ctx, deadline) });
     const issue = readIssue(res.data);
-    if (!issue) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}: not an issue`, res.status);
+    if (!issue) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}: not an issue`, res.status);
     return issue;
   } catch (err) {
     // A deleted or transferred issue: its comments have nowhere to go.
@@ -243,7 +253,7 @@ export function isEligible(issue: GhIssue, settings: GitHubSettings): boolean {
  * Every request of a pull ends with the pull: it may run a little past the deadline (a
  * quarter of the budget at most, and 2 s at most), never long past it.
  */
-function requestTimeout(ctx: RepoSyncContext, deadline: number): number {
+export function requestTimeout(ctx: Pick<RepoSyncContext, 'startedAt' | 'now'>, deadline: number): number {
   const grace = Math.min(2_000, Math.max(50, (deadline - ctx.startedAt) / 4));
   return Math.round(Math.min(15_000, Math.max(50, deadline - ctx.now() + grace)));
 }
@@ -277,10 +287,10 @@ function listSource<T>(
         : await ctx.api.request<unknown>('GET', `/repos/${repo}/${list}`, { query, etag: req.etag, timeoutMs });
       const base = { ...(res.etag ? { etag: res.etag } : {}), ...(res.serverTime ? { serverTime: res.serverTime } : {}) };
       if (res.notModified) return { items: [], full: false, notModified: true, ...base };
-      if (!Array.isArray(res.data)) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: not a list`, res.status);
+      if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: not a list`, res.status);
       const items = res.data.map((raw) => {
         const v = read(raw);
-        if (v === undefined) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: an item lacks required fields`, res.status);
+        if (v === undefined) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: an item lacks required fields`, res.status);
         return { time: timeOf(v), id: idOf(v), value: v };
       });
       return { items, full: res.data.length >= PER_PAGE, ...(res.nextUrl ? { nextUrl: res.nextUrl } : {}), ...base };

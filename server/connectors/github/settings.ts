@@ -1,6 +1,7 @@
 import { AppError } from '../../errors.js';
 import type { ConfigParams } from '../../desk/wire-types.js';
 import { REPO_PATTERN } from './ext-ids.js';
+import { normaliseRepositories } from './repositories.js';
 
 /** An installation's settings, from the config params Desk sends with each pull and push. */
 export interface GitHubSettings {
@@ -20,15 +21,7 @@ export const DEFAULT_IMPORT_DAYS = 30;
 export function readSettings(params: ConfigParams, nowMs: number): GitHubSettings {
   // The typed setting and the status widget's picker (selected_repositories, set through
   // the SDK, which can set only non-userdefined params) both count (README).
-  const repositories = [
-    ...new Set(
-      [params.repositories ?? '', params.selected_repositories ?? '']
-        .join(',')
-        .split(/[\s,]+/)
-        .map((r) => r.trim().toLowerCase().replace(/^https:\/\/github\.com\//, '').replace(/\.git$/, '').replace(/\/$/, ''))
-        .filter(Boolean),
-    ),
-  ];
+  const repositories = normaliseRepositories(params.repositories, params.selected_repositories);
   if (repositories.length === 0) throw new AppError('CONFIG_INVALID', 'the repositories setting is empty: name one or more owner/repo');
   const bad = repositories.filter((r) => !REPO_PATTERN.test(r));
   if (bad.length > 0) {

@@ -62,12 +62,12 @@ export async function syncStory(repo: string, previous: EventsCursor | undefined
       return { cursor: top === undefined ? previous : save(), more: false, error: err };
     }
     if (res.notModified) return { cursor: previous, more: false };
-    if (!Array.isArray(res.data)) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/events: not a list`, res.status);
+    if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/events: not a list`, res.status);
     let waited = false;
     let reachedEnd = res.data.length < PER_PAGE || !res.nextUrl;
     for (const raw of res.data) {
       const e = readIssueEvent(raw);
-      if (!e) throw new GitHubError('GITHUB_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/events: an item lacks required fields`, res.status);
+      if (!e) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/events: an item lacks required fields`, res.status);
       if (h !== undefined && e.id <= h) {
         reachedEnd = true;
         break;

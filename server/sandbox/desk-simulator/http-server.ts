@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvokeAnswer } from './invoke-endpoint.js';
+import { closeHttpServer } from '../../http/close-server.js';
 
 /** Far above any Invoke call we make (a GitHub comment is at most 65536 characters); a guard, not a Desk figure. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -72,9 +73,6 @@ export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0
   return {
     url: `http://${host}:${bound}`,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      closeHttpServer(server),
   };
 }

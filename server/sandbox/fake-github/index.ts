@@ -7,6 +7,7 @@ import { RateLimits } from './rate-limits.js';
 import { errorBody, route, webPage, type FakeResponse } from './routes.js';
 import { commentJson, issueJson } from './json.js';
 import { FakeHooks } from './hooks.js';
+import { closeHttpServer } from '../../http/close-server.js';
 
 export type { Fault, FaultEntry, FakeUser, EventRecord };
 
@@ -186,12 +187,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     faults,
     requests,
     hooks,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of held) s.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      for (const s of held) s.destroy();
+      return closeHttpServer(server);
+    },
     createRepo: (n, o) => void store.createRepo(n, o),
     setRepoIssues: (n, enabled) => {
       store.mustRepo(n).hasIssues = enabled;

@@ -1,0 +1,48 @@
+import type { ServerConfig } from './config.js';
+import type { Channel } from './http/channel.js';
+
+/**
+ * The server's configuration on loopback, as the tests, the bench and the sandbox run
+ * it (production reads its own from the environment, config.ts): one place for the
+ * defaults, each caller naming only what differs.
+ */
+export function localConfig(o: Partial<ServerConfig> & Pick<ServerConfig, 'extensionSecret'>): ServerConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    deskApiUrl: 'http://127.0.0.1:9',
+    deskUrlKey: undefined,
+    transport: 'direct',
+    githubApiUrl: 'http://127.0.0.1:9',
+    githubWebUrl: 'https://github.com',
+    githubToken: undefined,
+    githubConnection: 'github',
+    logLevel: 'info',
+    bodyLimitBytes: 1024 * 1024,
+    shutdownGraceMs: 5000,
+    shutdownDelayMs: 0,
+    claimStore: 'memory',
+    callbackHash: 'log',
+    invokeQuery: 'url',
+    pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
+    ...o,
+  };
+}
+
+/**
+ * A channel whose implementation is bound after the server starts: the Desk simulator
+ * needs the server's URL, and the channel needs the simulator's (for Invoke).
+ */
+export function lateBoundChannel(): { channel: Channel; bind(channel: Channel): void } {
+  let bound: Channel | undefined;
+  const get = (): Channel => {
+    if (!bound) throw new Error('channel not bound yet');
+    return bound;
+  };
+  return {
+    channel: { pull: (r) => get().pull(r), push: (r) => get().push(r), redirect: (t) => get().redirect(t) },
+    bind: (channel) => {
+      bound = channel;
+    },
+  };
+}
