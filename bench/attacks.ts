@@ -33,7 +33,18 @@ gh.createIssue(REPO, { title: 'x' });
 const port = await freePort();
 const server = spawn(path.join(root, 'node_modules/.bin/tsx'), ['server/main.ts'], {
   cwd: root,
-  env: { ...process.env, MODE: 'production', PORT: String(port), HOST: '127.0.0.1', EXTENSION_SECRET: 'bench-secret-0123456789', DESK_URL_KEY: KEY, TRANSPORT: 'direct', GITHUB_TOKEN: 'bench-token', GITHUB_API_URL: gh.url, LOG_LEVEL: 'silent' },
+  env: {
+    ...process.env,
+    MODE: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    EXTENSION_SECRET: 'bench-secret-0123456789',
+    DESK_URL_KEY: KEY,
+    TRANSPORT: 'direct',
+    GITHUB_TOKEN: 'bench-token',
+    GITHUB_API_URL: gh.url,
+    LOG_LEVEL: 'silent',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 await new Promise<void>((resolve) => server.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
@@ -63,7 +74,12 @@ let floodAnswers = 0;
 const floods = Array.from({ length: 8 }, async () => {
   while (flooding) {
     try {
-      const res = await request(`${base}/desk/pull?orgId=1&securityContext=x`, { method: 'POST', body: flood, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+      const res = await request(`${base}/desk/pull?orgId=1&securityContext=x`, {
+        method: 'POST',
+        body: flood,
+        headers: { 'content-type': 'application/json' },
+        dispatcher: agent,
+      });
       await res.body.text();
       floodAnswers++;
     } catch {
@@ -94,7 +110,10 @@ const deep = await request(`${base}/desk/push?key=${KEY}&orgId=1&securityContext
   dispatcher: agent,
   headersTimeout: 120_000,
   bodyTimeout: 120_000,
-}).then(async (res) => ({ status: res.statusCode, body: (await res.body.text()).slice(0, 100) }), (err: Error) => ({ status: 0, body: err.message }));
+}).then(
+  async (res) => ({ status: res.statusCode, body: (await res.body.text()).slice(0, 100) }),
+  (err: Error) => ({ status: 0, body: err.message }),
+);
 out.deepReply = { ...deep, ms: Math.round(performance.now() - t0) };
 polling = false;
 await poller;

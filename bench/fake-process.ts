@@ -21,11 +21,23 @@ for (const repo of scenario.repos) {
   gh.createRepo(repo.name);
   const numbers: number[] = [];
   for (let i = 0; i < repo.issues; i++) {
-    numbers.push(gh.createIssue(repo.name, { title: `Issue ${i}: the export drops the last row`, body: `Steps to reproduce:\n\n1. export **${i}** rows\n2. count them`, user: { login: `user${i % 97}`, id: 10_000 + (i % 97) }, association: i % 5 === 0 ? 'MEMBER' : 'NONE', labels: i % 3 === 0 ? ['bug'] : [] }).number);
+    numbers.push(
+      gh.createIssue(repo.name, {
+        title: `Issue ${i}: the export drops the last row`,
+        body: `Steps to reproduce:\n\n1. export **${i}** rows\n2. count them`,
+        user: { login: `user${i % 97}`, id: 10_000 + (i % 97) },
+        association: i % 5 === 0 ? 'MEMBER' : 'NONE',
+        labels: i % 3 === 0 ? ['bug'] : [],
+      }).number,
+    );
     tick();
   }
   for (let c = 0; c < repo.comments; c++) {
-    gh.createComment(repo.name, numbers[c % numbers.length]!, { body: `Comment ${c}: I can reproduce this on 2.3.1.`, user: { login: `user${c % 89}`, id: 20_000 + (c % 89) }, association: c % 4 === 0 ? 'MEMBER' : 'NONE' });
+    gh.createComment(repo.name, numbers[c % numbers.length]!, {
+      body: `Comment ${c}: I can reproduce this on 2.3.1.`,
+      user: { login: `user${c % 89}`, id: 20_000 + (c % 89) },
+      association: c % 4 === 0 ? 'MEMBER' : 'NONE',
+    });
     tick();
   }
 }

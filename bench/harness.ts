@@ -73,7 +73,11 @@ export async function pull(serverUrl: string, body: Record<string, unknown>, org
   const sampler = sampleRss ? setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5) : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const res = await fetch(`${serverUrl}/desk/pull?orgId=${orgId}&securityContext=bench`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${serverUrl}/desk/pull?orgId=${orgId}&securityContext=bench`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -96,7 +100,15 @@ export async function replay(githubUrl: string, requests: FakeRequest[], concurr
     while (next < requests.length) {
       const r = requests[next++]!;
       const url = `${githubUrl}${r.path}?${new URLSearchParams(r.query)}`;
-      const res = await request(url, { dispatcher: replayAgent, headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github.full+json', 'x-github-api-version': '2022-11-28', ...(r.ifNoneMatch ? { 'if-none-match': r.ifNoneMatch } : {}) } });
+      const res = await request(url, {
+        dispatcher: replayAgent,
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          accept: 'application/vnd.github.full+json',
+          'x-github-api-version': '2022-11-28',
+          ...(r.ifNoneMatch ? { 'if-none-match': r.ifNoneMatch } : {}),
+        },
+      });
       await res.body.arrayBuffer();
     }
   };
@@ -120,7 +132,11 @@ export async function bareServer(payload: () => Buffer) {
     url,
     async time(body: Record<string, unknown>): Promise<number> {
       const t0 = performance.now();
-      const res = await fetch(`${url}/desk/pull?orgId=1&securityContext=bench`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${url}/desk/pull?orgId=1&securityContext=bench`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       await res.text();
       return performance.now() - t0;
     },

@@ -29,7 +29,11 @@ export async function profileShares(work: () => Promise<unknown>): Promise<Recor
     totals[category] = (totals[category] ?? 0) + dt;
     all += dt;
   });
-  return Object.fromEntries(Object.entries(totals).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round((1000 * v) / all) / 10]));
+  return Object.fromEntries(
+    Object.entries(totals)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, Math.round((1000 * v) / all) / 10]),
+  );
 }
 
 /**

@@ -52,7 +52,15 @@ async function fullPull(): Promise<void> {
   const r = {
     items,
     githubRequests: requests,
-    serverMs: { median: round(median(samples.map((s) => s.ms))), p95: round(percentile(samples.map((s) => s.ms), 95)) },
+    serverMs: {
+      median: round(median(samples.map((s) => s.ms))),
+      p95: round(
+        percentile(
+          samples.map((s) => s.ms),
+          95,
+        ),
+      ),
+    },
     floorMs: { median: round(median(floors)), p95: round(percentile(floors, 95)) },
     ratioToFloor: round(median(samples.map((s) => s.ms)) / median(floors)),
     cpuUsPerItem: round((1000 * median(samples.map((s) => s.cpuMs))) / items, 1),
@@ -61,7 +69,13 @@ async function fullPull(): Promise<void> {
     cpuProfileShares: shares,
   };
   results.fullPull = r;
-  row('full pull (1000 issues + 1000 comments waiting)', `${r.serverMs.median} ms (p95 ${r.serverMs.p95})`, `${r.floorMs.median} ms`, `${r.ratioToFloor}x`, `${items} items, ${requests} GitHub requests, ${r.cpuUsPerItem} µs CPU/item, +${r.peakExtraRssMB} MB RSS, ${(r.responseBytes / 1024).toFixed(0)} KB`);
+  row(
+    'full pull (1000 issues + 1000 comments waiting)',
+    `${r.serverMs.median} ms (p95 ${r.serverMs.p95})`,
+    `${r.floorMs.median} ms`,
+    `${r.ratioToFloor}x`,
+    `${items} items, ${requests} GitHub requests, ${r.cpuUsPerItem} µs CPU/item, +${r.peakExtraRssMB} MB RSS, ${(r.responseBytes / 1024).toFixed(0)} KB`,
+  );
   await bare.close();
   await server.close();
   await fake.close();
@@ -106,7 +120,13 @@ async function idleAndFleet(): Promise<void> {
     githubRequests: perPull.requests,
     rateLimitPointsPerRepository: perPull.points / repos.length,
   };
-  row('idle pull (3 repositories, nothing new)', `${round(median(ms))} ms (p95 ${round(percentile(ms, 95))})`, `${round(median(floors))} ms`, `${round(median(ms) / median(floors))}x`, `${perPull.requests} conditional requests, ${perPull.points / repos.length} rate-limit points per repository, ${round(median(cpu))} ms CPU`);
+  row(
+    'idle pull (3 repositories, nothing new)',
+    `${round(median(ms))} ms (p95 ${round(percentile(ms, 95))})`,
+    `${round(median(floors))} ms`,
+    `${round(median(ms) / median(floors))}x`,
+    `${perPull.requests} conditional requests, ${perPull.points / repos.length} rate-limit points per repository, ${round(median(cpu))} ms CPU`,
+  );
 
   // Fleet: 500 installations of 3 repositories each, pulling at once (idle pulls, the common case).
   const INSTALLATIONS = 500;
@@ -147,7 +167,13 @@ async function idleAndFleet(): Promise<void> {
     githubRequests: requests.length,
   };
   results.fleet = fleet;
-  row(`fleet (${INSTALLATIONS} installations x 3 repositories, ${CONCURRENCY} at once)`, `${fleet.pullsPerSecond} pulls/s, p99 ${fleet.p99Ms} ms`, `${fleet.floorPullsPerSecond} pulls/s`, `${fleet.ratioToFloor}x`, `median ${fleet.medianMs} ms, ${requests.length} GitHub requests`);
+  row(
+    `fleet (${INSTALLATIONS} installations x 3 repositories, ${CONCURRENCY} at once)`,
+    `${fleet.pullsPerSecond} pulls/s, p99 ${fleet.p99Ms} ms`,
+    `${fleet.floorPullsPerSecond} pulls/s`,
+    `${fleet.ratioToFloor}x`,
+    `median ${fleet.medianMs} ms, ${requests.length} GitHub requests`,
+  );
   await bare.close();
   await server.close();
   await fake.close();
@@ -187,7 +213,13 @@ async function drain(): Promise<void> {
     combinedCapShare: { min: round(Math.min(...combined), 3), median: round(median(combined), 3) },
     perPull: pulls,
   };
-  row('backlog drain (20,000 issues + 60,000 comments)', `${pulls.length} pulls, ${round((performance.now() - t0) / 1000, 1)} s`, '', '', `${items} items, ${round((100 * requests) / items, 3)} GitHub requests per 100 items; binding cap filled ${round(100 * Math.min(...binding), 1)}% min; tickets+threads cap ${round(100 * median(combined), 1)}% median`);
+  row(
+    'backlog drain (20,000 issues + 60,000 comments)',
+    `${pulls.length} pulls, ${round((performance.now() - t0) / 1000, 1)} s`,
+    '',
+    '',
+    `${items} items, ${round((100 * requests) / items, 3)} GitHub requests per 100 items; binding cap filled ${round(100 * Math.min(...binding), 1)}% min; tickets+threads cap ${round(100 * median(combined), 1)}% median`,
+  );
   await server.close();
   await fake.close();
 }
@@ -199,7 +231,11 @@ async function serveStart(): Promise<void> {
   const once = (env: Record<string, string>, until: RegExp | 'exit') =>
     new Promise<number>((resolve, reject) => {
       const t0 = performance.now();
-      const child = spawn(process.execPath, ['--enable-source-maps', 'dist/server/main.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--enable-source-maps', 'dist/server/main.js'], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
@@ -208,7 +244,9 @@ async function serveStart(): Promise<void> {
           child.kill('SIGTERM');
         }
       });
-      child.on('exit', (code) => (until === 'exit' && code === 2 ? resolve(performance.now() - t0) : until === 'exit' ? reject(new Error(`exit ${code}`)) : undefined));
+      child.on('exit', (code) =>
+        until === 'exit' && code === 2 ? resolve(performance.now() - t0) : until === 'exit' ? reject(new Error(`exit ${code}`)) : undefined,
+      );
     });
   const listen: number[] = [];
   const refuse: number[] = [];
@@ -219,13 +257,25 @@ async function serveStart(): Promise<void> {
     listen.push(l);
     refuse.push(r);
   }
-  results.serveStart = { listeningMs: { median: round(median(listen)), p95: round(percentile(listen, 95)) }, badSettingsMs: { median: round(median(refuse)), p95: round(percentile(refuse, 95)) } };
-  row('serve start (node dist/server/main.js)', `${round(median(listen))} ms to listening`, '', '', `${round(median(refuse))} ms to the list of bad settings (exit 2)`);
+  results.serveStart = {
+    listeningMs: { median: round(median(listen)), p95: round(percentile(listen, 95)) },
+    badSettingsMs: { median: round(median(refuse)), p95: round(percentile(refuse, 95)) },
+  };
+  row(
+    'serve start (node dist/server/main.js)',
+    `${round(median(listen))} ms to listening`,
+    '',
+    '',
+    `${round(median(refuse))} ms to the list of bad settings (exit 2)`,
+  );
 }
 
 /** Both widget bundles: the status page (with its picker) and the ticket card. */
 function widget(): void {
-  for (const [key, file] of [['widget', 'widget.js'], ['card', 'card.js']] as const) {
+  for (const [key, file] of [
+    ['widget', 'widget.js'],
+    ['card', 'card.js'],
+  ] as const) {
     const js = readFileSync(path.join(root, 'app/js', file));
     const w = { rawBytes: js.length, gzipBytes: gzipSync(js, { level: 9 }).length };
     results[key] = w;
@@ -245,7 +295,13 @@ await serveStart();
   row(...cells);
 }
 widget();
-results.machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+results.machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  memoryGB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+};
 results.runs = RUNS;
 results.date = new Date().toISOString();
 // Untracked: a run never rewrites a committed file (npm run bench:summary does, on purpose).
@@ -260,5 +316,9 @@ const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!))
 console.log(line(header));
 console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
 for (const r of rows) console.log(line(r));
-console.log(`\nwhere a full pull's CPU goes: ${Object.entries((results.fullPull as { cpuProfileShares: Record<string, number> }).cpuProfileShares).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
+console.log(
+  `\nwhere a full pull's CPU goes: ${Object.entries((results.fullPull as { cpuProfileShares: Record<string, number> }).cpuProfileShares)
+    .map(([k, v]) => `${k} ${v}%`)
+    .join(', ')}`,
+);
 console.log(`machine: ${JSON.stringify(results.machine)}; ${RUNS} runs per case after a warm-up; ${round((performance.now() - started) / 1000, 1)} s in all`);

@@ -14,7 +14,11 @@ const fake = await startFake([{ name: 'acme/widgets', issues: 1000, comments: 10
 const server = await startChannel(fake.url);
 const body = { repositories: 'acme/widgets', importSince: 'all' };
 const capacity = memo.maxChars;
-const modes = { off: () => ((memo.maxChars = 0), memo.clear()), cold: () => ((memo.maxChars = capacity), memo.clear()), warm: () => void (memo.maxChars = capacity) };
+const modes = {
+  off: () => ((memo.maxChars = 0), memo.clear()),
+  cold: () => ((memo.maxChars = capacity), memo.clear()),
+  warm: () => void (memo.maxChars = capacity),
+};
 const ms: Record<string, number[]> = { off: [], cold: [], warm: [], floor: [] };
 let payload = Buffer.alloc(0);
 const bare = await bareServer(() => payload);
@@ -32,7 +36,8 @@ for (let i = 0; i <= RUNS; i++) {
   }
 }
 const floor = median(ms.floor!);
-for (const [k, v] of Object.entries(ms)) console.log(`${k.padEnd(5)} median ${round(median(v))} ms  (min ${round(Math.min(...v))}, max ${round(Math.max(...v))})  ${round(median(v) / floor)}x floor`);
+for (const [k, v] of Object.entries(ms))
+  console.log(`${k.padEnd(5)} median ${round(median(v))} ms  (min ${round(Math.min(...v))}, max ${round(Math.max(...v))})  ${round(median(v) / floor)}x floor`);
 await bare.close();
 await server.close();
 await fake.close();

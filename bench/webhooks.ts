@@ -42,7 +42,8 @@ async function stubDesk() {
       const post = form.get('postBody') ?? '{}';
       calls.push(post);
       const at = performance.now();
-      for (const t of (JSON.parse(post) as { data?: { threads?: Array<{ extId: string }> } }).data?.threads ?? []) if (!seen.has(t.extId)) seen.set(t.extId, at);
+      for (const t of (JSON.parse(post) as { data?: { threads?: Array<{ extId: string }> } }).data?.threads ?? [])
+        if (!seen.has(t.extId)) seen.set(t.extId, at);
       const body = JSON.stringify({ response: JSON.stringify({ statusCode: 200, statusMessage: { data: {} } }) });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     });
@@ -53,15 +54,17 @@ async function stubDesk() {
 
 async function sendAll(url: string, deliveries: Delivery[], sentAt: Map<string, number>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < deliveries.length) {
-      const d = deliveries[next++]!;
-      sentAt.set(d.extId, performance.now());
-      const res = await fetch(url, { method: 'POST', headers: d.headers, body: d.body });
-      await res.arrayBuffer();
-      if (res.status >= 300) throw new Error(`delivery answered ${res.status}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < deliveries.length) {
+        const d = deliveries[next++]!;
+        sentAt.set(d.extId, performance.now());
+        const res = await fetch(url, { method: 'POST', headers: d.headers, body: d.body });
+        await res.arrayBuffer();
+        if (res.status >= 300) throw new Error(`delivery answered ${res.status}`);
+      }
+    }),
+  );
 }
 
 const latencies = (sentAt: Map<string, number>, seen: Map<string, number>) => [...sentAt].map(([extId, t]) => (seen.get(extId) ?? Number.NaN) - t);
@@ -74,17 +77,50 @@ export async function deliveryToImport(): Promise<{ result: Record<string, unkno
   const desk = await stubDesk();
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const hook = desiredHook({ keys: hookKeys(SECRET), publicUrl, orgId: '1', securityContext: 'ctx' }, REPO, { repositories: [REPO], labels: [], importSince: 0, includePullRequests: false, storyThreads: false });
+  const hook = desiredHook({ keys: hookKeys(SECRET), publicUrl, orgId: '1', securityContext: 'ctx' }, REPO, {
+    repositories: [REPO],
+    labels: [],
+    importSince: 0,
+    includePullRequests: false,
+    storyThreads: false,
+  });
   const deliveries: Delivery[] = [];
   for (let i = 0; i < EVENTS; i++) {
     const issue = issues[i % issues.length]!;
     const c = gh.createComment(REPO, issue.number, { body: `comment ${i}: it still breaks` });
-    const body = JSON.stringify(gh.hooks.payload({ repo: REPO, event: 'issue_comment', action: 'created', issue: issue.number, comment: c.id, sender: { login: 'octocat', id: 1 } }));
+    const body = JSON.stringify(
+      gh.hooks.payload({ repo: REPO, event: 'issue_comment', action: 'created', issue: issue.number, comment: c.id, sender: { login: 'octocat', id: 1 } }),
+    );
     const id = `bench-${i}`;
     deliveries.push({ id, body, headers: deliveryHeaders({ id: 1, secret: hook.secret }, { id, event: 'issue_comment' }, body), extId: `${REPO}:c${c.id}` });
   }
-  const config = { port, host: '127.0.0.1', extensionSecret: SECRET, deskApiUrl: desk.url, deskUrlKey: undefined, transport: 'invoke', githubApiUrl: gh.url, githubWebUrl: 'https://github.com', githubToken: undefined, githubConnection: 'github', logLevel: 'silent', bodyLimitBytes: 1024 * 1024, shutdownGraceMs: 1000, shutdownDelayMs: 0, claimStore: 'none', callbackHash: 'log', invokeQuery: 'url', publicUrl, deskConnection: 'zohodesk', pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 } } satisfies ServerConfig;
-  const none: Channel = { pull: () => Promise.reject(new Error('no pulls here')), push: () => Promise.reject(new Error('no pushes here')), redirect: () => undefined };
+  const config = {
+    port,
+    host: '127.0.0.1',
+    extensionSecret: SECRET,
+    deskApiUrl: desk.url,
+    deskUrlKey: undefined,
+    transport: 'invoke',
+    githubApiUrl: gh.url,
+    githubWebUrl: 'https://github.com',
+    githubToken: undefined,
+    githubConnection: 'github',
+    logLevel: 'silent',
+    bodyLimitBytes: 1024 * 1024,
+    shutdownGraceMs: 1000,
+    shutdownDelayMs: 0,
+    claimStore: 'none',
+    callbackHash: 'log',
+    invokeQuery: 'url',
+    publicUrl,
+    deskConnection: 'zohodesk',
+    pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20_000, maxBytes: 5 * 1024 * 1024 },
+  } satisfies ServerConfig;
+  const none: Channel = {
+    pull: () => Promise.reject(new Error('no pulls here')),
+    push: () => Promise.reject(new Error('no pushes here')),
+    redirect: () => undefined,
+  };
   const server = await startServer(config, { channel: none });
 
   // A quiet installation: one delivery at a time (the coalescing window is the cost).
@@ -120,13 +156,28 @@ export async function deliveryToImport(): Promise<{ result: Record<string, unkno
       res.writeHead(202, { 'content-type': 'application/json' }).end('{"ok":true}');
       const extId = String(req.headers['x-bench-extid']);
       const body = lastOf.get(extId);
-      if (body) pending.push(invoke.call({ orgId: '1', securityContext: 'ctx', requestURL: `${desk.url}/api/v1/channels/{{installationId}}/import`, requestType: 'POST', headers: { orgId: '1', 'Content-Type': 'application/json' }, postBody: body, connectionLinkName: 'zohodesk' }));
+      if (body)
+        pending.push(
+          invoke.call({
+            orgId: '1',
+            securityContext: 'ctx',
+            requestURL: `${desk.url}/api/v1/channels/{{installationId}}/import`,
+            requestType: 'POST',
+            headers: { orgId: '1', 'Content-Type': 'application/json' },
+            postBody: body,
+            connectionLinkName: 'zohodesk',
+          }),
+        );
     });
   });
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
   const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/hook`;
   const floorSent = new Map<string, number>();
-  await sendAll(bareUrl, deliveries.map((d) => ({ ...d, headers: { ...d.headers, 'x-bench-extid': d.extId } })), floorSent);
+  await sendAll(
+    bareUrl,
+    deliveries.map((d) => ({ ...d, headers: { ...d.headers, 'x-bench-extid': d.extId } })),
+    floorSent,
+  );
   await Promise.all(pending);
   const floor = latencies(floorSent, desk.seen);
 
@@ -144,7 +195,13 @@ export async function deliveryToImport(): Promise<{ result: Record<string, unkno
   };
   return {
     result,
-    row: [`delivery → import (burst of ${EVENTS} comment deliveries, ${CONCURRENCY} at once)`, `p50 ${result.burstMs.p50} ms, p95 ${result.burstMs.p95} ms`, `p50 ${result.floorMs.p50} ms, p95 ${result.floorMs.p95} ms`, `${round(result.burstMs.p95 / Math.max(0.01, result.floorMs.p95))}x (p95)`, `${result.importCallsPer100Events} import calls per 100 events; one quiet delivery p50 ${result.singleDeliveryMs.p50} ms, p95 ${result.singleDeliveryMs.p95} ms`],
+    row: [
+      `delivery → import (burst of ${EVENTS} comment deliveries, ${CONCURRENCY} at once)`,
+      `p50 ${result.burstMs.p50} ms, p95 ${result.burstMs.p95} ms`,
+      `p50 ${result.floorMs.p50} ms, p95 ${result.floorMs.p95} ms`,
+      `${round(result.burstMs.p95 / Math.max(0.01, result.floorMs.p95))}x (p95)`,
+      `${result.importCallsPer100Events} import calls per 100 events; one quiet delivery p50 ${result.singleDeliveryMs.p50} ms, p95 ${result.singleDeliveryMs.p95} ms`,
+    ],
   };
 }
 

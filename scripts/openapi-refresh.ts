@@ -79,7 +79,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const version = process.argv[2] ?? DEFAULT_VERSION;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'openapi-'));
   try {
-    const tarball = execFileSync('npm', ['pack', `@octokit/openapi@${version}`, '--silent'], { cwd: tmp, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tarball = execFileSync('npm', ['pack', `@octokit/openapi@${version}`, '--silent'], { cwd: tmp, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     execFileSync('tar', ['-xzf', tarball, 'package/generated/api.github.com.json'], { cwd: tmp });
     const spec = JSON.parse(readFileSync(path.join(tmp, 'package/generated/api.github.com.json'), 'utf8')) as Spec;
     writeFileSync(SUBSET_FILE, JSON.stringify(extractSubset(spec), null, 1) + '\n');

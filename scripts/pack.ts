@@ -86,7 +86,7 @@ function checkDeploymentValues(options: PackOptions): string | undefined {
   const base = options.baseUrl === undefined ? {} : baseUrlProblem('--base-url', options.baseUrl, { loopbackHttp: false });
   const problems = [
     base.problem,
-    urlKeyProblem('--key (the server\'s DESK_URL_KEY)', options.urlKey),
+    urlKeyProblem("--key (the server's DESK_URL_KEY)", options.urlKey),
     options.secret ? secretProblem('EXTENSION_SECRET', options.secret) : undefined,
   ].filter((p): p is string => p !== undefined);
   if (problems.length > 0) throw new Error(problems.join('; '));
@@ -97,7 +97,10 @@ function checkDeploymentValues(options: PackOptions): string | undefined {
  * What only the deployment knows: the GitHub API origin widgets may call through
  * ZOHODESK.request (whiteListedDomains), and the Zoho user the connections are shared by.
  */
-function deploymentManifest(manifest: { whiteListedDomains: string[]; zohoAuthorisation?: Record<string, unknown>; connectors: Array<Record<string, unknown>> }, options: PackOptions): void {
+function deploymentManifest(
+  manifest: { whiteListedDomains: string[]; zohoAuthorisation?: Record<string, unknown>; connectors: Array<Record<string, unknown>> },
+  options: PackOptions,
+): void {
   if (options.githubApiUrl) {
     const u = new URL(options.githubApiUrl);
     if (u.protocol !== 'https:') throw new Error('--github-api-url must be https://');

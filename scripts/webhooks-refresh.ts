@@ -21,7 +21,10 @@ const EVENTS = ['issues', 'issue_comment'] as const;
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 function fetchPackage(name: string, version: string, dir: string): string {
-  const file = execFileSync('npm', ['pack', `${name}@${version}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+  const file = execFileSync('npm', ['pack', `${name}@${version}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1)!;
   const out = path.join(dir, name.replace(/[@/]/g, '_'));
   execFileSync('mkdir', ['-p', out]);
   execFileSync('tar', ['xzf', path.join(dir, file), '-C', out]);
@@ -50,15 +53,28 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const version = process.argv[2] ?? DEFAULT_VERSION;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'webhooks-refresh-'));
   try {
-    const examples = JSON.parse(readFileSync(path.join(fetchPackage('@octokit/webhooks-examples', version, dir), 'api.github.com/index.json'), 'utf8')) as Array<{ name: string; examples: Json[] }>;
-    const schema = JSON.parse(readFileSync(path.join(fetchPackage('@octokit/webhooks-schemas', version, dir), 'schema.json'), 'utf8')) as { definitions: Record<string, Json> };
+    const examples = JSON.parse(
+      readFileSync(path.join(fetchPackage('@octokit/webhooks-examples', version, dir), 'api.github.com/index.json'), 'utf8'),
+    ) as Array<{ name: string; examples: Json[] }>;
+    const schema = JSON.parse(readFileSync(path.join(fetchPackage('@octokit/webhooks-schemas', version, dir), 'schema.json'), 'utf8')) as {
+      definitions: Record<string, Json>;
+    };
     const subset = {
       source: `@octokit/webhooks-examples@${version} (api.github.com/index.json) and @octokit/webhooks-schemas@${version} (schema.json); regenerate with npm run webhooks:refresh`,
       examples: Object.fromEntries(EVENTS.map((e) => [e, examples.find((x) => x.name === e)?.examples ?? []])),
-      schema: { $schema: 'http://json-schema.org/draft-07/schema#', $id: 'github-webhooks-subset', definitions: reachable(schema.definitions, EVENTS.map((e) => `${e}_event`)) },
+      schema: {
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        $id: 'github-webhooks-subset',
+        definitions: reachable(
+          schema.definitions,
+          EVENTS.map((e) => `${e}_event`),
+        ),
+      },
     };
     writeFileSync(WEBHOOKS_SUBSET_FILE, `${JSON.stringify(subset)}\n`);
-    console.log(`wrote ${path.relative(root, WEBHOOKS_SUBSET_FILE)}: ${EVENTS.map((e) => `${subset.examples[e]!.length} ${e} examples`).join(', ')}, ${Object.keys(subset.schema.definitions).length} definitions`);
+    console.log(
+      `wrote ${path.relative(root, WEBHOOKS_SUBSET_FILE)}: ${EVENTS.map((e) => `${subset.examples[e]!.length} ${e} examples`).join(', ')}, ${Object.keys(subset.schema.definitions).length} definitions`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -27,9 +27,14 @@ export function gitHubTransports(config: ServerConfig): (query: DeskCall) => Tra
   const direct = config.transport === 'direct' ? new DirectTransport(config.githubApiUrl, directHeaders(config.githubToken ?? '')) : undefined;
   return (query) =>
     direct ??
-    new InvokeTransport(invoke, config.githubApiUrl, {
-      orgId: query.orgId,
-      securityContext: query.securityContext,
-      connectionLinkName: config.githubConnection,
-    }, config.invokeQuery);
+    new InvokeTransport(
+      invoke,
+      config.githubApiUrl,
+      {
+        orgId: query.orgId,
+        securityContext: query.securityContext,
+        connectionLinkName: config.githubConnection,
+      },
+      config.invokeQuery,
+    );
 }

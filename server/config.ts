@@ -153,6 +153,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
 
 /** The values that must never appear in a log line, a response or channelState. */
 export function secretsOf(config: ServerConfig): string[] {
-  const storePassword = !config.claimStore.startsWith('redis') ? undefined : decodeURIComponent(/^rediss?:\/\/(?:[^:@/]*:)?([^@/]*)@/.exec(config.claimStore)?.[1] ?? '');
+  const storePassword = !config.claimStore.startsWith('redis')
+    ? undefined
+    : decodeURIComponent(/^rediss?:\/\/(?:[^:@/]*:)?([^@/]*)@/.exec(config.claimStore)?.[1] ?? '');
   return [config.extensionSecret, config.deskUrlKey, config.githubToken, storePassword].filter((s): s is string => !!s);
 }

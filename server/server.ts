@@ -31,15 +31,22 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: options.logDestination });
   const keys = config.publicUrl ? hookKeys(config.extensionSecret) : undefined;
-  const onUninstall: UninstallHook | undefined = keys && config.publicUrl
-    ? (body, log) => removeHooksOnUninstall({ keys, publicUrl: config.publicUrl!, transportFor: gitHubTransports(config) }, body, log)
-    : undefined;
+  const onUninstall: UninstallHook | undefined =
+    keys && config.publicUrl
+      ? (body, log) => removeHooksOnUninstall({ keys, publicUrl: config.publicUrl!, transportFor: gitHubTransports(config) }, body, log)
+      : undefined;
   const { app, startDraining } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses, onUninstall });
   // Deliveries from GitHub (PUBLIC_URL set): verified, then imported into Desk (server/webhooks).
   let webhooks: WebhookService | undefined;
   if (config.publicUrl) {
     const invoke = new InvokeClient({ deskApiUrl: config.deskApiUrl, secret: config.extensionSecret });
-    webhooks = webhookService({ extensionSecret: config.extensionSecret, deskApiUrl: config.deskApiUrl, deskConnection: config.deskConnection ?? 'zohodesk', invoke, ...options.webhooks });
+    webhooks = webhookService({
+      extensionSecret: config.extensionSecret,
+      deskApiUrl: config.deskApiUrl,
+      deskConnection: config.deskConnection ?? 'zohodesk',
+      invoke,
+      ...options.webhooks,
+    });
     webhooks.register(app);
   }
   await app.listen({ port: config.port, host: config.host });

@@ -58,7 +58,13 @@ export async function perform(sdk: DeskSdk, issue: IssueView, action: Action): P
 /** The repository's labels and assignable users, for the card's pickers (first 100 of each). */
 export async function choices(sdk: DeskSdk, repo: string): Promise<{ labels: string[]; users: string[] }> {
   const names = (data: unknown, field: 'name' | 'login'): string[] =>
-    Array.isArray(data) ? data.flatMap((x) => (typeof x === 'object' && x !== null && typeof (x as Record<string, unknown>)[field] === 'string' ? [String((x as Record<string, unknown>)[field]).slice(0, 100)] : [])) : [];
+    Array.isArray(data)
+      ? data.flatMap((x) =>
+          typeof x === 'object' && x !== null && typeof (x as Record<string, unknown>)[field] === 'string'
+            ? [String((x as Record<string, unknown>)[field]).slice(0, 100)]
+            : [],
+        )
+      : [];
   const [labels, users] = await Promise.all([
     github(sdk, 'GET', `/repos/${repoPath(repo)}/labels?per_page=100`),
     github(sdk, 'GET', `/repos/${repoPath(repo)}/assignees?per_page=100`),

@@ -22,11 +22,22 @@ const time = (v: unknown): number | undefined => {
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
 };
 const labelsOf = (v: unknown): IssueView['labels'] =>
-  Array.isArray(v) ? v.slice(0, 100).flatMap((l) => (isObj(l) && typeof l.name === 'string' ? [{ name: l.name.slice(0, 100), color: color(l.color) }] : [])) : [];
+  Array.isArray(v)
+    ? v.slice(0, 100).flatMap((l) => (isObj(l) && typeof l.name === 'string' ? [{ name: l.name.slice(0, 100), color: color(l.color) }] : []))
+    : [];
 
 /** What the ticket's stored extra names: the repository and number, and the issue as of the last pull. */
 export function fromExtra(value: unknown): IssueView | undefined {
-  if (!isObj(value) || value.v !== 1 || typeof value.repo !== 'string' || !REPO.test(value.repo) || typeof value.number !== 'number' || !Number.isSafeInteger(value.number) || value.number <= 0) return undefined;
+  if (
+    !isObj(value) ||
+    value.v !== 1 ||
+    typeof value.repo !== 'string' ||
+    !REPO.test(value.repo) ||
+    typeof value.number !== 'number' ||
+    !Number.isSafeInteger(value.number) ||
+    value.number <= 0
+  )
+    return undefined;
   return {
     repo: value.repo,
     number: value.number,

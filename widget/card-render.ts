@@ -26,7 +26,10 @@ export interface CardHandlers {
 /** The card for one reading; every string from GitHub or Desk goes in as text. */
 export function renderCard(view: CardView, i18n: I18n, now: number, on: CardHandlers): HTMLElement {
   const root = el('main', 'gh-card');
-  root.setAttribute('data-state', view.kind === 'issue' ? (view.stored ? `stored-${view.stored}` : 'live') : view.kind === 'failed' ? `failed-${view.why}` : view.kind);
+  root.setAttribute(
+    'data-state',
+    view.kind === 'issue' ? (view.stored ? `stored-${view.stored}` : 'live') : view.kind === 'failed' ? `failed-${view.why}` : view.kind,
+  );
   if (view.kind === 'loading') {
     root.append(el('p', 'loading', i18n.t('card.loading')));
     return root;
@@ -37,18 +40,33 @@ export function renderCard(view: CardView, i18n: I18n, now: number, on: CardHand
   }
   if (view.kind === 'failed') {
     const retry = button(i18n.t('card.retry'), 'btn', () => on.retry());
-    root.append(el('div', 'banner banner--error', i18n.t(view.why === 'no-ticket' ? 'card.noTicket' : view.why === 'no-storage' ? 'card.noStorage' : `card.read.${view.why}`)), retry);
+    root.append(
+      el(
+        'div',
+        'banner banner--error',
+        i18n.t(view.why === 'no-ticket' ? 'card.noTicket' : view.why === 'no-storage' ? 'card.noStorage' : `card.read.${view.why}`),
+      ),
+      retry,
+    );
     return root;
   }
   const { issue, busy } = view;
   const title = el('h1', 'gh-card__title', el('span', 'gh-card__number', `#${issue.number} `), issue.title || i18n.t('card.noTitle'));
   root.append(el('p', 'gh-card__repo', issue.repo), title);
   const badge = issue.state === 'open' ? 'open' : issue.reason === 'not_planned' ? 'not-planned' : 'closed';
-  const stateText = issue.state === 'open' ? i18n.t('card.state.open') : issue.reason === 'not_planned' ? i18n.t('card.state.notPlanned') : i18n.t('card.state.completed');
+  const stateText =
+    issue.state === 'open' ? i18n.t('card.state.open') : issue.reason === 'not_planned' ? i18n.t('card.state.notPlanned') : i18n.t('card.state.completed');
   const meta = el('p', 'gh-card__meta', el('span', `state state--${badge}`, stateText));
   if (issue.locked) meta.append(el('span', 'chip chip--muted', i18n.t('card.locked')));
   root.append(meta);
-  if (view.stored) root.append(el('div', 'banner banner--warn', i18n.t(`card.stored.${view.stored}`, { when: issue.updated !== undefined ? i18n.relative(issue.updated, now, true) : i18n.t('never') })));
+  if (view.stored)
+    root.append(
+      el(
+        'div',
+        'banner banner--warn',
+        i18n.t(`card.stored.${view.stored}`, { when: issue.updated !== undefined ? i18n.relative(issue.updated, now, true) : i18n.t('never') }),
+      ),
+    );
   if (view.notice) {
     const n = el('div', `banner banner--${view.notice.tone === 'ok' ? 'info' : 'error'}`, view.notice.text);
     n.setAttribute('role', view.notice.tone === 'ok' ? 'status' : 'alert');
@@ -66,7 +84,8 @@ export function renderCard(view: CardView, i18n: I18n, now: number, on: CardHand
     const chip = el('span', 'chip', l.name);
     chip.setAttribute('data-label', l.name);
     if (l.color) chip.style.setProperty('--label', `#${l.color}`);
-    if (live) chip.append(button('×', 'chip__remove', () => on.act({ kind: 'remove-label', name: l.name }), disabled, i18n.t('card.removeLabel', { label: l.name })));
+    if (live)
+      chip.append(button('×', 'chip__remove', () => on.act({ kind: 'remove-label', name: l.name }), disabled, i18n.t('card.removeLabel', { label: l.name })));
     labels.append(chip);
   }
   fact(i18n.t('card.labels'), labels);
@@ -88,7 +107,14 @@ export function renderCard(view: CardView, i18n: I18n, now: number, on: CardHand
   root.append(facts);
 
   if (live) root.append(actions(view, i18n, on, disabled));
-  else root.append(el('p', undefined, button(i18n.t('card.retry'), 'btn', () => on.retry())));
+  else
+    root.append(
+      el(
+        'p',
+        undefined,
+        button(i18n.t('card.retry'), 'btn', () => on.retry()),
+      ),
+    );
   if (issue.url) {
     const a = el('a', 'gh-card__link', i18n.t('card.open')) as HTMLAnchorElement;
     a.href = issue.url;

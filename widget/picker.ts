@@ -32,7 +32,18 @@ export function startPicker(sdk: DeskSdk, i18n: I18n, selected: string[], typed:
   const moreButton = el('button', 'btn', i18n.t('picker.more')) as HTMLButtonElement;
   const save = el('button', 'btn btn--primary', i18n.t('picker.save')) as HTMLButtonElement;
   moreButton.type = save.type = 'button';
-  at.replaceChildren(el('section', 'gh-picker', el('h2', undefined, i18n.t('picker.title')), el('p', 'picker__hint', i18n.t('picker.hint', { max: MAX_SELECTED })), filter, list, el('p', 'picker__buttons', moreButton, save), status));
+  at.replaceChildren(
+    el(
+      'section',
+      'gh-picker',
+      el('h2', undefined, i18n.t('picker.title')),
+      el('p', 'picker__hint', i18n.t('picker.hint', { max: MAX_SELECTED })),
+      filter,
+      list,
+      el('p', 'picker__buttons', moreButton, save),
+      status,
+    ),
+  );
 
   const say = (text: string, tone: 'info' | 'error' = 'info') => {
     status.textContent = text;

@@ -53,12 +53,17 @@ function repoCard(name: string, repo: RepoView | undefined, health: Health, last
   fact(
     i18n.t('rateLimit'),
     repo.rate
-      ? i18n.t('rateLeft', { left: new Intl.NumberFormat(i18n.locale).format(repo.rate.remaining), limit: new Intl.NumberFormat(i18n.locale).format(repo.rate.limit), reset: i18n.relative(repo.rate.reset, now) })
+      ? i18n.t('rateLeft', {
+          left: new Intl.NumberFormat(i18n.locale).format(repo.rate.remaining),
+          limit: new Intl.NumberFormat(i18n.locale).format(repo.rate.limit),
+          reset: i18n.relative(repo.rate.reset, now),
+        })
       : i18n.t('notVisible'),
   );
   fact(i18n.t('delivery'), i18n.t(`delivery.${repo.delivery}`));
   card.append(facts);
-  if (repo.nextAllowedAt !== undefined && repo.nextAllowedAt > now) card.append(el('p', 'repo__note', i18n.t('resumes', { when: i18n.relative(repo.nextAllowedAt, now) })));
+  if (repo.nextAllowedAt !== undefined && repo.nextAllowedAt > now)
+    card.append(el('p', 'repo__note', i18n.t('resumes', { when: i18n.relative(repo.nextAllowedAt, now) })));
   if (repo.error) {
     const meta = [repo.error.code, repo.error.count > 1 ? i18n.t('failures', { count: repo.error.count }) : undefined].filter(Boolean).join(' · ');
     card.append(el('p', 'repo__hint', hint(repo.error.code, i18n)), el('p', 'repo__meta', meta, ' · ', i18n.relative(repo.error.at, now, true)));

@@ -3,7 +3,14 @@ export interface DeskSdk {
   extension: { onload(): Promise<{ locale?: unknown } | undefined> };
   get(what: string, args?: Record<string, unknown>): Promise<unknown>;
   set?(what: string, args: Record<string, unknown>): Promise<unknown>;
-  request?(o: { url: string; type: string; headers: Record<string, string>; postBody: unknown; data?: Record<string, string>; connectionLinkName?: string }): Promise<unknown>;
+  request?(o: {
+    url: string;
+    type: string;
+    headers: Record<string, string>;
+    postBody: unknown;
+    data?: Record<string, string>;
+    connectionLinkName?: string;
+  }): Promise<unknown>;
 }
 declare global {
   interface Window {

@@ -35,7 +35,6 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const nat = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 const CODE = /^[A-Z][A-Z0-9_]{1,60}$/;
 
-
 function readError(v: unknown): StateView['error'] | undefined | null {
   if (v === undefined) return undefined;
   if (!isObj(v)) return null;

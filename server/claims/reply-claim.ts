@@ -24,8 +24,9 @@ export async function awaitClaimedReply<T>(
   log?: { warn(obj: object, msg: string): void },
 ): Promise<T | undefined> {
   if (!claims) return undefined;
-  const claim = (): Promise<boolean> => claims.claim(claimKey(key), REPLY_CLAIM_TTL_MS).catch(loggedFallback(log, 'claim store failed: posting, the marker settles duplicates', true));
-  const look = (): Promise<T | undefined> => find().catch(loggedFallback<T | undefined>(log, 'could not look for the claimant\'s reply', undefined));
+  const claim = (): Promise<boolean> =>
+    claims.claim(claimKey(key), REPLY_CLAIM_TTL_MS).catch(loggedFallback(log, 'claim store failed: posting, the marker settles duplicates', true));
+  const look = (): Promise<T | undefined> => find().catch(loggedFallback<T | undefined>(log, "could not look for the claimant's reply", undefined));
   if (await claim()) return undefined;
   const end = Date.now() + WAIT_MS;
   for (let i = 0; ; i++) {

@@ -68,7 +68,9 @@ export class RespClient {
         reject(new Error(`no answer within ${this.timeoutMs} ms`));
         socket.destroy(); // answers after this would pair with the wrong command
       }, this.timeoutMs);
-      const settle = <T>(fn: (v: T) => void) => (v: T) => (clearTimeout(timer), fn(v));
+      const settle =
+        <T>(fn: (v: T) => void) =>
+        (v: T) => (clearTimeout(timer), fn(v));
       this.#pending.push({ resolve: settle(resolve), reject: settle(reject) });
       socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
     });

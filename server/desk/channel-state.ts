@@ -4,9 +4,7 @@ import { validators } from './schemas.js';
 /** Desk documents no limit on channelState; we stay under Zendesk's twin (5000) with room to spare. */
 export const MAX_STATE_BYTES = 4096;
 
-export type DecodedState =
-  | { state: ChannelState; problem?: undefined }
-  | { state: null; problem: 'empty' | 'unreadable' | 'old-version' | 'out-of-range' };
+export type DecodedState = { state: ChannelState; problem?: undefined } | { state: null; problem: 'empty' | 'unreadable' | 'old-version' | 'out-of-range' };
 
 /** The longest cool-down a connector records (GitHub's rate-limit.ts caps Retry-After and resets at a day). */
 export const MAX_COOL_DOWN_SECONDS = 24 * 3600 + 60;
@@ -21,7 +19,11 @@ export const MAX_CLOCK_SKEW_SECONDS = 3600;
  * Each source's cursor is the connector's to read (Connector.readCursor); codes an
  * earlier release wrote are read under today's names (Connector.legacyCodes).
  */
-export function decodeChannelState(raw: string | null | undefined, nowMs: number = Date.now(), legacyCodes: Readonly<Record<string, string>> = {}): DecodedState {
+export function decodeChannelState(
+  raw: string | null | undefined,
+  nowMs: number = Date.now(),
+  legacyCodes: Readonly<Record<string, string>> = {},
+): DecodedState {
   if (raw === null || raw === undefined || raw.trim() === '') return { state: null, problem: 'empty' };
   // We never write more than MAX_STATE_BYTES: anything larger was not written by us.
   if (Buffer.byteLength(raw) > MAX_STATE_BYTES) return { state: null, problem: 'unreadable' };

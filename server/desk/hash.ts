@@ -9,14 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * the rest follows the only sample written against the live service. securityContext
  * is not part of it.
  */
-export const INVOKE_HASH_ORDER = [
-  'requestURL',
-  'requestType',
-  'queryParams',
-  'postBody',
-  'headers',
-  'connectionLinkName',
-] as const;
+export const INVOKE_HASH_ORDER = ['requestURL', 'requestType', 'queryParams', 'postBody', 'headers', 'connectionLinkName'] as const;
 
 export type InvokeHashFields = Partial<Record<(typeof INVOKE_HASH_ORDER)[number], string>>;
 

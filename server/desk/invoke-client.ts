@@ -86,7 +86,10 @@ export class InvokeClient {
         await res.body?.cancel();
         const target = deskRedirectTarget(url, next, this.#endpoint);
         if (!target || hop >= MAX_REDIRECTS) {
-          throw new AppError('DESK_UNAVAILABLE', `Desk Invoke redirected ${c.requestType} ${pathOf(c.requestURL)} ${target ? 'too often' : 'outside Zoho Desk'}`);
+          throw new AppError(
+            'DESK_UNAVAILABLE',
+            `Desk Invoke redirected ${c.requestType} ${pathOf(c.requestURL)} ${target ? 'too often' : 'outside Zoho Desk'}`,
+          );
         }
         url = target;
       }

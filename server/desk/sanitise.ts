@@ -12,10 +12,7 @@ import { nestingDepth } from './html-depth.js';
 const SCHEMES = ['http', 'https', 'mailto'];
 
 const OPTIONS: sanitizeHtml.IOptions = {
-  allowedTags: [
-    ...sanitizeHtml.defaults.allowedTags,
-    'img', 'picture', 'source', 'del', 'ins', 'details', 'summary', 'input', 'g-emoji', 'tt',
-  ],
+  allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'picture', 'source', 'del', 'ins', 'details', 'summary', 'input', 'g-emoji', 'tt'],
   allowedAttributes: {
     a: ['href', 'title', 'rel', 'target'],
     img: ['src', 'alt', 'title', 'width', 'height', 'align'],
@@ -48,7 +45,7 @@ const OPTIONS: sanitizeHtml.IOptions = {
  * sanitiser's parser slows down quadratically on thousands of unclosed levels.
  */
 export const MAX_HTML_DEPTH = 256;
-export const TOO_DEEP_NOTICE = '<p><em>(This content is nested too deeply to show here: open it at its source through the ticket\'s link.)</em></p>';
+export const TOO_DEEP_NOTICE = "<p><em>(This content is nested too deeply to show here: open it at its source through the ticket's link.)</em></p>";
 
 /** External HTML, reduced to the allow-list: no script, style, handler, frame, form or foreign URL scheme. */
 export function sanitiseHtml(html: string): string {

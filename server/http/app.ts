@@ -96,7 +96,9 @@ export function buildApp(options: AppOptions) {
   // The URL key counts like the HASH here: a callback without it is not acted on, but
   // answered, so it cannot block an install (callbacks.ts).
   const callback = handleCallback({ secret: config.extensionSecret, mode: config.callbackHash, metrics, onUninstall: options.onUninstall });
-  app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) => callback(req, reply, keyMatches(req.query as Record<string, unknown>)));
+  app.post<{ Params: { event: string } }>('/desk/callbacks/:event', async (req, reply) =>
+    callback(req, reply, keyMatches(req.query as Record<string, unknown>)),
+  );
 
   // Alive (restart me if not) vs ready (send me traffic): only readiness drops while draining.
   app.get('/healthz', async () => ({ status: 'ok' }));

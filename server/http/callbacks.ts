@@ -6,8 +6,17 @@ import type { HttpMetrics } from './metrics.js';
 
 /** Events Desk documents (§9.1) and the spellings ZET or Zoho's samples use; others are counted as "other". */
 const KNOWN_EVENTS = new Set([
-  'onInstall', 'onZohoAuthorise', 'onDeskAuthorise', 'onTPAAuthorise', 'onTPAAuthorize', 'onTPARevoke',
-  'onUpdate', 'onConfigParamAdd', 'onConfigParamDelete', 'onConfigParamChange', 'onUninstall',
+  'onInstall',
+  'onZohoAuthorise',
+  'onDeskAuthorise',
+  'onTPAAuthorise',
+  'onTPAAuthorize',
+  'onTPARevoke',
+  'onUpdate',
+  'onConfigParamAdd',
+  'onConfigParamDelete',
+  'onConfigParamChange',
+  'onUninstall',
 ]);
 
 export type CallbackHashMode = 'log' | 'enforce';
@@ -32,8 +41,8 @@ export function handleCallback(o: { secret: string; mode: CallbackHashMode; metr
       : !verified
         ? new AppError('BAD_HASH', 'the HASH header is missing or does not match the extension secret')
         : !validators.callback(req.body)
-        ? new AppError('INVALID_BODY', describeErrors('body', validators.callback.errors))
-        : undefined;
+          ? new AppError('INVALID_BODY', describeErrors('body', validators.callback.errors))
+          : undefined;
     if (problem) {
       o.metrics.countCallback(event, verified ? 'unreadable' : 'unverified');
       if (o.mode === 'enforce') throw problem;
@@ -48,7 +57,9 @@ export function handleCallback(o: { secret: string; mode: CallbackHashMode; metr
     // The one exception: with webhooks on, an uninstall removes our hooks (after the answer; it never blocks Desk).
     if (event === 'onUninstall' && o.onUninstall) {
       const log = req.log;
-      void o.onUninstall(req.body as Parameters<UninstallHook>[0], log).catch((err: unknown) => log.error({ code: 'INTERNAL', err }, 'onUninstall: removing webhooks failed'));
+      void o
+        .onUninstall(req.body as Parameters<UninstallHook>[0], log)
+        .catch((err: unknown) => log.error({ code: 'INTERNAL', err }, 'onUninstall: removing webhooks failed'));
     }
     return reply.send({ ok: true, acted: true });
   };

@@ -7,11 +7,7 @@ import { pino, type Logger, type DestinationStream } from 'pino';
  * securityContext is per request and cannot be listed, so it is never logged at all:
  * request lines carry the route, never the query string.
  */
-export function createLogger(options: {
-  level: string;
-  secrets: string[];
-  destination?: { write(line: string): unknown };
-}): Logger {
+export function createLogger(options: { level: string; secrets: string[]; destination?: { write(line: string): unknown } }): Logger {
   const out = options.destination ?? process.stdout;
   const secrets = options.secrets.filter((s) => s.length >= 4);
   const scrubbing: DestinationStream = {

@@ -40,15 +40,9 @@ export class HttpMetrics {
   }
 
   render(): string {
-    const lines = [
-      '# HELP http_requests_total Requests answered, by method, route and status.',
-      '# TYPE http_requests_total counter',
-    ];
+    const lines = ['# HELP http_requests_total Requests answered, by method, route and status.', '# TYPE http_requests_total counter'];
     for (const [k, s] of this.#series) lines.push(`http_requests_total{${k}} ${s.count}`);
-    lines.push(
-      '# HELP http_request_duration_seconds Time to answer a request, by method, route and status.',
-      '# TYPE http_request_duration_seconds histogram',
-    );
+    lines.push('# HELP http_request_duration_seconds Time to answer a request, by method, route and status.', '# TYPE http_request_duration_seconds histogram');
     for (const [k, s] of this.#series) {
       BUCKETS.forEach((b, i) => lines.push(`http_request_duration_seconds_bucket{${k},le="${b}"} ${s.buckets[i]}`));
       lines.push(`http_request_duration_seconds_bucket{${k},le="+Inf"} ${s.count}`);
@@ -57,10 +51,7 @@ export class HttpMetrics {
     }
     lines.push('# HELP http_errors_total Error answers, by catalogue code.', '# TYPE http_errors_total counter');
     for (const [code, n] of this.#errors) lines.push(`http_errors_total{code="${escapeLabel(code)}"} ${n}`);
-    lines.push(
-      '# HELP desk_callbacks_total Lifecycle callbacks received, by event and whether their HASH verified.',
-      '# TYPE desk_callbacks_total counter',
-    );
+    lines.push('# HELP desk_callbacks_total Lifecycle callbacks received, by event and whether their HASH verified.', '# TYPE desk_callbacks_total counter');
     for (const [k, n] of this.#callbacks) lines.push(`desk_callbacks_total{${k}} ${n}`);
     return lines.join('\n') + '\n';
   }

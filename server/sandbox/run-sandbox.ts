@@ -139,7 +139,11 @@ function progressLine(n: number, out: PullOutcome): string {
 
 async function replyOnce(desk: Awaited<ReturnType<typeof startDeskSimulator>>, webUrl: string): Promise<void> {
   const [ticketId, ticket] = [...desk.store.tickets.entries()][0]!;
-  const out = await desk.push({ extParentId: ticketId, content: '<p>Thanks for the report! We can reproduce it and a fix is on the way.</p>', summary: 'Thanks for the report!' });
+  const out = await desk.push({
+    extParentId: ticketId,
+    content: '<p>Thanks for the report! We can reproduce it and a fix is on the way.</p>',
+    summary: 'Thanks for the report!',
+  });
   if (!out.ok) {
     console.log(`agent reply on ${ticketId} failed: ${JSON.stringify(out.body)}`);
     return;
@@ -153,6 +157,9 @@ async function replyOnce(desk: Awaited<ReturnType<typeof startDeskSimulator>>, w
 /** One line per delivery: what GitHub sent and how long until Desk had it. */
 function deliveryLines(r: ImportReport): string {
   return r.deliveries
-    .map((d) => `delivery ${d.event.padEnd(22)} ${d.repo} -> import ${r.ok ? `of ${r.tickets} tickets + ${r.threads} threads` : `failed (${r.code})`} in ${Math.round(r.doneAt - d.receivedAt)} ms`)
+    .map(
+      (d) =>
+        `delivery ${d.event.padEnd(22)} ${d.repo} -> import ${r.ok ? `of ${r.tickets} tickets + ${r.threads} threads` : `failed (${r.code})`} in ${Math.round(r.doneAt - d.receivedAt)} ms`,
+    )
     .join('\n');
 }

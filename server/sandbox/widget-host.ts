@@ -9,7 +9,14 @@ import { closeHttpServer } from '../http/close-server.js';
 const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../app');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
 const GITHUB_API = 'https://api.github.com';
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
 const MAX_BODY = 256 * 1024;
 
 export interface WidgetHostOptions {
@@ -61,7 +68,9 @@ export function sdkDouble(locale: string): string {
 
 /** Params Desk lets the SDK set: the manifest's non-userdefined ones. */
 function settableParams(): Set<string> {
-  const manifest = JSON.parse(readFileSync(path.join(APP_DIR, '../plugin-manifest.json'), 'utf8')) as { config: Array<{ name: string; userdefined?: boolean }> };
+  const manifest = JSON.parse(readFileSync(path.join(APP_DIR, '../plugin-manifest.json'), 'utf8')) as {
+    config: Array<{ name: string; userdefined?: boolean }>;
+  };
   return new Set(manifest.config.filter((c) => c.userdefined === false).map((c) => c.name));
 }
 
@@ -110,7 +119,11 @@ export async function startWidgetHost(o: WidgetHostOptions): Promise<{ url: stri
       }
       if (url.pathname === '/sandbox/request') return answer(...(await forward(o.github, body)));
     }
-    if (url.pathname === '/sandbox/config') return answer(200, o.config().map((c) => ({ ...c, defaultValue: null })));
+    if (url.pathname === '/sandbox/config')
+      return answer(
+        200,
+        o.config().map((c) => ({ ...c, defaultValue: null })),
+      );
     if (url.pathname === '/sandbox/sdk.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       return res.end(sdkDouble(o.locale ?? 'en'));
@@ -137,8 +150,7 @@ export async function startWidgetHost(o: WidgetHostOptions): Promise<{ url: stri
   return {
     url: `${origin}/app/widget.html`,
     origin,
-    close: () =>
-      closeHttpServer(server),
+    close: () => closeHttpServer(server),
   };
 }
 
@@ -149,7 +161,8 @@ export async function startWidgetHost(o: WidgetHostOptions): Promise<{ url: stri
  */
 async function forward(github: WidgetHostOptions['github'], o: Record<string, unknown>): Promise<[number, unknown]> {
   const target = typeof o.url === 'string' ? o.url : '';
-  if (!github || o.connectionLinkName !== 'github' || !target.startsWith(`${GITHUB_API}/`)) return [200, { sdkError: { errMsg: 'domain not whitelisted or unknown connection' } }];
+  if (!github || o.connectionLinkName !== 'github' || !target.startsWith(`${GITHUB_API}/`))
+    return [200, { sdkError: { errMsg: 'domain not whitelisted or unknown connection' } }];
   const method = typeof o.type === 'string' ? o.type.toUpperCase() : 'GET';
   const headers = typeof o.headers === 'object' && o.headers !== null ? (o.headers as Record<string, string>) : {};
   const hasBody = method !== 'GET' && typeof o.postBody === 'object' && o.postBody !== null && Object.keys(o.postBody).length > 0;

@@ -15,7 +15,6 @@ export interface PullRequest {
   log?: RequestLog | undefined;
 }
 
-
 /** Bytes of the answer kept back from the byte budget for channelState and the envelope. */
 const ENVELOPE_BYTES = 8192;
 
@@ -62,7 +61,13 @@ export function enginePull<S, C extends object>(connector: Connector<S, C>, o: {
 }
 
 /** Each source's cursor, read back by its connector; one it cannot trust starts over (and says so). */
-function readCursors<S, C extends object>(connector: Connector<S, C>, previous: ChannelState | null, sources: readonly string[], nowS: number, log: RequestLog | undefined): Map<string, C> {
+function readCursors<S, C extends object>(
+  connector: Connector<S, C>,
+  previous: ChannelState | null,
+  sources: readonly string[],
+  nowS: number,
+  log: RequestLog | undefined,
+): Map<string, C> {
   const cursors = new Map<string, C>();
   for (const source of sources) {
     const stored = previous?.r[source];

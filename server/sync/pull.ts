@@ -99,7 +99,10 @@ function stateOf<Cursor>(run: Run<Cursor>, nowS: number): ChannelState {
     if (!o) {
       // Not called: cooling down. Keep everything, record why.
       const error = new AppError('UPSTREAM_RATE_LIMITED', 'cooling down');
-      state.r[source] = { ...(run.input.cursors.get(source) as object | undefined), s: statusOf(prev?.s, nowS, { items: 0, error, coolDownUntil: run.coolDownUntil, rl }) };
+      state.r[source] = {
+        ...(run.input.cursors.get(source) as object | undefined),
+        s: statusOf(prev?.s, nowS, { items: 0, error, coolDownUntil: run.coolDownUntil, rl }),
+      };
       continue;
     }
     const coolDownUntil = run.coolDownUntil || undefined;

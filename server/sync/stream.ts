@@ -118,7 +118,11 @@ class Drain<T extends StreamItem> {
       for (;;) {
         if (o.now() >= o.deadline) return this.result({ stoppedBy: 'time' });
         const first = this.requests === 0;
-        const page = await this.source.fetch({ since: this.since, ...(this.pageUrl ? { pageUrl: this.pageUrl } : {}), ...(first && o.etag ? { etag: o.etag } : {}) });
+        const page = await this.source.fetch({
+          since: this.since,
+          ...(this.pageUrl ? { pageUrl: this.pageUrl } : {}),
+          ...(first && o.etag ? { etag: o.etag } : {}),
+        });
         this.requests++;
         if (first) {
           this.horizon = (page.serverTime ?? Math.floor(o.now() / 1000)) - o.settleSeconds;

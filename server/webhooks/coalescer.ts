@@ -84,7 +84,13 @@ export class ImportCoalescer {
   }
 
   #fresh(who: ImportInstallation): Pending {
-    return { who, batch: new SyncBatch(), budget: new Budget({ tickets: IMPORT_MAX_ITEMS, threads: IMPORT_MAX_ITEMS, bytes: this.o.maxBytes, deadline: Infinity }), times: new Map(), deliveries: [] };
+    return {
+      who,
+      batch: new SyncBatch(),
+      budget: new Budget({ tickets: IMPORT_MAX_ITEMS, threads: IMPORT_MAX_ITEMS, bytes: this.o.maxBytes, deadline: Infinity }),
+      times: new Map(),
+      deliveries: [],
+    };
   }
 
   /** False when the batch is full; items older than the batch's copy are left out (the batch keeps the parent). */
@@ -127,16 +133,26 @@ export class ImportCoalescer {
     const sync: SyncObject = { data: { tickets: next.batch.tickets, threads: next.batch.threads } };
     const report = (ok: boolean, code?: string) => {
       if (ok) this.#remember(next);
-      this.o.onImport?.(next.who, { deliveries: next.deliveries, tickets: next.batch.tickets.length, threads: next.batch.threads.length, ok, ...(code ? { code } : {}), doneAt: performance.now() });
+      this.o.onImport?.(next.who, {
+        deliveries: next.deliveries,
+        tickets: next.batch.tickets.length,
+        threads: next.batch.threads.length,
+        ok,
+        ...(code ? { code } : {}),
+        doneAt: performance.now(),
+      });
     };
-    this.o.send(next.who, sync).then(
-      () => report(true),
-      // Nothing is retried here: GitHub never retries either, and the next pull brings every item.
-      (err: unknown) => report(false, isAppError(err) ? err.code : 'INTERNAL'),
-    ).finally(() => {
-      lane.flying = false;
-      this.#pump(key, lane);
-    });
+    this.o
+      .send(next.who, sync)
+      .then(
+        () => report(true),
+        // Nothing is retried here: GitHub never retries either, and the next pull brings every item.
+        (err: unknown) => report(false, isAppError(err) ? err.code : 'INTERNAL'),
+      )
+      .finally(() => {
+        lane.flying = false;
+        this.#pump(key, lane);
+      });
   }
 }
 

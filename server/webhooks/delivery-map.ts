@@ -7,12 +7,22 @@ import { markerTicket } from '../connectors/github/ext-ids.js';
 import type { GitHubSettings } from '../connectors/github/settings.js';
 import type { HookTarget } from './seal.js';
 
-export type Mapped =
-  | { kind: 'unit'; unit: SyncUnit; updatedAt: number }
-  | { kind: 'ignored'; why: string };
+export type Mapped = { kind: 'unit'; unit: SyncUnit; updatedAt: number } | { kind: 'ignored'; why: string };
 
 /** `issues` actions that change what the ticket's card shows: the ticket is re-sent. */
-const TICKET_ACTIONS = new Set(['closed', 'reopened', 'labeled', 'unlabeled', 'assigned', 'unassigned', 'milestoned', 'demilestoned', 'locked', 'unlocked', 'transferred']);
+const TICKET_ACTIONS = new Set([
+  'closed',
+  'reopened',
+  'labeled',
+  'unlabeled',
+  'assigned',
+  'unassigned',
+  'milestoned',
+  'demilestoned',
+  'locked',
+  'unlocked',
+  'transferred',
+]);
 
 /**
  * One verified delivery as SYNC items, through the pull's own mapping (mapping.ts) and
@@ -52,7 +62,11 @@ export function mapDelivery(event: string, payload: unknown, target: HookTarget,
     // Our own replies from Desk: Desk has them already, as the agent's reply.
     if (isOwnReply(secret, { orgId: target.o, ticket: markerTicket(repo, issue.number) }, comment.body)) return { kind: 'ignored', why: 'our own reply' };
     // The ticket travels with its thread (parent first), without the body thread, which is the pull's to render.
-    return { kind: 'unit', unit: { tickets: issueUnit(repo, issue).tickets, threads: [commentThread(repo, { ...comment, issueNumber: issue.number })] }, updatedAt: comment.updatedAt };
+    return {
+      kind: 'unit',
+      unit: { tickets: issueUnit(repo, issue).tickets, threads: [commentThread(repo, { ...comment, issueNumber: issue.number })] },
+      updatedAt: comment.updatedAt,
+    };
   }
   return { kind: 'ignored', why: `event ${event.slice(0, 40)} is not mapped` };
 }

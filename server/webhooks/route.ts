@@ -64,7 +64,7 @@ async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*
     throw new AppError('BAD_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match');
   }
   const target = openTarget(o.keys, hid, token);
-  if (!target) throw new AppError('BAD_HOOK_URL', 'the hook URL does not open under this server\'s key');
+  if (!target) throw new AppError('BAD_HOOK_URL', "the hook URL does not open under this server's key");
   const event = header(req, 'x-github-event', /^[a-z_]{1,40}$/);
   const id = header(req, 'x-github-delivery', /^[A-Za-z0-9-]{1,64}$/);
   if (!event || !id) throw new AppError('INVALID_BODY', 'X-GitHub-Event or X-GitHub-Delivery is missing or malformed');
@@ -79,7 +79,8 @@ async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*
     throw new AppError('BAD_JSON', 'the delivery is not JSON', { cause });
   }
   const full = (payload as { repository?: { full_name?: unknown } } | null)?.repository?.full_name;
-  if (typeof full !== 'string' || full.toLowerCase() !== target.r) throw new AppError('WRONG_REPOSITORY', 'the delivery names another repository than its hook');
+  if (typeof full !== 'string' || full.toLowerCase() !== target.r)
+    throw new AppError('WRONG_REPOSITORY', 'the delivery names another repository than its hook');
   if (o.imported.has(id)) return reply.code(200).send({ ok: true, duplicate: true });
 
   const mapped = mapDelivery(event, payload, target, o.extensionSecret);
@@ -103,15 +104,24 @@ function header(req: FastifyRequest, name: string, pattern: RegExp): string | un
 }
 
 /** One line per delivery once Desk has it (npm start shows these). */
-export function logImport(log: Logger, report: { deliveries: DeliveryRef[]; tickets: number; threads: number; ok: boolean; code?: string; doneAt: number }): void {
+export function logImport(
+  log: Logger,
+  report: { deliveries: DeliveryRef[]; tickets: number; threads: number; ok: boolean; code?: string; doneAt: number },
+): void {
   if (!report.ok) {
     // One line per failed call, with its cause: a burst's failure is one event, not a thousand.
     const repos = [...new Set(report.deliveries.map((d) => d.repo))];
-    log.warn({ code: report.code, deliveries: report.deliveries.length, repos, tickets: report.tickets, threads: report.threads }, `import of ${report.deliveries.length} deliveries failed (${report.code}); the next pull brings their items`);
+    log.warn(
+      { code: report.code, deliveries: report.deliveries.length, repos, tickets: report.tickets, threads: report.threads },
+      `import of ${report.deliveries.length} deliveries failed (${report.code}); the next pull brings their items`,
+    );
     return;
   }
   for (const d of report.deliveries) {
     const ms = Math.round(report.doneAt - d.receivedAt);
-    log.info({ delivery: d.id, event: d.event, repo: d.repo, tickets: report.tickets, threads: report.threads, ms }, `delivery ${d.event} ${d.repo} → import in ${ms} ms`);
+    log.info(
+      { delivery: d.id, event: d.event, repo: d.repo, tickets: report.tickets, threads: report.threads, ms },
+      `delivery ${d.event} ${d.repo} → import in ${ms} ms`,
+    );
   }
 }

@@ -94,7 +94,11 @@ export function openTarget(keys: HookKeys, id: string, token: string): HookTarge
 function isTarget(t: unknown): t is HookTarget {
   if (typeof t !== 'object' || t === null) return false;
   const x = t as Record<string, unknown>;
-  return typeof x.o === 'string' && typeof x.s === 'string' && typeof x.r === 'string'
-    && (x.l === undefined || (Array.isArray(x.l) && x.l.every((l) => typeof l === 'string')))
-    && (x.p === undefined || x.p === 1);
+  return (
+    typeof x.o === 'string' &&
+    typeof x.s === 'string' &&
+    typeof x.r === 'string' &&
+    (x.l === undefined || (Array.isArray(x.l) && x.l.every((l) => typeof l === 'string'))) &&
+    (x.p === undefined || x.p === 1)
+  );
 }

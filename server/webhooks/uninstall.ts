@@ -30,9 +30,18 @@ export async function removeHooksOnUninstall(
   const api = new GitHubApi(o.transportFor(query));
   let removed = 0;
   for (const repo of repositories) {
-    const { prefix } = desiredHook({ keys: o.keys, publicUrl: o.publicUrl, orgId: query.orgId, securityContext: query.securityContext }, repo, { repositories, labels: [], importSince: 0, includePullRequests: false, storyThreads: false });
+    const { prefix } = desiredHook({ keys: o.keys, publicUrl: o.publicUrl, orgId: query.orgId, securityContext: query.securityContext }, repo, {
+      repositories,
+      labels: [],
+      importSince: 0,
+      includePullRequests: false,
+      storyThreads: false,
+    });
     removed += await removeOurHooks({ api, log }, repo, prefix).catch((err: unknown) => {
-      log.warn({ code: (err as { code?: string }).code ?? 'INTERNAL', repo }, 'onUninstall: the webhooks could not be listed; they stay until removed on GitHub');
+      log.warn(
+        { code: (err as { code?: string }).code ?? 'INTERNAL', repo },
+        'onUninstall: the webhooks could not be listed; they stay until removed on GitHub',
+      );
       return 0;
     });
   }
@@ -42,7 +51,9 @@ export async function removeHooksOnUninstall(
 function paramsOf(raw: unknown): ConfigParams {
   const out: ConfigParams = {};
   if (Array.isArray(raw)) {
-    for (const p of raw) if (p && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string') out[(p as { name: string }).name] = String((p as { value?: unknown }).value ?? '');
+    for (const p of raw)
+      if (p && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string')
+        out[(p as { name: string }).name] = String((p as { value?: unknown }).value ?? '');
   } else if (raw && typeof raw === 'object') {
     for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') out[k] = v;
   }

@@ -35,7 +35,13 @@ describe('The ticket card and the repository picker in headless Chromium', funct
   beforeEach(async () => {
     loop = await startChannelLoop({ transport: 'invoke', configParams: { repositories: REPO, importSince: 'all' } });
     loop.gh.createRepo(REPO);
-    loop.gh.createIssue(REPO, { title: 'Saving a file with an emoji in its name crashes the editor', labels: ['bug', 'needs-triage', 'priority: high'], assignees: ['octocat'], milestone: 'v2.4', plusOne: 12 });
+    loop.gh.createIssue(REPO, {
+      title: 'Saving a file with an emoji in its name crashes the editor',
+      labels: ['bug', 'needs-triage', 'priority: high'],
+      assignees: ['octocat'],
+      milestone: 'v2.4',
+      plusOne: 12,
+    });
     loop.gh.createComment(REPO, 1, { body: 'Same here on 2.3.1.' });
     loop.gh.createIssue(REPO, { title: 'Dark mode', labels: ['enhancement'] });
     loop.gh.createIssue(REPO, { title: HOSTILE_TITLE, labels: [HOSTILE_LABEL] });
@@ -95,7 +101,13 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     expect(o.errors, 'no script or console errors').to.deep.equal([]);
     expect(o.dialogs, 'no dialogs').to.equal(0);
   };
-  const ghIssue = (n: number) => loop.gh.issues(REPO).find((i) => i.number === n)! as unknown as { state: string; state_reason: string | null; labels: Array<{ name: string }>; assignees: Array<{ login: string }> };
+  const ghIssue = (n: number) =>
+    loop.gh.issues(REPO).find((i) => i.number === n)! as unknown as {
+      state: string;
+      state_reason: string | null;
+      labels: Array<{ name: string }>;
+      assignees: Array<{ login: string }>;
+    };
   const issueReads = () => loop.gh.requests.filter((r) => r.method === 'GET' && r.path === `/repos/${REPO}/issues/1`).length;
 
   it('shows the live issue: state, labels in their colours, assignees, milestone and counts', async () => {
@@ -105,7 +117,8 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     const text = await o.text();
     expect(text).to.include('#1 Saving a file with an emoji in its name crashes the editor');
     expect(text).to.include(en['card.state.open']);
-    for (const l of ['bug', 'needs-triage', 'priority: high', '@octocat', 'v2.4', `${en['card.comments']} 1`, `${en['card.plusOne']} 12`]) expect(text).to.include(l);
+    for (const l of ['bug', 'needs-triage', 'priority: high', '@octocat', 'v2.4', `${en['card.comments']} 1`, `${en['card.plusOne']} 12`])
+      expect(text).to.include(l);
     const colours = await o.page.locator('.chip[data-label]').evaluateAll((els) => els.map((e) => (e as HTMLElement).style.getPropertyValue('--label')));
     expect(colours).to.have.length(3);
     for (const c of colours) expect(c).to.match(/^#[0-9a-f]{6}$/);
@@ -138,7 +151,7 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     await none.page.close();
   });
 
-  it("says so, and offers to try again, when Desk's data storage fails (never \"not from GitHub\")", async () => {
+  it('says so, and offers to try again, when Desk\'s data storage fails (never "not from GitHub")', async () => {
     const o = await open('card.html', { ticket: deskId(1) });
     await o.page.route('**/sandbox/database', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: 'not json' }));
     await o.page.reload();
@@ -160,11 +173,18 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     await o.page.close();
   });
 
-  it('closes and relabels on GitHub from Desk, changes only on GitHub\'s answer, and the next pull tells the ticket', async () => {
+  it("closes and relabels on GitHub from Desk, changes only on GitHub's answer, and the next pull tells the ticket", async () => {
     const o = await card(1);
     // No token ever reaches the page: the connection adds it outside the browser.
     const seen: string[] = [];
-    o.page.on('response', (r) => void r.text().then((t) => seen.push(t), () => undefined));
+    o.page.on(
+      'response',
+      (r) =>
+        void r.text().then(
+          (t) => seen.push(t),
+          () => undefined,
+        ),
+    );
     o.page.on('request', (r) => seen.push(JSON.stringify(r.headers()), r.postData() ?? ''));
     await o.page.waitForSelector('select[name="add-label"] option:nth-child(2)', { state: 'attached' });
     await o.page.getByRole('button', { name: en['card.closeCompleted'] }).click();
@@ -180,13 +200,24 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     await o.page.selectOption('select[name="assign"]', 'hubot');
     await o.page.waitForSelector('[data-assignee="hubot"]');
     await settled(o);
-    expect(ghIssue(1).labels.map((l) => l.name).sort()).to.deep.equal(['bug', 'enhancement', 'priority: high']);
-    expect(ghIssue(1).assignees.map((a) => a.login).sort()).to.deep.equal(['hubot', 'octocat']);
+    expect(
+      ghIssue(1)
+        .labels.map((l) => l.name)
+        .sort(),
+    ).to.deep.equal(['bug', 'enhancement', 'priority: high']);
+    expect(
+      ghIssue(1)
+        .assignees.map((a) => a.login)
+        .sort(),
+    ).to.deep.equal(['hubot', 'octocat']);
     expect(await o.text()).to.include(en['card.state.completed']);
     await shot(o, 'card-closed.png');
     clean(o);
     expect(seen.length).to.be.greaterThan(5);
-    expect(seen.filter((t) => t.includes(SENTINEL.token)), 'the GitHub token in the page').to.deep.equal([]);
+    expect(
+      seen.filter((t) => t.includes(SENTINEL.token)),
+      'the GitHub token in the page',
+    ).to.deep.equal([]);
     await o.page.close();
 
     loop.clock.advance(30);
@@ -218,7 +249,10 @@ describe('The ticket card and the repository picker in headless Chromium', funct
   });
 
   it('falls back to what the last pull stored when GitHub is rate-limited, saying so, and offers no action', async () => {
-    loop.gh.faults.add({ match: { method: 'GET', path: `/repos/${REPO}/issues/1` }, fault: { kind: 'rateLimit', type: 'primary', status: 403, retryAfter: 600 } });
+    loop.gh.faults.add({
+      match: { method: 'GET', path: `/repos/${REPO}/issues/1` },
+      fault: { kind: 'rateLimit', type: 'primary', status: 403, retryAfter: 600 },
+    });
     const o = await card(1);
     expect(await o.state()).to.equal('stored-rate-limited');
     const text = await o.text();
@@ -251,7 +285,7 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     await unauthorised.page.close();
   });
 
-  it('shows GitHub\'s refusal in plain words and leaves the card as it was: no write access, locked, rate limited', async () => {
+  it("shows GitHub's refusal in plain words and leaves the card as it was: no write access, locked, rate limited", async () => {
     const o = await card(2);
     await o.page.waitForSelector('select[name="add-label"] option:nth-child(2)', { state: 'attached' });
     const refusedWith = async (key: string) => {
@@ -298,7 +332,7 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     await o.page.close();
   });
 
-  it('the picker lists the account\'s repositories page by page, filters, and writes a selection the next pull uses', async () => {
+  it("the picker lists the account's repositories page by page, filters, and writes a selection the next pull uses", async () => {
     for (let i = 0; i < 104; i++) loop.gh.createRepo(`acme/repo-${String(i).padStart(3, '0')}`);
     loop.gh.createIssue('acme/repo-103', { title: 'From the picked repository' });
     const o = await open('widget.html', {});
@@ -330,7 +364,12 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     const o = await open('widget.html', {});
     await o.page.waitForSelector('.picker__status--error');
     expect(await o.page.locator('.picker__status').innerText()).to.equal(en['picker.refused.rate-limited']);
-    const refused = await o.page.evaluate(() => window.ZOHODESK!.set!('extension.config', { name: 'repositories', value: 'evil/repo' }).then(() => 'set', () => 'refused'));
+    const refused = await o.page.evaluate(() =>
+      window.ZOHODESK!.set!('extension.config', { name: 'repositories', value: 'evil/repo' }).then(
+        () => 'set',
+        () => 'refused',
+      ),
+    );
     expect(refused).to.equal('refused');
     expect(loop.desk.configParams.repositories).to.equal(REPO);
     await o.page.close();

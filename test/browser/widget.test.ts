@@ -10,12 +10,20 @@ import { startTestServer } from '../helpers/http-test-server.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
 const LOCALES = ['en', 'de', 'fr', 'es', 'ja'] as const;
-const translations = Object.fromEntries(LOCALES.map((l) => [l, JSON.parse(readFileSync(path.join(root, `app/translations/${l}.json`), 'utf8')) as Record<string, string>]));
+const translations = Object.fromEntries(
+  LOCALES.map((l) => [l, JSON.parse(readFileSync(path.join(root, `app/translations/${l}.json`), 'utf8')) as Record<string, string>]),
+);
 const en = translations.en!;
 
 /** Serves the packed widget files (app/) as Desk would load them. */
 async function serveApp(): Promise<{ url: string; close(): Promise<void> }> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.json': 'application/json',
+    '.png': 'image/png',
+  };
   return startTestServer((req, res) => {
     const rel = path.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^\/+/, '');
     const file = path.join(root, 'app', rel);
@@ -72,7 +80,9 @@ describe('Sync status widget in headless Chromium', function () {
     await page.route(SDK_URL, (route) =>
       route.fulfill({
         contentType: 'text/javascript',
-        body: options.sdk ?? `window.__deskConfig = ${JSON.stringify(pairsOf(config))};
+        body:
+          options.sdk ??
+          `window.__deskConfig = ${JSON.stringify(pairsOf(config))};
           window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: ${JSON.stringify(locale)}, meta: {} }) },
           get: (what) => Promise.resolve({ [what]: window.__deskConfig }) };`,
       }),
@@ -103,10 +113,17 @@ describe('Sync status widget in headless Chromium', function () {
   it('shows a healthy sync with its figures', async () => {
     const at = now() - 120;
     const seen = await open(
-      { repositories: 'acme/widgets, acme/docs', channelState: JSON.stringify({ v: 1, at, r: {
-        'acme/widgets': { s: { n: 42, ok: at, rl: { r: 4890, l: 5000, z: now() + 1800 } } },
-        'acme/docs': { s: { n: 3, ok: at, rl: { r: 4890, l: 5000, z: now() + 1800 } } },
-      } }) },
+      {
+        repositories: 'acme/widgets, acme/docs',
+        channelState: JSON.stringify({
+          v: 1,
+          at,
+          r: {
+            'acme/widgets': { s: { n: 42, ok: at, rl: { r: 4890, l: 5000, z: now() + 1800 } } },
+            'acme/docs': { s: { n: 3, ok: at, rl: { r: 4890, l: 5000, z: now() + 1800 } } },
+          },
+        }),
+      },
       'en',
       'widget-healthy.png',
     );
@@ -121,11 +138,18 @@ describe('Sync status widget in headless Chromium', function () {
 
   it('says per repository whether changes arrive live by webhook or by polling only, and why', async () => {
     const at = now() - 60;
-    const seen = await open({ repositories: 'acme/widgets, acme/docs, acme/old', channelState: JSON.stringify({ v: 1, at, r: {
-      'acme/widgets': { s: { n: 1, ok: at }, w: { i: 12, f: 'abc', t: at } },
-      'acme/docs': { s: { n: 1, ok: at }, w: { p: 'admin', t: at } },
-      'acme/old': { s: { n: 1, ok: at } },
-    } }) });
+    const seen = await open({
+      repositories: 'acme/widgets, acme/docs, acme/old',
+      channelState: JSON.stringify({
+        v: 1,
+        at,
+        r: {
+          'acme/widgets': { s: { n: 1, ok: at }, w: { i: 12, f: 'abc', t: at } },
+          'acme/docs': { s: { n: 1, ok: at }, w: { p: 'admin', t: at } },
+          'acme/old': { s: { n: 1, ok: at } },
+        },
+      }),
+    });
     clean(seen);
     for (const key of ['delivery.live', 'delivery.admin', 'delivery.off'] as const) expect(seen.text, key).to.include(en[key]);
     expect(en['delivery.admin']).to.equal('Polling only: needs admin rights on the repository');
@@ -135,10 +159,17 @@ describe('Sync status widget in headless Chromium', function () {
     const at = now() - 90;
     const rl = { r: 4712, l: 5000, z: now() + 2400 };
     const seen = await open(
-      { repositories: 'acme/widgets, acme/legacy-api', channelState: JSON.stringify({ v: 1, at, r: {
-        'acme/widgets': { s: { n: 12, ok: at, rl } },
-        'acme/legacy-api': { s: { n: 0, ok: now() - 2 * 86400, rl, err: { c: 'SOURCE_NOT_FOUND', t: at, k: 4 } } },
-      } }) },
+      {
+        repositories: 'acme/widgets, acme/legacy-api',
+        channelState: JSON.stringify({
+          v: 1,
+          at,
+          r: {
+            'acme/widgets': { s: { n: 12, ok: at, rl } },
+            'acme/legacy-api': { s: { n: 0, ok: now() - 2 * 86400, rl, err: { c: 'SOURCE_NOT_FOUND', t: at, k: 4 } } },
+          },
+        }),
+      },
       'en',
       'widget-failing.png',
     );
@@ -158,7 +189,10 @@ describe('Sync status widget in headless Chromium', function () {
   });
 
   it('shows a rate-limited sync and when it resumes', async () => {
-    const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ na: now() + 600, err: { c: 'UPSTREAM_RATE_LIMITED', t: now() - 30, k: 2 }, rl: { r: 0, l: 5000, z: now() + 600 } }) });
+    const seen = await open({
+      repositories: 'acme/widgets',
+      channelState: repoState({ na: now() + 600, err: { c: 'UPSTREAM_RATE_LIMITED', t: now() - 30, k: 2 }, rl: { r: 0, l: 5000, z: now() + 600 } }),
+    });
     clean(seen);
     expect(seen.healths).to.deep.equal(['rate-limited']);
     expect(seen.text).to.include('Resumes in 10 minutes.');
@@ -167,9 +201,10 @@ describe('Sync status widget in headless Chromium', function () {
 
   for (const code of SYNC_ERROR_CODES) {
     it(`explains a ${code} failure with its fix`, async () => {
-      const state = code === 'CONFIG_INVALID'
-        ? JSON.stringify({ v: 1, at: now() - 60, r: {}, err: { c: code, t: now() - 60 } })
-        : repoState({ err: { c: code, t: now() - 60, k: 3 } });
+      const state =
+        code === 'CONFIG_INVALID'
+          ? JSON.stringify({ v: 1, at: now() - 60, r: {}, err: { c: code, t: now() - 60 } })
+          : repoState({ err: { c: code, t: now() - 60, k: 3 } });
       const seen = await open({ repositories: 'acme/widgets', channelState: state });
       clean(seen);
       expect(seen.text).to.include(en[`error.${code}`]);
@@ -261,12 +296,18 @@ describe('Sync status widget in headless Chromium', function () {
     expect(seen.text).not.to.match(/in \d+ seconds/);
   });
 
-  it('says what is wrong, without a script error, when Desk\'s SDK fails', async () => {
+  it("says what is wrong, without a script error, when Desk's SDK fails", async () => {
     const cases = [
       [`window.ZOHODESK = { extension: { onload: () => Promise.reject(new Error('no')) }, get: () => Promise.resolve({}) };`, en.noSdk],
-      [`window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: 'en' }) }, get: () => Promise.reject(new Error('denied')) };`, en.configUnavailable],
+      [
+        `window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: 'en' }) }, get: () => Promise.reject(new Error('denied')) };`,
+        en.configUnavailable,
+      ],
       [`window.ZOHODESK = { extension: { onload: () => Promise.resolve(undefined) }, get: () => Promise.resolve(null) };`, en.configUnavailable],
-      [`window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: 'en' }) }, get: () => Promise.resolve({ 'extension.config': { repositories: 'a/b' } }) };`, en.configUnavailable],
+      [
+        `window.ZOHODESK = { extension: { onload: () => Promise.resolve({ locale: 'en' }) }, get: () => Promise.resolve({ 'extension.config': { repositories: 'a/b' } }) };`,
+        en.configUnavailable,
+      ],
       ['/* the SDK did not load */', en.noSdk],
     ] as const;
     for (const [sdk, message] of cases) {
@@ -283,7 +324,7 @@ describe('Sync status widget in headless Chromium', function () {
     expect(seen.text).to.include(en.waiting);
   });
 
-  it('speaks English when Desk\'s locale is en_US', async () => {
+  it("speaks English when Desk's locale is en_US", async () => {
     const seen = await open({ repositories: 'acme/widgets', channelState: repoState({ err: { c: 'UPSTREAM_UNAUTHORIZED', t: now() - 60 } }) }, 'en_US');
     clean(seen);
     expect(seen.text).to.include(en['error.UPSTREAM_UNAUTHORIZED']);
@@ -311,7 +352,10 @@ describe('Sync status widget in headless Chromium', function () {
 describe('Widget translations', () => {
   it('every locale has exactly the English keys, and one hint per sync error code', () => {
     for (const l of LOCALES) expect(Object.keys(translations[l]!).sort(), l).to.deep.equal(Object.keys(en).sort());
-    const errorKeys = Object.keys(en).filter((k) => k.startsWith('error.') && k !== 'error.unknown').map((k) => k.slice(6)).sort();
+    const errorKeys = Object.keys(en)
+      .filter((k) => k.startsWith('error.') && k !== 'error.unknown')
+      .map((k) => k.slice(6))
+      .sort();
     expect(errorKeys).to.deep.equal([...SYNC_ERROR_CODES].sort());
   });
 

@@ -83,10 +83,15 @@ export class Cluster {
   /** HAProxy's view of each replica: status and sessions handled so far. */
   async stats(): Promise<Map<string, { status: string; sessions: number }>> {
     const csv = await (await fetch(this.#statsUrl)).text();
-    const [header, ...rows] = csv.replace(/^# /, '').trim().split('\n').map((l) => l.split(','));
+    const [header, ...rows] = csv
+      .replace(/^# /, '')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const col = (name: string) => header!.indexOf(name);
     const out = new Map<string, { status: string; sessions: number }>();
-    for (const row of rows) if (row[col('pxname')] === 'replicas') out.set(row[col('svname')]!, { status: row[col('status')]!, sessions: Number(row[col('stot')]) });
+    for (const row of rows)
+      if (row[col('pxname')] === 'replicas') out.set(row[col('svname')]!, { status: row[col('status')]!, sessions: Number(row[col('stot')]) });
     return out;
   }
 

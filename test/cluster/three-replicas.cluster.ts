@@ -40,14 +40,18 @@ describe('A cluster: three replicas behind HAProxy', function () {
   let fleetBody: Record<string, unknown>;
 
   before(async () => {
-    const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(build.status, build.stdout + build.stderr).to.equal(0);
     let skewMs = 2 * 86_400_000;
     gh = await startFakeGitHub({ token: TOKEN, now: () => Date.now() - skewMs + aheadMs, rateLimit: 10_000_000 });
     repos = seedRealistic(gh, undefined, () => void (skewMs = Math.max(3_600_000, skewMs - 37 * 60_000)));
     // The live installation's repository, apart from the fleet's, so the fleet's pulls stay idle.
     gh.createRepo(LIVE_REPO);
-    for (let i = 1; i <= 12; i++) gh.createIssue(LIVE_REPO, { title: `Live issue ${i}`, body: `Seen on replica restarts (${i}).`, user: { login: 'cluster-user', id: 778 } });
+    for (let i = 1; i <= 12; i++)
+      gh.createIssue(LIVE_REPO, { title: `Live issue ${i}`, body: `Seen on replica restarts (${i}).`, user: { login: 'cluster-user', id: 778 } });
     skewMs = 0;
     redis = await startRedis();
     cluster = new Cluster({
@@ -95,7 +99,11 @@ describe('A cluster: three replicas behind HAProxy', function () {
   async function fleetPull(orgId: number): Promise<Attempted> {
     const failures: string[] = [];
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const failure = await fetch(`${cluster.lbUrl}/desk/pull?orgId=${orgId}&securityContext=cluster`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fleetBody) }).then(
+      const failure = await fetch(`${cluster.lbUrl}/desk/pull?orgId=${orgId}&securityContext=cluster`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fleetBody),
+      }).then(
         async (r) => (r.status === 200 ? (await r.text(), undefined) : `${r.status} ${(await r.text()).slice(0, 120)}`),
         (e: Error) => `no answer: ${(e.cause as Error | undefined)?.message ?? e.message}`,
       );
@@ -129,14 +137,21 @@ describe('A cluster: three replicas behind HAProxy', function () {
     let count = 0;
     let allArrived!: () => void;
     const arrived = new Promise<void>((r) => (allArrived = r));
-    gh.faults.add({ match: { method: 'GET', path: /^\/repos\// }, times: n, fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => ++count === n && allArrived() } });
+    gh.faults.add({
+      match: { method: 'GET', path: /^\/repos\// },
+      times: n,
+      fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => ++count === n && allArrived() },
+    });
     return { arrived, release: () => release() };
   }
 
-  it('spreads the fleet\'s pulls over the replicas with no failed pull', async () => {
+  it("spreads the fleet's pulls over the replicas with no failed pull", async () => {
     const { results, perReplica, seconds } = await fleet();
     expect(results.filter((r) => !r.ok)).to.deep.equal([]);
-    expect(results.filter((r) => r.attempts > 1), 'retries').to.have.length(0);
+    expect(
+      results.filter((r) => r.attempts > 1),
+      'retries',
+    ).to.have.length(0);
     for (const [name, n] of Object.entries(perReplica)) expect(n, `${name} of ${JSON.stringify(perReplica)}`).to.be.at.least(INSTALLATIONS / 6);
     figures.fleet = { installations: INSTALLATIONS, concurrency: CONCURRENCY, failed: 0, perReplica, pullsPerSecond: Math.round(INSTALLATIONS / seconds) };
   });
@@ -188,7 +203,10 @@ describe('A cluster: three replicas behind HAProxy', function () {
       await cluster.startReplica(r2);
       await cluster.waitFor(r2, 'UP');
     });
-    expect(killed.results.filter((r) => !r.ok), 'failed pulls').to.deep.equal([]);
+    expect(
+      killed.results.filter((r) => !r.ok),
+      'failed pulls',
+    ).to.deep.equal([]);
     expect(Math.max(...killed.results.map((r) => r.attempts))).to.be.at.most(2);
     const killRetries = killed.results.filter((r) => r.attempts === 2).length;
     expect(killRetries, 'requests in flight on the killed replica were retried').to.be.greaterThan(0);
@@ -205,9 +223,12 @@ describe('A cluster: three replicas behind HAProxy', function () {
       await cluster.startReplica(r3);
       await cluster.waitFor(r3, 'UP');
     });
-    expect(graceful.results.filter((r) => !r.ok), 'failed pulls').to.deep.equal([]);
+    expect(
+      graceful.results.filter((r) => !r.ok),
+      'failed pulls',
+    ).to.deep.equal([]);
     expect(Math.max(...graceful.results.map((r) => r.attempts))).to.be.at.most(2);
-    expect(drainedExit, 'the drained replica\'s exit code').to.equal(0);
+    expect(drainedExit, "the drained replica's exit code").to.equal(0);
     const gracefulRetries = graceful.results.filter((r) => r.attempts === 2).length;
     liveRunning = false;
     await liveLoop;
@@ -221,12 +242,22 @@ describe('A cluster: three replicas behind HAProxy', function () {
     await live.close();
     figures.restarts = {
       killMinus9: { pulls: INSTALLATIONS, failed: 0, retried: killRetries, perReplica: killed.perReplica, seconds: Math.round(killed.seconds * 10) / 10 },
-      gracefulRestart: { pulls: INSTALLATIONS, failed: 0, retried: gracefulRetries, exitCode: drainedExit, perReplica: graceful.perReplica, seconds: Math.round(graceful.seconds * 10) / 10 },
+      gracefulRestart: {
+        pulls: INSTALLATIONS,
+        failed: 0,
+        retried: gracefulRetries,
+        exitCode: drainedExit,
+        perReplica: graceful.perReplica,
+        seconds: Math.round(graceful.seconds * 10) / 10,
+      },
       liveInstallation: { pulls: livePulls, retried: liveRetries, githubWrites: writes, ...mirrored, mirrorsGitHub: true },
     };
   });
 
-  async function racePushes(issue: number, text: string): Promise<{ posts: number; deletes: number; comments: number; extIds: Set<string>; perReplica: Record<string, number> }> {
+  async function racePushes(
+    issue: number,
+    text: string,
+  ): Promise<{ posts: number; deletes: number; comments: number; extIds: Set<string>; perReplica: Record<string, number> }> {
     const repo = repos[0]!;
     const desk = await deskFor(cluster.lbUrl);
     const path = `/repos/${repo}/issues/${issue}/comments`;
@@ -236,7 +267,11 @@ describe('A cluster: three replicas behind HAProxy', function () {
     let release!: () => void;
     let count = 0;
     const replicas = cluster.replicas.length;
-    gh.faults.add({ match: { method: 'GET', path }, times: 20, fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => void (++count === replicas && release()) } });
+    gh.faults.add({
+      match: { method: 'GET', path },
+      times: 20,
+      fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => void (++count === replicas && release()) },
+    });
     const before = await cluster.stats();
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => desk.push({ extParentId: `${repo}:${issue}`, content: `<p>${text}</p>` })));
     const after = await cluster.stats();

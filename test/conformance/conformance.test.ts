@@ -78,7 +78,10 @@ describe('Conformance: every request shape Desk or its samples use gets the righ
       const url = routeUrl(shape);
       const body = shape.body === undefined ? undefined : JSON.stringify(fillBody(shape.body, v));
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (shape.hash === 'body') headers.hash = createHmac('sha256', SENTINEL.secret).update(body ?? '').digest('hex');
+      if (shape.hash === 'body')
+        headers.hash = createHmac('sha256', SENTINEL.secret)
+          .update(body ?? '')
+          .digest('hex');
       if (shape.hash === 'other') headers.hash = createHmac('sha256', SENTINEL.secret).update(`event=${shape.event}&orgId=${ORG}`).digest('hex');
       const before = ours().length;
 
@@ -114,6 +117,10 @@ describe('Conformance: every request shape Desk or its samples use gets the righ
     const shapes = requestShapes();
     expect(new Set(shapes.map((s) => s.route))).to.deep.equal(new Set(['pull', 'push', 'redirect', 'callback']));
     for (const s of shapes) expect(s.source.length, s.id).to.be.greaterThan(10);
-    for (const route of ['pull', 'push'] as const) expect(shapes.filter((s) => s.route === route && s.documented), route).to.have.length(1);
+    for (const route of ['pull', 'push'] as const)
+      expect(
+        shapes.filter((s) => s.route === route && s.documented),
+        route,
+      ).to.have.length(1);
   });
 });

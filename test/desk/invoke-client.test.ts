@@ -83,9 +83,10 @@ describe('Invoke client', () => {
     it(`turns ${what} into ${code}`, async () => {
       const desk = await deskAnswering(status, body);
       const client = new InvokeClient({ deskApiUrl: desk.url, secret: SECRET });
-      const err = await client
-        .call({ orgId: '1', securityContext: 'c', requestURL: 'https://api.github.com/user', requestType: 'GET' })
-        .then(() => undefined, (e: unknown) => e);
+      const err = await client.call({ orgId: '1', securityContext: 'c', requestURL: 'https://api.github.com/user', requestType: 'GET' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(AppError);
       expect((err as AppError).code).to.equal(code);
     });
@@ -97,16 +98,17 @@ describe('Invoke client', () => {
     });
     open.push(desk);
     const client = new InvokeClient({ deskApiUrl: desk.url, secret: SECRET, timeoutMs: 200 });
-    const err = await client
-      .call({ orgId: '1', securityContext: 'c', requestURL: 'https://api.github.com/user', requestType: 'GET' })
-      .then(() => undefined, (e: unknown) => e);
+    const err = await client.call({ orgId: '1', securityContext: 'c', requestURL: 'https://api.github.com/user', requestType: 'GET' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as AppError).code).to.equal('DESK_UNAVAILABLE');
     expect((err as AppError).message).to.match(/timed out/);
   });
 
   const ENVELOPE = JSON.stringify({ response: JSON.stringify({ statusCode: 200, statusMessage: '[]' }) });
 
-  it('puts GitHub\'s query inside requestURL, as Zoho\'s samples sign it, or in queryParams when told to', async () => {
+  it("puts GitHub's query inside requestURL, as Zoho's samples sign it, or in queryParams when told to", async () => {
     const desk = await deskAnswering(200, ENVELOPE);
     const client = new InvokeClient({ deskApiUrl: desk.url, secret: SECRET });
     const installation = { orgId: '123', securityContext: 'ctx-1', connectionLinkName: 'github' };
@@ -133,7 +135,9 @@ describe('Invoke client', () => {
     });
     open.push(desk);
     const client = new InvokeClient({ deskApiUrl: desk.url, secret: SECRET });
-    const err = await client.call({ orgId: '123', securityContext: 'ctx-1', requestURL: 'https://api.github.com/user', requestType: 'GET' }).catch((e: unknown) => e);
+    const err = await client
+      .call({ orgId: '123', securityContext: 'ctx-1', requestURL: 'https://api.github.com/user', requestType: 'GET' })
+      .catch((e: unknown) => e);
     expect((err as AppError).code).to.equal('DESK_UNAVAILABLE');
     expect((err as AppError).message).to.match(/outside Zoho Desk/);
     expect(desk.requests.map((r) => r.url)).to.deep.equal(['/api/v1/invoke?orgId=123', '/dc2/api/v1/invoke?orgId=123']);
@@ -142,12 +146,19 @@ describe('Invoke client', () => {
     expect(elsewhere.requests, 'the securityContext never left for another origin').to.have.length(0);
   });
 
-  it('takes Zoho Desk\'s data-centre origins as redirect targets, and nothing like them', () => {
+  it("takes Zoho Desk's data-centre origins as redirect targets, and nothing like them", () => {
     const from = 'https://desk.zoho.com/api/v1/invoke?orgId=1';
     const endpoint = 'https://desk.zoho.com/api/v1/invoke';
     expect(deskRedirectTarget(from, 'https://desk.zoho.eu/api/v1/invoke?orgId=1', endpoint)).to.equal('https://desk.zoho.eu/api/v1/invoke?orgId=1');
     expect(deskRedirectTarget(from, 'https://desk.zoho.com.au/api/v1/invoke', endpoint)).to.equal('https://desk.zoho.com.au/api/v1/invoke');
-    for (const bad of ['http://desk.zoho.eu/api/v1/invoke', 'https://desk.zoho.eu.evil.example/x', 'https://evildesk.zoho.com/x', 'https://desk.zoho.eu:8443/x', 'https://user:pw@desk.zoho.eu/x', 'https://example.com/x']) {
+    for (const bad of [
+      'http://desk.zoho.eu/api/v1/invoke',
+      'https://desk.zoho.eu.evil.example/x',
+      'https://evildesk.zoho.com/x',
+      'https://desk.zoho.eu:8443/x',
+      'https://user:pw@desk.zoho.eu/x',
+      'https://example.com/x',
+    ]) {
       expect(deskRedirectTarget(from, bad, endpoint), bad).to.equal(undefined);
     }
   });

@@ -10,7 +10,11 @@ describe("The sanitiser's memo", () => {
   });
 
   it('answers a repeated body exactly as a fresh run does, hostile ones included', () => {
-    const bodies = ['<p dir="auto">fine <a href="https://x.test/">x</a></p>', '<img src=x onerror=alert(1)><script>alert(2)</script><a href="javascript:alert(3)">y</a>', '<svg><style>*{}</style></svg><iframe src="https://evil.test"></iframe>'];
+    const bodies = [
+      '<p dir="auto">fine <a href="https://x.test/">x</a></p>',
+      '<img src=x onerror=alert(1)><script>alert(2)</script><a href="javascript:alert(3)">y</a>',
+      '<svg><style>*{}</style></svg><iframe src="https://evil.test"></iframe>',
+    ];
     memo.clear();
     const fresh = bodies.map((b) => sanitiseHtml(b));
     const again = bodies.map((b) => sanitiseHtml(b));
@@ -18,7 +22,10 @@ describe("The sanitiser's memo", () => {
     expect(memo.size).to.equal(bodies.length);
     memo.maxChars = 0;
     memo.clear();
-    expect(bodies.map((b) => sanitiseHtml(b)), 'the same with the memo off').to.deep.equal(fresh);
+    expect(
+      bodies.map((b) => sanitiseHtml(b)),
+      'the same with the memo off',
+    ).to.deep.equal(fresh);
     for (const out of fresh) expect(out).not.to.match(/onerror|<script|javascript:|<iframe|<style/i);
   });
 

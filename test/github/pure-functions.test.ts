@@ -31,7 +31,11 @@ describe('Link header', () => {
 describe('Rate limits', () => {
   const h = (o: Record<string, string>) => o;
   it('reads x-ratelimit-* and ignores malformed values', () => {
-    expect(readRateLimit(h({ 'x-ratelimit-remaining': '10', 'x-ratelimit-limit': '5000', 'x-ratelimit-reset': '1700000000' }))).to.deep.equal({ r: 10, l: 5000, z: 1700000000 });
+    expect(readRateLimit(h({ 'x-ratelimit-remaining': '10', 'x-ratelimit-limit': '5000', 'x-ratelimit-reset': '1700000000' }))).to.deep.equal({
+      r: 10,
+      l: 5000,
+      z: 1700000000,
+    });
     expect(readRateLimit(h({ 'x-ratelimit-remaining': 'ten', 'x-ratelimit-limit': '5000', 'x-ratelimit-reset': '1' }))).to.equal(undefined);
   });
   it('turns Retry-After, an exhausted primary limit and a bare secondary limit into a not-before time', () => {
@@ -50,7 +54,20 @@ describe('extIds', () => {
     expect(parseExtId(bodyThreadExtId('acme/widgets', 42))).to.deep.equal({ kind: 'body', repo: 'acme/widgets', issue: 42 });
     expect(parseExtId(commentThreadExtId('acme/wid.gets', 9))).to.deep.equal({ kind: 'comment', repo: 'acme/wid.gets', comment: 9 });
     expect(parseExtId(eventThreadExtId('acme/widgets', 3000000001))).to.deep.equal({ kind: 'event', repo: 'acme/widgets', event: 3000000001 });
-    for (const bad of ['acme/widgets', 'acme/widgets#0', 'acme/widgets:0', 'acme/widgets#c1:body', 'acme/widgets:c1:body', 'acme/widgets:e1:body', 'acme/widgets:ce1', '//evil.com/x#1', 'acme/widgets#1?x', 'acme/widgets:1&x', 'Acme/widgets:1', 'a/b:99999999999999999999']) {
+    for (const bad of [
+      'acme/widgets',
+      'acme/widgets#0',
+      'acme/widgets:0',
+      'acme/widgets#c1:body',
+      'acme/widgets:c1:body',
+      'acme/widgets:e1:body',
+      'acme/widgets:ce1',
+      '//evil.com/x#1',
+      'acme/widgets#1?x',
+      'acme/widgets:1&x',
+      'Acme/widgets:1',
+      'a/b:99999999999999999999',
+    ]) {
       expect(parseExtId(bad), bad).to.equal(undefined);
     }
   });
@@ -67,7 +84,15 @@ describe('extIds', () => {
 describe('Settings from config params', () => {
   const now = Date.parse('2026-11-24T00:00:00Z');
   it('reads repositories (commas, spaces, URLs, case), labels, importSince and pull requests', () => {
-    const s = readSettings({ repositories: ' Acme/Widgets, https://github.com/acme/docs.git acme/widgets', labels: 'bug, help wanted', importSince: '7d', includePullRequests: 'yes' }, now);
+    const s = readSettings(
+      {
+        repositories: ' Acme/Widgets, https://github.com/acme/docs.git acme/widgets',
+        labels: 'bug, help wanted',
+        importSince: '7d',
+        includePullRequests: 'yes',
+      },
+      now,
+    );
     expect(s.repositories).to.deep.equal(['acme/widgets', 'acme/docs']);
     expect(s.labels).to.deep.equal(['bug', 'help wanted']);
     expect(s.importSince).to.equal(now / 1000 - 7 * 86400);
@@ -86,8 +111,16 @@ describe('Settings from config params', () => {
     expect([both.importSince, both.includePullRequests], 'the new name wins').to.deep.equal([0, false]);
   });
   it('refuses empty or malformed settings with CONFIG_INVALID', () => {
-    for (const params of [{}, { repositories: '' }, { repositories: 'not-a-repo' }, { repositories: 'a/b', importSince: 'yesterday' }, { repositories: '../x/y' }]) {
-      expect(() => readSettings(params, now)).to.throw(AppError).with.property('code', 'CONFIG_INVALID');
+    for (const params of [
+      {},
+      { repositories: '' },
+      { repositories: 'not-a-repo' },
+      { repositories: 'a/b', importSince: 'yesterday' },
+      { repositories: '../x/y' },
+    ]) {
+      expect(() => readSettings(params, now))
+        .to.throw(AppError)
+        .with.property('code', 'CONFIG_INVALID');
     }
   });
 });
@@ -106,8 +139,10 @@ describe('Reply marker', () => {
 });
 
 describe('Reply as Markdown', () => {
-  it('turns Desk\'s HTML into GitHub Markdown and drops scripts', () => {
-    const md = replyMarkdown({ content: '<div>Hello <b>there</b></div><ul><li>one</li><li>two</li></ul><script>alert(1)</script><p><a href="https://x.test">link</a></p>' });
+  it("turns Desk's HTML into GitHub Markdown and drops scripts", () => {
+    const md = replyMarkdown({
+      content: '<div>Hello <b>there</b></div><ul><li>one</li><li>two</li></ul><script>alert(1)</script><p><a href="https://x.test">link</a></p>',
+    });
     expect(md).to.equal('Hello **there**\n\n-   one\n-   two\n\n[link](https://x.test)');
   });
   it('falls back to the summary, and is empty for an empty reply', () => {
@@ -121,8 +156,12 @@ describe('Redirect', () => {
   it('sends tickets and comments to their GitHub pages', () => {
     expect(redirectUrl(web, { entity: 'ticket', id: 'acme/widgets#4' })).to.equal('https://github.com/acme/widgets/issues/4');
     expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#4:body' })).to.equal('https://github.com/acme/widgets/issues/4');
-    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#c77', parentId: 'acme/widgets#4' })).to.equal('https://github.com/acme/widgets/issues/4#issuecomment-77');
-    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#e88', parentId: 'acme/widgets#4' })).to.equal('https://github.com/acme/widgets/issues/4#event-88');
+    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#c77', parentId: 'acme/widgets#4' })).to.equal(
+      'https://github.com/acme/widgets/issues/4#issuecomment-77',
+    );
+    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#e88', parentId: 'acme/widgets#4' })).to.equal(
+      'https://github.com/acme/widgets/issues/4#event-88',
+    );
     expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#e88', parentId: 'acme/docs#4' })).to.equal(undefined);
   });
   it('never builds a URL from ids that are not ours', () => {
@@ -130,21 +169,26 @@ describe('Redirect', () => {
     expect(redirectUrl(web, { entity: 'ticket', id: 'https://evil.example' })).to.equal(undefined);
     expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets#c77', parentId: 'other/repo#4' })).to.equal(undefined);
     expect(redirectUrl(web, { entity: 'user_profile', id: 'gh-user:1' })).to.equal(undefined);
-    for (const id of ['gh-user:1:../evil', 'gh-user:1:a/b', '//evil.example', 'octo cat', '-octocat']) expect(redirectUrl(web, { entity: 'user_profile', id }), id).to.equal(undefined);
+    for (const id of ['gh-user:1:../evil', 'gh-user:1:a/b', '//evil.example', 'octo cat', '-octocat'])
+      expect(redirectUrl(web, { entity: 'user_profile', id }), id).to.equal(undefined);
   });
-  it('sends a user_profile to the GitHub profile, as Zoho\'s samples do', () => {
+  it("sends a user_profile to the GitHub profile, as Zoho's samples do", () => {
     expect(redirectUrl(web, { entity: 'user_profile', id: 'gh-user:583231:octocat' })).to.equal('https://github.com/octocat');
     expect(redirectUrl(web, { entity: 'user_profile', id: 'octocat' })).to.equal('https://github.com/octocat');
     expect(redirectUrl(web, { entity: 'user_profile', id: 'gh-user:ghost' })).to.equal('https://github.com/ghost');
   });
   it('reads the new extIds as well as the old', () => {
-    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets:c77', parentId: 'acme/widgets:4' })).to.equal('https://github.com/acme/widgets/issues/4#issuecomment-77');
-    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets:c77', parentId: 'acme/widgets#4' })).to.equal('https://github.com/acme/widgets/issues/4#issuecomment-77');
+    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets:c77', parentId: 'acme/widgets:4' })).to.equal(
+      'https://github.com/acme/widgets/issues/4#issuecomment-77',
+    );
+    expect(redirectUrl(web, { entity: 'thread', id: 'acme/widgets:c77', parentId: 'acme/widgets#4' })).to.equal(
+      'https://github.com/acme/widgets/issues/4#issuecomment-77',
+    );
   });
 });
 
 describe('Direction', () => {
-  it('is out for the repository\'s own people and in for everyone else', () => {
+  it("is out for the repository's own people and in for everyone else", () => {
     for (const a of ['OWNER', 'MEMBER', 'COLLABORATOR']) expect(directionOf(a)).to.equal('out');
     for (const a of ['CONTRIBUTOR', 'FIRST_TIMER', 'FIRST_TIME_CONTRIBUTOR', 'MANNEQUIN', 'NONE', 'weird']) expect(directionOf(a)).to.equal('in');
   });

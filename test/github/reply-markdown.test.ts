@@ -10,22 +10,25 @@ const code = (f: () => unknown): string | undefined => {
   }
 };
 
-describe('A reply\'s HTML is converted with bounded work', () => {
+describe("A reply's HTML is converted with bounded work", () => {
   it('refuses nesting past the limit, also where a rough scan of the raw HTML is misled', () => {
     const deep = (open: string) => `${open.repeat(2_000)}x`;
     for (const html of [
       deep('<div>'),
       deep('<div/>'), // `/` does not close a div in HTML
       deep('<div =">'), // a quote after an attribute name's `=` opens nothing
-      deep('<div a=b\'c>'),
+      deep("<div a=b'c>"),
       deep('<div></ </div>'), // `</ ` starts a bogus comment that swallows the `</div>`
       deep('<p><b>'),
     ]) {
-      expect(code(() => replyMarkdown({ content: html })), html.slice(0, 20)).to.equal('REPLY_TOO_DEEP');
+      expect(
+        code(() => replyMarkdown({ content: html })),
+        html.slice(0, 20),
+      ).to.equal('REPLY_TOO_DEEP');
     }
   });
 
-  it('converts what Desk\'s editor sends, nested lists and quotes included', () => {
+  it("converts what Desk's editor sends, nested lists and quotes included", () => {
     const md = replyMarkdown({ content: '<blockquote><ul><li>one<ul><li>two</li></ul></li></ul></blockquote><div>a &lt; b &amp; c</div>' });
     expect(md).to.equal('> -   one\n>     -   two\n\na &lt; b &amp; c');
   });

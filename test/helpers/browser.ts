@@ -7,7 +7,11 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** Builds both widget bundles (app/js/) as `npm run build` does, and launches Debian's Chromium headless. */
 export async function buildAndLaunch(): Promise<Browser> {
-  const build = spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs'], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+  const build = spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_loglevel: 'silent' },
+  });
   if (build.status !== 0) throw new Error(`widget build failed:\n${build.stdout}${build.stderr}`);
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

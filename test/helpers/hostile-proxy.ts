@@ -24,7 +24,10 @@ export async function startHostileProxy(
     up.headers.forEach((v, k) => {
       if (k !== 'content-length' && k !== 'content-encoding' && k !== 'transfer-encoding' && k !== 'connection' && k !== 'keep-alive') upHeaders[k] = v;
     });
-    const out = rewrite({ method: req.method, path: req.url.split('?')[0]!, headers: req.headers }, { status: up.status, headers: upHeaders, body: await up.text() });
+    const out = rewrite(
+      { method: req.method, path: req.url.split('?')[0]!, headers: req.headers },
+      { status: up.status, headers: upHeaders, body: await up.text() },
+    );
     res.writeHead(out.status, { ...out.headers, 'content-length': String(Buffer.byteLength(out.body)) });
     res.end(out.body);
   });

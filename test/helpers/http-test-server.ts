@@ -31,7 +31,6 @@ export async function startTestServer(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () =>
-      closeHttpServer(server),
+    close: () => closeHttpServer(server),
   };
 }

@@ -40,7 +40,16 @@ export async function readAll(gh: FakeGitHub, token: string, path: string, query
 export async function expectDeskMirrorsGitHub(
   gh: FakeGitHub,
   desk: DeskSimulator,
-  o: { token: string; repos: string[]; labels?: string[]; includePullRequests?: boolean; ownReplies?: Set<string>; allowExtra?: boolean; storyThreads?: boolean; storySince?: number },
+  o: {
+    token: string;
+    repos: string[];
+    labels?: string[];
+    includePullRequests?: boolean;
+    ownReplies?: Set<string>;
+    allowExtra?: boolean;
+    storyThreads?: boolean;
+    storySince?: number;
+  },
 ): Promise<{ tickets: number; threads: number }> {
   const wantTickets = new Map<string, string>();
   const wantThreads = new Map<string, string>();
@@ -76,15 +85,24 @@ export async function expectDeskMirrorsGitHub(
     const want = wantStory.filter((k) => k.startsWith(`${repo}#`));
     const first = want.findIndex((k) => gotStory.has(k));
     const suffix = first < 0 ? [] : want.slice(first);
-    expect([...gotStory].filter((k) => k.startsWith(`${repo}#`)).sort(), `story threads of ${repo}: the newest events, none missing`).to.deep.equal([...suffix].sort());
-    if (o.storySince !== undefined) expect(suffix.length, `story threads of ${repo} since the first pull`).to.equal(want.filter((k) => Number(k.split('#e')[1]) > o.storySince!).length);
+    expect([...gotStory].filter((k) => k.startsWith(`${repo}#`)).sort(), `story threads of ${repo}: the newest events, none missing`).to.deep.equal(
+      [...suffix].sort(),
+    );
+    if (o.storySince !== undefined)
+      expect(suffix.length, `story threads of ${repo} since the first pull`).to.equal(want.filter((k) => Number(k.split('#e')[1]) > o.storySince!).length);
   }
   const gotTickets = new Map([...desk.store.tickets].map(([k, v]) => [k, v.object.subject]));
   const gotThreads = new Map([...desk.store.threads].filter(([k]) => !o.ownReplies?.has(k) && !isStory(k)).map(([k, v]) => [k, v.object.content]));
   // allowExtra: issues that left the channel (a label removed) stay in Desk as they were.
   if (o.allowExtra) {
-    expect([...wantTickets.keys()].filter((k) => !gotTickets.has(k)), 'tickets missing from Desk').to.deep.equal([]);
-    expect([...wantThreads.keys()].filter((k) => !gotThreads.has(k)), 'threads missing from Desk').to.deep.equal([]);
+    expect(
+      [...wantTickets.keys()].filter((k) => !gotTickets.has(k)),
+      'tickets missing from Desk',
+    ).to.deep.equal([]);
+    expect(
+      [...wantThreads.keys()].filter((k) => !gotThreads.has(k)),
+      'threads missing from Desk',
+    ).to.deep.equal([]);
   } else {
     expect([...gotTickets.keys()].sort(), 'tickets in Desk').to.deep.equal([...wantTickets.keys()].sort());
     expect([...gotThreads.keys()].sort(), 'threads in Desk').to.deep.equal([...wantThreads.keys()].sort());

@@ -32,7 +32,12 @@ export interface WebhookLoop {
  * channel server with PUBLIC_URL set, and the Desk simulator (pulls, Invoke, import).
  * Every GitHub call and every import goes through the simulator's Invoke endpoint.
  */
-export async function startWebhookLoop(o: { configParams: Record<string, string>; rotate?: RotationPolicy; windowMs?: number; pull?: Partial<ServerConfig['pull']> }): Promise<WebhookLoop> {
+export async function startWebhookLoop(o: {
+  configParams: Record<string, string>;
+  rotate?: RotationPolicy;
+  windowMs?: number;
+  pull?: Partial<ServerConfig['pull']>;
+}): Promise<WebhookLoop> {
   const clock = new TestClock(Date.parse('2026-06-01T00:00:00Z'));
   const gh = await startFakeGitHub({ token: SENTINEL.token, now: clock.now });
   const log = new LogCapture();
@@ -47,7 +52,16 @@ export async function startWebhookLoop(o: { configParams: Record<string, string>
     connections: { github: { token: SENTINEL.token }, zohodesk: { token: DESK_TOKEN } },
     ...(o.rotate ? { rotateSecurityContext: o.rotate } : {}),
   });
-  const config = testConfig({ port, transport: 'invoke', githubApiUrl: gh.url, githubToken: undefined, deskApiUrl: desk.url, publicUrl: serverUrl, deskConnection: 'zohodesk', pull: { ...testConfig().pull, ...o.pull } });
+  const config = testConfig({
+    port,
+    transport: 'invoke',
+    githubApiUrl: gh.url,
+    githubToken: undefined,
+    deskApiUrl: desk.url,
+    publicUrl: serverUrl,
+    deskConnection: 'zohodesk',
+    pull: { ...testConfig().pull, ...o.pull },
+  });
   const imports: ImportReport[] = [];
   const server = await startServer(config, {
     channel: createChannel(config, { now: clock.now }),

@@ -12,10 +12,20 @@ const SYNC: SyncObject = {
   channelState: '{"v":1}',
   data: {
     tickets: [{ extId: 'acme/widgets#1', subject: 'Broken', createdTime: TIME, actor }],
-    threads: [{ extId: 'acme/widgets#1:body', extParentId: 'acme/widgets#1', createdTime: TIME, content: '<p>x</p>', contentType: 'text/html', direction: 'in', actor }],
+    threads: [
+      { extId: 'acme/widgets#1:body', extParentId: 'acme/widgets#1', createdTime: TIME, content: '<p>x</p>', contentType: 'text/html', direction: 'in', actor },
+    ],
   },
 };
-const REPLY: SyncThread = { extId: 'acme/widgets#c9', extParentId: 'acme/widgets#1', createdTime: TIME, content: 'ok', contentType: 'text/html', direction: 'out', actor };
+const REPLY: SyncThread = {
+  extId: 'acme/widgets#c9',
+  extParentId: 'acme/widgets#1',
+  createdTime: TIME,
+  content: 'ok',
+  contentType: 'text/html',
+  direction: 'out',
+  actor,
+};
 
 /** A channel that records what the HTTP layer hands it: the HTTP layer is what these tests prove. */
 function recordingChannel() {
@@ -36,7 +46,7 @@ function recordingChannel() {
 
 const q = `orgId=60012345&securityContext=${SENTINEL.securityContext}`;
 
-describe('HTTP routes: Desk\'s documented requests', () => {
+describe("HTTP routes: Desk's documented requests", () => {
   let app: Awaited<ReturnType<typeof startApp>>;
   let rec: ReturnType<typeof recordingChannel>;
   beforeEach(async () => {
@@ -70,7 +80,10 @@ describe('HTTP routes: Desk\'s documented requests', () => {
   });
 
   it('answers a push with the thread created on GitHub', async () => {
-    const res = await post(`/desk/push?${q}`, { configParams: { repositories: 'acme/widgets' }, resource: { extParentId: 'acme/widgets#1', content: '<div>Hi</div>', summary: 'Hi' } });
+    const res = await post(`/desk/push?${q}`, {
+      configParams: { repositories: 'acme/widgets' },
+      resource: { extParentId: 'acme/widgets#1', content: '<div>Hi</div>', summary: 'Hi' },
+    });
     expect(res.status).to.equal(200);
     expect(await res.json()).to.deep.equal(REPLY);
   });
@@ -87,9 +100,21 @@ describe('HTTP routes: Desk\'s documented requests', () => {
   });
 
   it('hands the channel one normalised form whatever shape Desk sends: pairs, numbers, empty and null ids, unknown fields and query parameters', async () => {
-    await post(`/desk/pull?${q}&installationId=4000&lang=en&lang=de`, [{ name: 'repositories', value: 'acme/widgets' }, { name: 'page_size', value: 90 }, { name: 'notify', value: true }, { name: 'channelState' }]);
-    await post(`/desk/push?${q}&ticketId=9`, { configParams: [{ name: 'repositories', value: 'acme/widgets' }], resource: { extParentId: '', replyToExtId: 'acme/widgets:1', content: null, summary: 'Hi', isPrivate: false }, event: 'reply' });
-    await post(`/desk/push?${q}`, { configParams: { repositories: 'acme/widgets', count: 3 }, resource: { extParentId: 42, replyToExtId: null, content: '<p>x</p>' } });
+    await post(`/desk/pull?${q}&installationId=4000&lang=en&lang=de`, [
+      { name: 'repositories', value: 'acme/widgets' },
+      { name: 'page_size', value: 90 },
+      { name: 'notify', value: true },
+      { name: 'channelState' },
+    ]);
+    await post(`/desk/push?${q}&ticketId=9`, {
+      configParams: [{ name: 'repositories', value: 'acme/widgets' }],
+      resource: { extParentId: '', replyToExtId: 'acme/widgets:1', content: null, summary: 'Hi', isPrivate: false },
+      event: 'reply',
+    });
+    await post(`/desk/push?${q}`, {
+      configParams: { repositories: 'acme/widgets', count: 3 },
+      resource: { extParentId: 42, replyToExtId: null, content: '<p>x</p>' },
+    });
     const [pull, push, numeric] = rec.calls.map((c) => c.value as { query: unknown; body: unknown });
     expect(pull!.query).to.deep.equal({ orgId: '60012345', securityContext: SENTINEL.securityContext });
     expect(pull!.body).to.deep.equal({ repositories: 'acme/widgets', page_size: '90', notify: 'true', channelState: null });
@@ -106,7 +131,9 @@ describe('HTTP routes: Desk\'s documented requests', () => {
     expect([forged.status, await forged.json()]).to.deep.equal([200, { ok: true, acted: false }]);
     const missing = await post('/desk/callbacks/onInstall', raw);
     expect(missing.status).to.equal(200);
-    const unreadable = await post('/desk/callbacks/onUninstall', '{"event":1}', { hash: createHmac('sha256', SENTINEL.secret).update('{"event":1}').digest('hex') });
+    const unreadable = await post('/desk/callbacks/onUninstall', '{"event":1}', {
+      hash: createHmac('sha256', SENTINEL.secret).update('{"event":1}').digest('hex'),
+    });
     expect([unreadable.status, await unreadable.json()]).to.deep.equal([200, { ok: true, acted: false }]);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).to.include('desk_callbacks_total{event="onInstall",outcome="verified"} 1');
@@ -121,10 +148,18 @@ describe('HTTP routes: Desk\'s documented requests', () => {
     const strict = await startApp(rec.channel, { callbackHash: 'enforce' });
     try {
       const raw = JSON.stringify({ event: 'onInstall', orgId: 60012345, securityContext: 'c' });
-      const forged = await fetch(`${strict.url}/desk/callbacks/onInstall`, { method: 'POST', headers: { 'content-type': 'application/json', hash: 'f'.repeat(64) }, body: raw });
+      const forged = await fetch(`${strict.url}/desk/callbacks/onInstall`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', hash: 'f'.repeat(64) },
+        body: raw,
+      });
       expect([forged.status, (await forged.json()).code]).to.deep.equal([401, 'BAD_HASH']);
       const hash = createHmac('sha256', SENTINEL.secret).update(raw).digest('hex');
-      const mismatched = await fetch(`${strict.url}/desk/callbacks/onUninstall`, { method: 'POST', headers: { 'content-type': 'application/json', hash }, body: raw });
+      const mismatched = await fetch(`${strict.url}/desk/callbacks/onUninstall`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', hash },
+        body: raw,
+      });
       expect(mismatched.status, 'the route names the event; body.event may differ (the samples never read it)').to.equal(200);
     } finally {
       await strict.close();
@@ -150,23 +185,119 @@ describe('HTTP routes: bad input gets a clear 4xx with a stable code', () => {
   after(async () => app.close());
 
   const cases: Array<{ name: string; path: string; init: RequestInit; status: number; code: string; message?: RegExp }> = [
-    { name: 'malformed JSON', path: `/desk/pull?${q}`, init: { body: '{"a":', headers: { 'content-type': 'application/json' } }, status: 400, code: 'BAD_JSON' },
+    {
+      name: 'malformed JSON',
+      path: `/desk/pull?${q}`,
+      init: { body: '{"a":', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'BAD_JSON',
+    },
     { name: 'an empty JSON body', path: `/desk/pull?${q}`, init: { body: '', headers: { 'content-type': 'application/json' } }, status: 400, code: 'BAD_JSON' },
-    { name: 'a wrong content type', path: `/desk/pull?${q}`, init: { body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+    {
+      name: 'a wrong content type',
+      path: `/desk/pull?${q}`,
+      init: { body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
     // Found by the property suite: fastify's own text/plain parser made this a schema error.
-    { name: 'a text/plain body', path: `/desk/pull?${q}`, init: { body: '{"repositories":"a/b"}', headers: { 'content-type': 'text/plain' } }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-    { name: 'a 2 MB body', path: `/desk/pull?${q}`, init: { body: JSON.stringify({ labels: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } }, status: 413, code: 'BODY_TOO_LARGE' },
-    { name: 'a config param of the wrong type', path: `/desk/pull?${q}`, init: { body: '{"repositories":{"a":1}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY', message: /^body\.repositories must be/ },
-    { name: 'a body that is a number', path: `/desk/pull?${q}`, init: { body: '42', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
-    { name: 'a {name, value} pair naming a prototype key', path: `/desk/pull?${q}`, init: { body: '[{"name":"__proto__","value":"x"}]', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
-    { name: 'more than 40 config params', path: `/desk/pull?${q}`, init: { body: JSON.stringify(Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`p${i}`, 'x']))), headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
-    { name: 'more than 32 query parameters', path: `/desk/pull?${q}&${Array.from({ length: 31 }, (_, i) => `x${i}=1`).join('&')}`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY' },
-    { name: 'a missing orgId', path: `/desk/pull?securityContext=abc`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY', message: /orgId/ },
-    { name: 'a non-numeric orgId', path: `/desk/pull?orgId=1%3B2&securityContext=abc`, init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_QUERY' },
-    { name: 'a push without resource', path: `/desk/push?${q}`, init: { body: '{"configParams":{}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY', message: /resource/ },
-    { name: 'a push resource of more than 64 fields', path: `/desk/push?${q}`, init: { body: JSON.stringify({ configParams: {}, resource: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1])) }), headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
-    { name: 'a push whose resource is not an object', path: `/desk/push?${q}`, init: { body: '{"configParams":{},"resource":"x"}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'INVALID_BODY' },
-    { name: 'prototype poisoning', path: `/desk/pull?${q}`, init: { body: '{"__proto__":{"x":1}}', headers: { 'content-type': 'application/json' } }, status: 400, code: 'BAD_JSON' },
+    {
+      name: 'a text/plain body',
+      path: `/desk/pull?${q}`,
+      init: { body: '{"repositories":"a/b"}', headers: { 'content-type': 'text/plain' } },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'a 2 MB body',
+      path: `/desk/pull?${q}`,
+      init: { body: JSON.stringify({ labels: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } },
+      status: 413,
+      code: 'BODY_TOO_LARGE',
+    },
+    {
+      name: 'a config param of the wrong type',
+      path: `/desk/pull?${q}`,
+      init: { body: '{"repositories":{"a":1}}', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'INVALID_BODY',
+      message: /^body\.repositories must be/,
+    },
+    {
+      name: 'a body that is a number',
+      path: `/desk/pull?${q}`,
+      init: { body: '42', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'INVALID_BODY',
+    },
+    {
+      name: 'a {name, value} pair naming a prototype key',
+      path: `/desk/pull?${q}`,
+      init: { body: '[{"name":"__proto__","value":"x"}]', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'INVALID_BODY',
+    },
+    {
+      name: 'more than 40 config params',
+      path: `/desk/pull?${q}`,
+      init: { body: JSON.stringify(Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`p${i}`, 'x']))), headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'INVALID_BODY',
+    },
+    {
+      name: 'more than 32 query parameters',
+      path: `/desk/pull?${q}&${Array.from({ length: 31 }, (_, i) => `x${i}=1`).join('&')}`,
+      init: { body: '{}', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'INVALID_QUERY',
+    },
+    {
+      name: 'a missing orgId',
+      path: `/desk/pull?securityContext=abc`,
+      init: { body: '{}', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'INVALID_QUERY',
+      message: /orgId/,
+    },
+    {
+      name: 'a non-numeric orgId',
+      path: `/desk/pull?orgId=1%3B2&securityContext=abc`,
+      init: { body: '{}', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'INVALID_QUERY',
+    },
+    {
+      name: 'a push without resource',
+      path: `/desk/push?${q}`,
+      init: { body: '{"configParams":{}}', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'INVALID_BODY',
+      message: /resource/,
+    },
+    {
+      name: 'a push resource of more than 64 fields',
+      path: `/desk/push?${q}`,
+      init: {
+        body: JSON.stringify({ configParams: {}, resource: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1])) }),
+        headers: { 'content-type': 'application/json' },
+      },
+      status: 400,
+      code: 'INVALID_BODY',
+    },
+    {
+      name: 'a push whose resource is not an object',
+      path: `/desk/push?${q}`,
+      init: { body: '{"configParams":{},"resource":"x"}', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'INVALID_BODY',
+    },
+    {
+      name: 'prototype poisoning',
+      path: `/desk/pull?${q}`,
+      init: { body: '{"__proto__":{"x":1}}', headers: { 'content-type': 'application/json' } },
+      status: 400,
+      code: 'BAD_JSON',
+    },
     { name: 'an unknown route', path: '/desk/nothing', init: { body: '{}', headers: { 'content-type': 'application/json' } }, status: 404, code: 'NOT_FOUND' },
     { name: 'a GET on the pull route', path: `/desk/pull?${q}`, init: { method: 'GET' }, status: 405, code: 'METHOD_NOT_ALLOWED' },
   ];
@@ -192,7 +323,11 @@ describe('HTTP routes: the URL key', () => {
   const pull = (query: string) => fetch(`${app.url}/desk/pull?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 
   it('refuses every Desk-facing route without the key or with a wrong one', async () => {
-    for (const res of [await pull(q), await pull(`${q}&key=wrong`), await fetch(`${app.url}/desk/redirect?entity=ticket&id=acme/widgets%231`, { redirect: 'manual' })]) {
+    for (const res of [
+      await pull(q),
+      await pull(`${q}&key=wrong`),
+      await fetch(`${app.url}/desk/redirect?entity=ticket&id=acme/widgets%231`, { redirect: 'manual' }),
+    ]) {
       expect(res.status).to.equal(401);
       expect((await res.json()).code).to.equal('BAD_KEY');
     }

@@ -71,7 +71,12 @@ describe('Hardening: attacks that once worked', function () {
 
   describe('1. a deeply nested reply', () => {
     // Each under Desk's content limit (256 KB): <div> × 40,000 is 200 KB.
-    for (const [name, open, times] of [['div', '<div>', 40_000], ['i', '<i>', 40_000], ['ul/li', '<ul><li>', 30_000], ['blockquote', '<blockquote>', 20_000]] as const) {
+    for (const [name, open, times] of [
+      ['div', '<div>', 40_000],
+      ['i', '<i>', 40_000],
+      ['ul/li', '<ul><li>', 30_000],
+      ['blockquote', '<blockquote>', 20_000],
+    ] as const) {
       it(`(${name} × ${times}) is refused with REPLY_TOO_DEEP while /healthz keeps answering`, async () => {
         await start();
         const issue = gh.createIssue(REPO, { title: 'x' }).number;
@@ -106,7 +111,10 @@ describe('Hardening: attacks that once worked', function () {
       gh.faults.add({ match: { method: 'GET', path: /\/comments$/ }, times: 2, fault: { kind: 'latency', ms: 200 } });
       gh.faults.add({ match: { method: 'DELETE' }, times: 10, fault: { kind: 'status', status: 500 } });
       const body = JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}:${issue}`, content: '<p>Racing</p>' } });
-      const send = (url: string) => fetch(`${url}/desk/push?${Q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.json() as Promise<{ extId: string }>);
+      const send = (url: string) =>
+        fetch(`${url}/desk/push?${Q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+          (r) => r.json() as Promise<{ extId: string }>,
+        );
       const [a, b] = await Promise.all([send(app!.url), send(second.url)]);
       expect(count('POST')).to.equal(2);
       expect(marked(), 'the failed DELETEs left the duplicate').to.have.length(2);
@@ -168,7 +176,7 @@ describe('Hardening: attacks that once worked', function () {
   });
 
   describe('5. secrets echoed to the caller', () => {
-    it('a push\'s 502 never repeats GitHub\'s error text', async () => {
+    it("a push's 502 never repeats GitHub's error text", async () => {
       await start();
       const issue = gh.createIssue(REPO, { title: 'x' }).number;
       gh.faults.add({ match: { method: 'POST' }, fault: { kind: 'status', status: 502, body: { message: `echo authorization: Bearer ${SENTINEL.token}` } } });
@@ -179,8 +187,18 @@ describe('Hardening: attacks that once worked', function () {
     });
 
     for (const [what, request, status, code] of [
-      ['a bad percent-escape in the path', `GET /desk/redirect%zz?key=${SENTINEL.urlKey}&${Q} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 400, 'BAD_REQUEST'],
-      ['headers over the limit', `GET /healthz?key=${SENTINEL.urlKey}&${Q} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+      [
+        'a bad percent-escape in the path',
+        `GET /desk/redirect%zz?key=${SENTINEL.urlKey}&${Q} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        400,
+        'BAD_REQUEST',
+      ],
+      [
+        'headers over the limit',
+        `GET /healthz?key=${SENTINEL.urlKey}&${Q} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+        'HEADERS_TOO_LARGE',
+      ],
       ['malformed HTTP', `NOT HTTP ${SENTINEL.securityContext}\r\n\r\n`, 400, 'BAD_REQUEST'],
     ] as const) {
       it(`${what} gets a catalogue answer, logged and counted, with nothing of the URL`, async () => {
@@ -197,7 +215,7 @@ describe('Hardening: attacks that once worked', function () {
     }
   });
 
-  it('5b. Node\'s request timeout and other parser errors map to catalogue codes', () => {
+  it("5b. Node's request timeout and other parser errors map to catalogue codes", () => {
     expect(clientErrorCode({ code: 'ERR_HTTP_REQUEST_TIMEOUT' })).to.equal('REQUEST_TIMEOUT');
     expect(clientErrorCode({ code: 'HPE_HEADER_OVERFLOW' })).to.equal('HEADERS_TOO_LARGE');
     expect(clientErrorCode({ code: 'HPE_INVALID_METHOD' })).to.equal('BAD_REQUEST');
@@ -205,10 +223,11 @@ describe('Hardening: attacks that once worked', function () {
   });
 
   it('6. hostile HTML, titles, logins and avatars from GitHub reach Desk sanitised', async () => {
-    const evil = '<p>Hi <a href="javascript:alert(1)">x</a><img src=x onerror="alert(2)"><script>alert(3)</script><iframe src="https://e.example"></iframe>'
-      + '<form action="https://e.example"><input name=p></form><style>body{display:none}</style><a href="https://ok.example/a">ok</a></p>'
-      + '<ul class="contains-task-list"><li class="task-list-item"><input type="checkbox" disabled checked> done</li></ul>'
-      + '<pre><code class="language-js">a &lt; b</code></pre><table><tr><td>cell</td></tr></table><blockquote>quoted</blockquote><img src="https://ok.example/i.png" alt="pic">';
+    const evil =
+      '<p>Hi <a href="javascript:alert(1)">x</a><img src=x onerror="alert(2)"><script>alert(3)</script><iframe src="https://e.example"></iframe>' +
+      '<form action="https://e.example"><input name=p></form><style>body{display:none}</style><a href="https://ok.example/a">ok</a></p>' +
+      '<ul class="contains-task-list"><li class="task-list-item"><input type="checkbox" disabled checked> done</li></ul>' +
+      '<pre><code class="language-js">a &lt; b</code></pre><table><tr><td>cell</td></tr></table><blockquote>quoted</blockquote><img src="https://ok.example/i.png" alt="pic">';
     const url = await hostile((req, answer): Upstream => {
       if (req.method !== 'GET' || !req.path.endsWith('/issues')) return answer;
       const issues = JSON.parse(answer.body) as Array<Record<string, unknown>>;
@@ -230,7 +249,14 @@ describe('Hardening: attacks that once worked', function () {
     expect(ticket.subject).to.equal('‹img src=x onerror=alert(4)› crash');
     expect(ticket.actor!.photoURL).to.equal(undefined);
     expect(ticket.actor!.name).to.not.include('<');
-    for (const kept of ['href="https://ok.example/a"', '<input type="checkbox" disabled checked', '<code>a &lt; b</code>', '<td>cell</td>', '<blockquote>quoted</blockquote>', 'src="https://ok.example/i.png"']) {
+    for (const kept of [
+      'href="https://ok.example/a"',
+      '<input type="checkbox" disabled checked',
+      '<code>a &lt; b</code>',
+      '<td>cell</td>',
+      '<blockquote>quoted</blockquote>',
+      'src="https://ok.example/i.png"',
+    ]) {
       expect(thread.content).to.include(kept);
     }
   });
@@ -242,7 +268,10 @@ describe('Hardening: attacks that once worked', function () {
   });
 
   describe('7. deadlines', () => {
-    for (const [what, path] of [['the labels backfill of an issue\'s comments', /^\/repos\/acme\/widgets\/issues\/1\/comments$/], ['the single-issue read', /^\/repos\/acme\/widgets\/issues\/1$/]] as const) {
+    for (const [what, path] of [
+      ["the labels backfill of an issue's comments", /^\/repos\/acme\/widgets\/issues\/1\/comments$/],
+      ['the single-issue read', /^\/repos\/acme\/widgets\/issues\/1$/],
+    ] as const) {
       it(`${what} takes the pull's deadline and records the error`, async () => {
         await start({ pull: { ...testConfig().pull, timeBudgetMs: 1000 } });
         const n = gh.createIssue(REPO, { title: 'x', labels: ['bug'] }).number;
@@ -263,7 +292,7 @@ describe('Hardening: attacks that once worked', function () {
 
   describe('8. tampered or grown channelState', () => {
     const nowS = () => Math.floor(clock.now() / 1000);
-    it('a cool-down beyond GitHub\'s longest is not obeyed: the pull calls GitHub', async () => {
+    it("a cool-down beyond GitHub's longest is not obeyed: the pull calls GitHub", async () => {
       await start();
       gh.createIssue(REPO, { title: 'x' });
       clock.advance(10);
@@ -276,7 +305,10 @@ describe('Hardening: attacks that once worked', function () {
       await start();
       gh.createIssue(REPO, { title: 'x' });
       clock.advance(10);
-      const out = await pull({ repositories: REPO, importSince: 'all' }, JSON.stringify({ v: 1, at: 1, r: { [REPO]: { i: { t: 1e15 }, c: { t: 1e15 }, s: { n: 0 } } } }));
+      const out = await pull(
+        { repositories: REPO, importSince: 'all' },
+        JSON.stringify({ v: 1, at: 1, r: { [REPO]: { i: { t: 1e15 }, c: { t: 1e15 }, s: { n: 0 } } } }),
+      );
       expect(out.state.r[REPO]!.s.err).to.equal(undefined);
       expect(out.sync.data.tickets).to.have.length(1);
     });
@@ -305,15 +337,23 @@ describe('Hardening: attacks that once worked', function () {
   });
 
   describe('9. silent failures', () => {
-    it('a repository\'s INTERNAL is recorded and logged once with its cause', async () => {
+    it("a repository's INTERNAL is recorded and logged once with its cause", async () => {
       // A transport that breaks like a bug would (not an AppError): the real channel around it.
       const channel = gitHubChannel({
         config: testConfig(),
         transportFor: () => ({ send: async () => Promise.reject(new TypeError('the cause, for the log')) }),
       });
       const lines: string[] = [];
-      const log = { warn: (o: object, m: string) => lines.push(JSON.stringify({ ...o, m })), error: (o: object, m: string) => lines.push(JSON.stringify({ ...o, m, err: String((o as { err?: unknown }).err) })) };
-      const answer = await channel.pull({ query: { orgId: '1', securityContext: 'x' }, body: { repositories: REPO }, signal: new AbortController().signal, log });
+      const log = {
+        warn: (o: object, m: string) => lines.push(JSON.stringify({ ...o, m })),
+        error: (o: object, m: string) => lines.push(JSON.stringify({ ...o, m, err: String((o as { err?: unknown }).err) })),
+      };
+      const answer = await channel.pull({
+        query: { orgId: '1', securityContext: 'x' },
+        body: { repositories: REPO },
+        signal: new AbortController().signal,
+        log,
+      });
       expect(decodeChannelState(answer.sync.channelState).state!.r[REPO]!.s.err?.c).to.equal('INTERNAL');
       expect(lines.filter((l) => l.includes('"code":"INTERNAL"'))).to.have.length(1);
       expect(lines.join('\n')).to.include('the cause, for the log');
@@ -321,7 +361,9 @@ describe('Hardening: attacks that once worked', function () {
 
     it('a Link outside the API root is UPSTREAM_BAD_RESPONSE', async () => {
       const url = await hostile((req, answer) =>
-        /\/issues\/\d+\/comments$/.test(req.path) ? { ...answer, headers: { ...answer.headers, link: '<http://evil.example/repos/acme/widgets/issues/1/comments?page=2>; rel="next"' } } : answer,
+        /\/issues\/\d+\/comments$/.test(req.path)
+          ? { ...answer, headers: { ...answer.headers, link: '<http://evil.example/repos/acme/widgets/issues/1/comments?page=2>; rel="next"' } }
+          : answer,
       );
       await start({}, url);
       const n = gh.createIssue(REPO, { title: 'x', labels: ['bug'] }).number;
@@ -341,7 +383,7 @@ describe('Hardening: attacks that once worked', function () {
       expect(gh.requests).to.have.length(0);
     });
 
-    it('a reply over GitHub\'s 65,536 characters is REPLY_TOO_LONG, and nothing is posted', async () => {
+    it("a reply over GitHub's 65,536 characters is REPLY_TOO_LONG, and nothing is posted", async () => {
       await start();
       const issue = gh.createIssue(REPO, { title: 'x' }).number;
       const out = await push(issue, `<p>${'word '.repeat(14_000)}</p>`);

@@ -38,7 +38,7 @@ for (const transport of ['direct', 'invoke'] as const) {
       expect(s1.i).to.deep.equal(before.i);
       expect(s1.c).to.deep.equal(before.c);
       expect(s1.s.err?.c).to.equal('UPSTREAM_RATE_LIMITED');
-      expect(s1.s.na, "x-ratelimit-reset + 1 s").to.equal(Math.floor(loop.clock.ms / 1000) + 301);
+      expect(s1.s.na, 'x-ratelimit-reset + 1 s').to.equal(Math.floor(loop.clock.ms / 1000) + 301);
 
       const requestsBefore = loop.gh.requests.length;
       loop.clock.advance(120);
@@ -105,7 +105,11 @@ for (const transport of ['direct', 'invoke'] as const) {
       expect(r[REPO]!.s.err).to.equal(undefined);
       expect(loop.desk.store.tickets.has(`${REPO}:1`)).to.equal(true);
 
-      loop.gh.faults.add({ match: { method: 'GET' }, fault: { kind: 'status', status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } }, times: 10 });
+      loop.gh.faults.add({
+        match: { method: 'GET' },
+        fault: { kind: 'status', status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } },
+        times: 10,
+      });
       loop.clock.advance(10);
       await loop.desk.pullOnce();
       expect(state(loop).r[REPO]!.s.err?.c).to.equal('UPSTREAM_UNAUTHORIZED');

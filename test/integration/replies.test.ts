@@ -22,7 +22,7 @@ for (const transport of ['direct', 'invoke'] as const) {
 
     const mine = () => loop.gh.comments(REPO).filter((c) => c.body.includes('zoho-desk-reply'));
 
-    it('posts the agent\'s HTML as Markdown and answers with the thread Desk expects', async () => {
+    it("posts the agent's HTML as Markdown and answers with the thread Desk expects", async () => {
       const out = await loop.desk.push({ extParentId: `${REPO}:${issue}`, content: '<div>Thanks, <b>fixed</b> in 1.2</div>', summary: 'Thanks, fixed in 1.2' });
       expect(out.ok, JSON.stringify(out.body)).to.equal(true);
       const thread = out.body as { extId: string; direction: string; extParentId: string; createdTime: string };
@@ -68,7 +68,11 @@ for (const transport of ['direct', 'invoke'] as const) {
       let release!: () => void;
       let arrived = 0;
       const bothArrived = new Promise<void>((r) => (release = r));
-      loop.gh.faults.add({ match: { method: 'GET', path: /\/issues\/\d+\/comments$/ }, times: 2, fault: { kind: 'gate', release: bothArrived, arrived: () => void (++arrived === 2 && release()) } });
+      loop.gh.faults.add({
+        match: { method: 'GET', path: /\/issues\/\d+\/comments$/ },
+        times: 2,
+        fault: { kind: 'gate', release: bothArrived, arrived: () => void (++arrived === 2 && release()) },
+      });
       const [a, b] = await Promise.all([pushTo(loop.server.url), pushTo(second.url)]).finally(() => second.close());
       expect(a.ok && b.ok, JSON.stringify([a, b])).to.equal(true);
       // Both posted (the race happened), and the younger comment was deleted.

@@ -23,7 +23,10 @@ describe("Repository names in Desk's storage alphabet", () => {
       .tuple(fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,38}$/), fc.stringMatching(/^[a-z0-9._-]{1,100}$/))
       .map(([o, r]) => `${o}/${r}`)
       .filter((r) => REPO_PATTERN.test(r));
-    fc.assert(fc.property(repoArb, (name) => decodeRepoName(encodeRepoName(name)) === name), { numRuns: 500 });
+    fc.assert(
+      fc.property(repoArb, (name) => decodeRepoName(encodeRepoName(name)) === name),
+      { numRuns: 500 },
+    );
   });
   it('refuses strings no repository encodes to', () => {
     for (const bad of ['acme', 'a:b:c', 'a_x:b', 'a:b_', 'a/b', '']) expect(decodeRepoName(bad), bad).to.equal(undefined);
@@ -32,7 +35,9 @@ describe("Repository names in Desk's storage alphabet", () => {
     expect(queriableValueOf('acme/widgets', 42)).to.equal('gh:acme:widgets:42');
     const long = `${'o'.repeat(39)}/${'r'.repeat(100)}`;
     const q = queriableValueOf(long, 123456);
-    expect(q).to.match(STORAGE_NAME).and.match(/^gh:h[0-9a-f]{24}:123456$/);
+    expect(q)
+      .to.match(STORAGE_NAME)
+      .and.match(/^gh:h[0-9a-f]{24}:123456$/);
     expect(queriableValueOf(long, 1)).to.not.equal(queriableValueOf(`${'o'.repeat(39)}/${'r'.repeat(99)}`, 1));
   });
 });
@@ -48,7 +53,13 @@ describe("The issue on the ticket and the issue's story", function () {
   it("stores the issue's state, labels, assignees and counts as the ticket's extra, within Desk's limits", async () => {
     loop = await startChannelLoop({ transport: 'invoke', configParams: { repositories: REPO, importSince: 'all' } });
     loop.gh.createRepo(REPO);
-    loop.gh.createIssue(REPO, { title: 'Crash on save', labels: ['bug', 'ünïcødé'.repeat(6), ...Array.from({ length: 60 }, (_, i) => `label-${'x'.repeat(40)}-${i}`)], assignees: ['octocat'], milestone: 'v2.0', plusOne: 7 });
+    loop.gh.createIssue(REPO, {
+      title: 'Crash on save',
+      labels: ['bug', 'ünïcødé'.repeat(6), ...Array.from({ length: 60 }, (_, i) => `label-${'x'.repeat(40)}-${i}`)],
+      assignees: ['octocat'],
+      milestone: 'v2.0',
+      plusOne: 7,
+    });
     await loop.pullUntilQuiet();
     const ticket = loop.desk.store.tickets.get(`${REPO}:1`)!.object;
     expect(ticket.extra!.key).to.equal('{{ticket.id}}_github_issue');
@@ -70,11 +81,16 @@ describe("The issue on the ticket and the issue's story", function () {
     loop.gh.createRepo(REPO);
     loop.gh.createIssue(REPO, { title: '🐛'.repeat(400), labels: Array.from({ length: 30 }, (_, i) => `${i}${'界'.repeat(60)}`) });
     await loop.pullUntilQuiet();
-    const v = loop.desk.store.database.get(`${loop.desk.store.deskIdOf(`${REPO}:1`)}_github_issue`)!.value as { title: string; labels: Array<{ name: string }>; cut?: true };
+    const v = loop.desk.store.database.get(`${loop.desk.store.deskIdOf(`${REPO}:1`)}_github_issue`)!.value as {
+      title: string;
+      labels: Array<{ name: string }>;
+      cut?: true;
+    };
     expect(Buffer.byteLength(JSON.stringify(v))).to.be.at.most(5000);
     expect(v.cut).to.equal(true);
     expect(v.labels.length).to.be.within(1, 29);
-    for (const s of [v.title, ...v.labels.map((l) => l.name)]) expect(s, 'no lone surrogate').to.match(/^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/);
+    for (const s of [v.title, ...v.labels.map((l) => l.name)])
+      expect(s, 'no lone surrogate').to.match(/^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/);
     expect(validators.issueExtra(v)).to.equal(true);
   });
 
@@ -91,7 +107,7 @@ describe("The issue on the ticket and the issue's story", function () {
     loop.gh.editIssue(REPO, 1, { labels: ['old', '<img src=x onerror=alert(1)>'], assignees: ['octocat'] });
     loop.gh.editIssue(REPO, 1, { state: 'closed', stateReason: 'completed' });
     await loop.pullUntilQuiet();
-    const story = storyOf(`${REPO}:1`).sort((a, b) => Number(a.extId.split(":e")[1]) - Number(b.extId.split(":e")[1]));
+    const story = storyOf(`${REPO}:1`).sort((a, b) => Number(a.extId.split(':e')[1]) - Number(b.extId.split(':e')[1]));
     expect(story.map((t) => t.content)).to.deep.equal([
       '<p><em>Closed as not planned by @octocat</em></p>',
       '<p><em>Reopened by @hubot</em></p>',
@@ -106,7 +122,11 @@ describe("The issue on the ticket and the issue's story", function () {
   });
 
   it('reads a long gap of events across several pulls and loses none, with new events arriving in between', async () => {
-    loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: REPO, importSince: 'all' }, pull: { maxThreads: 120, maxTickets: 120 } });
+    loop = await startChannelLoop({
+      transport: 'direct',
+      configParams: { repositories: REPO, importSince: 'all' },
+      pull: { maxThreads: 120, maxTickets: 120 },
+    });
     loop.gh.createRepo(REPO);
     for (let i = 0; i < 5; i++) loop.gh.createIssue(REPO, { title: `Issue ${i}` });
     await loop.pullUntilQuiet();
@@ -128,7 +148,10 @@ describe("The issue on the ticket and the issue's story", function () {
       if (out.threads === 0 && pulls > 3) break;
     }
     expect(pulls, 'the gap took several pulls').to.be.greaterThan(3);
-    expect(states.some((s) => (decodeChannelState(s).state!.r[REPO] as RepoCursor).ev!.t !== undefined), 'a scan was resumed').to.equal(true);
+    expect(
+      states.some((s) => (decodeChannelState(s).state!.r[REPO] as RepoCursor).ev!.t !== undefined),
+      'a scan was resumed',
+    ).to.equal(true);
     for (const s of states) expect(Buffer.byteLength(s)).to.be.at.most(4096);
     await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], storySince: before });
     expect(storyOf(`${REPO}:2`).some((t) => t.content.includes('Closed by @octocat') || t.content.includes('Closed as completed by @octocat'))).to.equal(true);

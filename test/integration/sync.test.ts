@@ -64,8 +64,12 @@ for (const transport of ['direct', 'invoke'] as const) {
 
 describe('A labelled backlog larger than one pull (known limit)', function () {
   this.timeout(60_000);
-  it('brings the issue with its newest earlier comments that fit one pull\'s thread cap', async () => {
-    const loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: 'acme/widgets', labels: 'bug', importSince: 'all' }, pull: { maxThreads: 10 } });
+  it("brings the issue with its newest earlier comments that fit one pull's thread cap", async () => {
+    const loop = await startChannelLoop({
+      transport: 'direct',
+      configParams: { repositories: 'acme/widgets', labels: 'bug', importSince: 'all' },
+      pull: { maxThreads: 10 },
+    });
     try {
       loop.gh.createRepo('acme/widgets');
       const n = loop.gh.createIssue('acme/widgets', { title: 'Long story' }).number;
@@ -79,7 +83,12 @@ describe('A labelled backlog larger than one pull (known limit)', function () {
       await loop.pullUntilQuiet();
       expect(loop.desk.store.tickets.has(`acme/widgets:${n}`)).to.equal(true);
       const comments = [...loop.desk.store.threads.keys()].filter((k) => k.includes(':c')).sort();
-      expect(comments).to.deep.equal(ids.slice(-9).map((id) => `acme/widgets:c${id}`).sort());
+      expect(comments).to.deep.equal(
+        ids
+          .slice(-9)
+          .map((id) => `acme/widgets:c${id}`)
+          .sort(),
+      );
     } finally {
       await loop.close();
     }

@@ -54,7 +54,10 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     await loop.settle();
     const thread = loop.desk.store.threads.get(`${REPO}:c${c.id}`)?.object;
     expect(thread?.direction).to.equal('in');
-    expect(loop.desk.importLog.every((e) => e.status === 200), JSON.stringify(loop.desk.importLog)).to.equal(true);
+    expect(
+      loop.desk.importLog.every((e) => e.status === 200),
+      JSON.stringify(loop.desk.importLog),
+    ).to.equal(true);
     expect(loop.gh.hooks.deliveries.every((d) => d.status === 202)).to.equal(true);
     expect(loop.log.text).to.not.include(SENTINEL.securityContext);
     // The next pull re-sends them with GitHub's rendering: updates of the same extIds.
@@ -69,14 +72,20 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     await loop.pullUntilQuiet();
     loop.gh.hooks.drop = true;
     const issue = loop.gh.createIssue(REPO, { title: 'x' });
-    const body = JSON.stringify(loop.gh.hooks.payload({ repo: REPO, event: 'issues', action: 'opened', issue: issue.number, sender: { login: 'octocat', id: 1 } }));
+    const body = JSON.stringify(
+      loop.gh.hooks.payload({ repo: REPO, event: 'issues', action: 'opened', issue: issue.number, sender: { login: 'octocat', id: 1 } }),
+    );
     const hook = hooksOf(loop, REPO)[0]!;
     const other = hooksOf(loop, OTHER)[0]!;
     const imports = loop.desk.importLog.length;
 
     expect((await deliver(hook.url, { event: 'issues', body, secret: 'guessed' })).status, 'forged').to.equal(401);
     expect((await deliver(hook.url, { event: 'issues', body: body.replace('"x"', '"y"'), secret: 'guessed' })).status).to.equal(401);
-    const tampered = await fetch(hook.url, { method: 'POST', headers: { ...deliveryHeaders(hook, { id: 'a1', event: 'issues' }, body) }, body: body.replace('"x"', '"y"') });
+    const tampered = await fetch(hook.url, {
+      method: 'POST',
+      headers: { ...deliveryHeaders(hook, { id: 'a1', event: 'issues' }, body) },
+      body: body.replace('"x"', '"y"'),
+    });
     expect(tampered.status, 'body changed after signing').to.equal(401);
     expect((await deliver(other.url, { event: 'issues', body, secret: hook.secret })).status, "replayed at another repository's hook").to.equal(401);
     // A valid signature (the secret follows from the public hook id) over a token changed in one character.
@@ -86,7 +95,10 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     // The token of one repository under the hook id of another: the hook id's secret signs, GCM refuses.
     const otherId = other.url.split('/').at(-2)!;
     const moved = `${prefix.replace(/[^/]+\/$/, `${otherId}/`)}${token}`;
-    expect((await deliver(moved, { event: 'issues', body, secret: hookSecret(hookKeys(SENTINEL.secret), otherId) })).status, 'token under another hook id').to.equal(404);
+    expect(
+      (await deliver(moved, { event: 'issues', body, secret: hookSecret(hookKeys(SENTINEL.secret), otherId) })).status,
+      'token under another hook id',
+    ).to.equal(404);
     // The right hook, signed right, but about another repository.
     const elsewhere = body.replaceAll('acme/widgets', 'acme/gadgets');
     expect((await deliver(hook.url, { event: 'issues', body: elsewhere, secret: hook.secret })).status, 'another repository').to.equal(422);
@@ -94,7 +106,11 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect((await deliver(hook.url, { event: 'issues', body: big, secret: hook.secret })).status, 'oversized').to.equal(413);
     expect((await deliver(hook.url, { event: 'issues', body: '{"a":', secret: hook.secret })).status, 'not JSON').to.equal(400);
     expect((await deliver(`${prefix}short`, { event: 'issues', body, secret: hook.secret })).status).to.equal(404);
-    const form = await fetch(hook.url, { method: 'POST', headers: { ...deliveryHeaders(hook, { id: 'f1', event: 'issues' }, body), 'content-type': 'application/x-www-form-urlencoded' }, body: `payload=${encodeURIComponent(body)}` });
+    const form = await fetch(hook.url, {
+      method: 'POST',
+      headers: { ...deliveryHeaders(hook, { id: 'f1', event: 'issues' }, body), 'content-type': 'application/x-www-form-urlencoded' },
+      body: `payload=${encodeURIComponent(body)}`,
+    });
     expect(form.status, 'a form-encoded delivery').to.equal(415);
     // A genuine delivery replayed an hour and more later does nothing (the pull has the item).
     loop.clock.advance(3601);
@@ -105,8 +121,13 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect(loop.log.text, 'the sealed token is never logged').to.not.include(token.slice(0, 40));
     expect(loop.desk.store.tickets.has(`${REPO}:${issue.number}`)).to.equal(false);
 
-    expect((await deliver(hook.url, { event: 'ping', body: JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: hook.id }), secret: hook.secret })).status).to.equal(200);
-    expect((await deliver(hook.url, { event: 'star', body: JSON.stringify({ action: 'created', repository: { full_name: REPO } }), secret: hook.secret })).status, 'unmapped event').to.equal(202);
+    expect(
+      (await deliver(hook.url, { event: 'ping', body: JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: hook.id }), secret: hook.secret })).status,
+    ).to.equal(200);
+    expect(
+      (await deliver(hook.url, { event: 'star', body: JSON.stringify({ action: 'created', repository: { full_name: REPO } }), secret: hook.secret })).status,
+      'unmapped event',
+    ).to.equal(202);
   });
 
   it('loses nothing when deliveries are lost mid-burst, and a duplicated or reordered delivery changes nothing', async () => {
@@ -133,10 +154,28 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     const c = loop.gh.comments(REPO)[0]!;
     loop.gh.hooks.drop = true;
     loop.gh.editComment(REPO, c.id, 'first edit');
-    const old = JSON.stringify(loop.gh.hooks.payload({ repo: REPO, event: 'issue_comment', action: 'edited', issue: issues[0]!.number, comment: c.id, sender: { login: 'octocat', id: 1 } }));
+    const old = JSON.stringify(
+      loop.gh.hooks.payload({
+        repo: REPO,
+        event: 'issue_comment',
+        action: 'edited',
+        issue: issues[0]!.number,
+        comment: c.id,
+        sender: { login: 'octocat', id: 1 },
+      }),
+    );
     loop.clock.advance(5);
     loop.gh.editComment(REPO, c.id, 'second edit');
-    const newer = JSON.stringify(loop.gh.hooks.payload({ repo: REPO, event: 'issue_comment', action: 'edited', issue: issues[0]!.number, comment: c.id, sender: { login: 'octocat', id: 1 } }));
+    const newer = JSON.stringify(
+      loop.gh.hooks.payload({
+        repo: REPO,
+        event: 'issue_comment',
+        action: 'edited',
+        issue: issues[0]!.number,
+        comment: c.id,
+        sender: { login: 'octocat', id: 1 },
+      }),
+    );
     expect((await deliver(hook.url, { event: 'issue_comment', body: newer, secret: hook.secret, id: 'd-new' })).status).to.equal(202);
     expect((await deliver(hook.url, { event: 'issue_comment', body: old, secret: hook.secret, id: 'd-old' })).status).to.equal(202);
     await loop.server.webhooks!.coalescer.idle();
@@ -177,7 +216,18 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect(loop.gh.hooks.deliveries.at(-1)?.status).to.equal(202);
     expect([...loop.desk.store.threads.values()].filter((t) => t.object.direction === 'in' && t.object.content.includes('We are on it'))).to.have.length(0);
     await loop.pullUntilQuiet();
-    await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], labels: ['support'], ownReplies: new Set(loop.gh.comments(REPO).filter((x) => x.body.includes('zoho-desk-reply')).map((x) => `${REPO}:c${x.id}`)), storyThreads: false });
+    await expectDeskMirrorsGitHub(loop.gh, loop.desk, {
+      token: SENTINEL.token,
+      repos: [REPO],
+      labels: ['support'],
+      ownReplies: new Set(
+        loop.gh
+          .comments(REPO)
+          .filter((x) => x.body.includes('zoho-desk-reply'))
+          .map((x) => `${REPO}:c${x.id}`),
+      ),
+      storyThreads: false,
+    });
   });
 
   it('a delivery during a pull and the pull sending the same items are updates of the same extIds', async () => {
@@ -187,7 +237,10 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     let release!: () => void;
     let arrived!: () => void;
     const inPull = new Promise<void>((r) => (arrived = r));
-    loop.gh.faults.add({ match: { method: 'GET', path: `/repos/${REPO}/issues` }, fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived } });
+    loop.gh.faults.add({
+      match: { method: 'GET', path: `/repos/${REPO}/issues` },
+      fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived },
+    });
     const issue = loop.gh.createIssue(REPO, { title: 'both ways' });
     await loop.settle();
     loop.clock.advance(10);
@@ -248,7 +301,10 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     hooksOf(loop, REPO).push({ ...hooksOf(loop, REPO)[0]!, id: 999 });
     loop.clock.advance(86_400);
     await loop.pull();
-    expect(hooksOf(loop, REPO).map((h) => h.id), 'the daily check keeps one').to.have.length(1);
+    expect(
+      hooksOf(loop, REPO).map((h) => h.id),
+      'the daily check keeps one',
+    ).to.have.length(1);
     loop.desk.configParams.repositories = REPO;
     // GitHub refuses the first removal: the hook is kept in the state and removed at the next pull.
     loop.gh.faults.add({ match: { method: 'DELETE', path: new RegExp(`^/repos/${OTHER}/hooks/`) }, fault: { kind: 'status', status: 502 } });
@@ -267,7 +323,9 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     loop.gh.createRepo(OTHER);
     await loop.pull();
     // Someone else's hook on the repository is never touched.
-    loop.gh.hooks.hooks.get(REPO)!.push({ id: 5, url: 'https://ci.example/hook', secret: 's', contentType: 'json', events: ['push'], active: true, createdAt: 0, updatedAt: 0 });
+    loop.gh.hooks.hooks
+      .get(REPO)!
+      .push({ id: 5, url: 'https://ci.example/hook', secret: 's', contentType: 'json', events: ['push'], active: true, createdAt: 0, updatedAt: 0 });
     const forged = await loop.desk.sendCallback('onUninstall', { configParams: { repositories: `${REPO},${OTHER}` } }, { badHash: true });
     expect(forged.status).to.equal(200);
     expect((forged.body as { acted: boolean }).acted, 'an unverified callback is not acted on').to.equal(false);
@@ -290,7 +348,9 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     await loop.settle();
     expect(loop.imports.map((r) => [r.ok, r.code])).to.deep.include([false, 'DESK_CONTEXT_EXPIRED']);
     expect(loop.desk.store.tickets.has(`${REPO}:${a.number}`)).to.equal(false);
-    expect(loop.log.text.split('\n').filter((l) => l.includes('DESK_CONTEXT_EXPIRED')).length, 'one line per failed import').to.equal(loop.imports.filter((r) => !r.ok).length);
+    expect(loop.log.text.split('\n').filter((l) => l.includes('DESK_CONTEXT_EXPIRED')).length, 'one line per failed import').to.equal(
+      loop.imports.filter((r) => !r.ok).length,
+    );
     const patches = loop.gh.requests.filter((r) => r.method === 'PATCH').length;
     await loop.pullUntilQuiet();
     expect(loop.desk.store.tickets.has(`${REPO}:${a.number}`), 'the pull brought it').to.equal(true);

@@ -19,7 +19,11 @@ describe('The extension package', function () {
   this.timeout(180_000);
 
   it('passes the real `zet validate` at the project root with no error', () => {
-    const r = spawnSync(path.join(root, 'node_modules/.bin/zet'), ['validate'], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    const r = spawnSync(path.join(root, 'node_modules/.bin/zet'), ['validate'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_loglevel: 'silent' },
+    });
     const out = `${r.stdout}${r.stderr}`;
     expect(r.status, out).to.equal(0);
     expect(out).not.to.match(/✖|error|not found|missing/i);
@@ -34,10 +38,16 @@ describe('The extension package', function () {
     ].sort();
     const got = entries.filter((e) => !e.endsWith('/')).sort();
     expect(got).to.deep.equal(expected);
-    expect(got.some((e) => e.startsWith('app/js/') && e.endsWith('.js')), 'the built widget is in the zip').to.equal(true);
+    expect(
+      got.some((e) => e.startsWith('app/js/') && e.endsWith('.js')),
+      'the built widget is in the zip',
+    ).to.equal(true);
     // Both widgets: the status page and the ticket card, each page with its bundle.
     for (const f of ['app/widget.html', 'app/js/widget.js', 'app/card.html', 'app/js/card.js']) expect(got, f).to.include(f);
-    const manifest = JSON.parse(readFileSync(path.join(root, 'plugin-manifest.json'), 'utf8')) as { storage: boolean; modules: { widgets: Array<{ location: string; url: string }> } };
+    const manifest = JSON.parse(readFileSync(path.join(root, 'plugin-manifest.json'), 'utf8')) as {
+      storage: boolean;
+      modules: { widgets: Array<{ location: string; url: string }> };
+    };
     expect(manifest.storage, 'extra needs data storage').to.equal(true);
     expect(manifest.modules.widgets.map((w) => [w.location, w.url])).to.deep.equal([
       ['desk.extension.preference', '/app/widget.html'],
@@ -52,12 +62,26 @@ describe('The extension package', function () {
     expect(github.whiteListedDomains).to.deep.equal(['https://api.github.com']);
     expect(github.connectors[0]).not.to.have.property('sharedBy');
 
-    const ghes = pack({ baseUrl: 'https://channel.test.example', secret: 'pack-test-secret-0123', sharedBy: '64000123', githubApiUrl: 'https://ghe.acme.test/api/v3', skipBuild: true, log: () => undefined });
+    const ghes = pack({
+      baseUrl: 'https://channel.test.example',
+      secret: 'pack-test-secret-0123',
+      sharedBy: '64000123',
+      githubApiUrl: 'https://ghe.acme.test/api/v3',
+      skipBuild: true,
+      log: () => undefined,
+    });
     const manifest = JSON.parse(zipFile(ghes.zip, 'plugin-manifest.json').toString('utf8'));
     expect(manifest.whiteListedDomains).to.deep.equal(['https://ghe.acme.test']);
     expect(manifest.connectors.map((c: { sharedBy?: string }) => c.sharedBy)).to.deep.equal(['64000123']);
     expect(manifest.zohoAuthorisation.sharedBy).to.equal('64000123');
-    expect(manifest.config.map((c: { name: string }) => c.name)).to.deep.equal(['repositories', 'labels', 'import_since', 'include_pull_requests', 'story_threads', 'selected_repositories']);
+    expect(manifest.config.map((c: { name: string }) => c.name)).to.deep.equal([
+      'repositories',
+      'labels',
+      'import_since',
+      'include_pull_requests',
+      'story_threads',
+      'selected_repositories',
+    ]);
     expect(() => pack({ sharedBy: 'someone', skipBuild: true, log: () => undefined })).to.throw(/--shared-by/);
   });
 });

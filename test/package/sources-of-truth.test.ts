@@ -18,13 +18,19 @@ describe('One source of truth', function () {
   it('the README lists exactly the error codes of the catalogue, with their statuses', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const rows = [...readme.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
-    const codes = Object.entries(ERROR_CATALOGUE).map(([code, e]) => `${code} ${e.status}`).sort();
+    const codes = Object.entries(ERROR_CATALOGUE)
+      .map(([code, e]) => `${code} ${e.status}`)
+      .sort();
     expect(rows).to.deep.equal(codes);
   });
 
   it('docs/desk-compatibility.md has one row for every shape of the conformance corpus', () => {
     const doc = readFileSync(path.join(root, 'docs/desk-compatibility.md'), 'utf8');
     const rows = [...doc.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]).sort();
-    expect(rows).to.deep.equal(requestShapes().map((s) => s.id).sort());
+    expect(rows).to.deep.equal(
+      requestShapes()
+        .map((s) => s.id)
+        .sort(),
+    );
   });
 });

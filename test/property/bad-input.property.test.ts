@@ -34,9 +34,14 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
   });
 
   /** Sends raw bytes; checks the answer is a 2xx or a 4xx/5xx with a catalogue code and no secret. */
-  async function send(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; json: { code?: string; channelState?: string } }> {
-    const payload = typeof body === "string" || body === undefined ? body : new Uint8Array(body);
-    const res = await fetch(app.url + path, { method, headers, ...(payload !== undefined ? { body: payload } : {}), redirect: "manual" });
+  async function send(
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ): Promise<{ status: number; json: { code?: string; channelState?: string } }> {
+    const payload = typeof body === 'string' || body === undefined ? body : new Uint8Array(body);
+    const res = await fetch(app.url + path, { method, headers, ...(payload !== undefined ? { body: payload } : {}), redirect: 'manual' });
     const text = await res.text();
     figures.hostileInputs++;
     for (const s of Object.values(SENTINEL)) expect(text).not.to.include(s);
@@ -50,24 +55,31 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
 
   it('any JSON value as a body of any Desk route', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(`/desk/pull?${q}`, `/desk/push?${q}`, `/desk/callbacks/onInstall?${key}`), fc.jsonValue({ maxDepth: 6 }), async (path, value) => {
-        const { status, json } = await send('POST', path, JSON.stringify(value));
-        // A callback is never refused for its HASH or content (it could block an install):
-        // only a body fastify's parser refuses (a prototype key) is a 400.
-        if (path.includes('callbacks') && status === 400) expect(json.code).to.equal('BAD_JSON');
-        else expect(status).to.be.oneOf(path.includes('callbacks') ? [200] : [200, 400, 422]);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(`/desk/pull?${q}`, `/desk/push?${q}`, `/desk/callbacks/onInstall?${key}`),
+        fc.jsonValue({ maxDepth: 6 }),
+        async (path, value) => {
+          const { status, json } = await send('POST', path, JSON.stringify(value));
+          // A callback is never refused for its HASH or content (it could block an install):
+          // only a body fastify's parser refuses (a prototype key) is a 400.
+          if (path.includes('callbacks') && status === 400) expect(json.code).to.equal('BAD_JSON');
+          else expect(status).to.be.oneOf(path.includes('callbacks') ? [200] : [200, 400, 422]);
+        },
+      ),
       { numRuns: runs(60, 2000) },
     );
   });
 
   it('any string as channelState: the pull recovers and answers 200', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 4 }), fc.constant('{"v":1,"at":1,"r":{"acme/widgets":{"i":{"t":-5},"s":{"n":1}}}}')), async (state) => {
-        const { status, json } = await send('POST', `/desk/pull?${q}`, JSON.stringify({ repositories: REPO, channelState: state }));
-        expect(status).to.equal(200);
-        expect(decodeChannelState(json.channelState).state, 'a fresh, readable state').to.not.equal(null);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 4 }), fc.constant('{"v":1,"at":1,"r":{"acme/widgets":{"i":{"t":-5},"s":{"n":1}}}}')),
+        async (state) => {
+          const { status, json } = await send('POST', `/desk/pull?${q}`, JSON.stringify({ repositories: REPO, channelState: state }));
+          expect(status).to.equal(200);
+          expect(decodeChannelState(json.channelState).state, 'a fresh, readable state').to.not.equal(null);
+        },
+      ),
       { numRuns: runs(40, 1000) },
     );
   });
@@ -92,8 +104,18 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
       [`/desk/pull?${q}`, Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]), { 'content-type': 'application/json' }, 200],
       [`/desk/pull?${q}`, '{"repositories":"acme/widgets"}', { 'content-type': 'text/plain' }, 415],
       [`/desk/pull?orgId=1&securityContext=x`, '{}', { 'content-type': 'application/json' }, 401],
-      [`/desk/callbacks/onInstall?${key}`, '{"event":"onInstall","orgId":1,"securityContext":"x"}', { 'content-type': 'application/json', hash: createHmac('sha256', 'forged').update('x').digest('hex') }, 200],
-      [`/desk/push?${q}`, JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}:1`, content: '<p>' + 'x'.repeat(300_000) + '</p>' } }), { 'content-type': 'application/json' }, 400],
+      [
+        `/desk/callbacks/onInstall?${key}`,
+        '{"event":"onInstall","orgId":1,"securityContext":"x"}',
+        { 'content-type': 'application/json', hash: createHmac('sha256', 'forged').update('x').digest('hex') },
+        200,
+      ],
+      [
+        `/desk/push?${q}`,
+        JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}:1`, content: '<p>' + 'x'.repeat(300_000) + '</p>' } }),
+        { 'content-type': 'application/json' },
+        400,
+      ],
     ];
     for (let round = 0; round < 20; round++) {
       for (const [i, [path, body, headers, status]] of cases.entries()) expect((await send('POST', path, body, headers)).status, `case ${i}`).to.equal(status);
@@ -104,11 +126,15 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
   });
 
   it('deeply nested replies and JSON bodies: a clear 4xx, and /healthz answers meanwhile', async () => {
-    const openers = ['<div>', '<i>', '<ul><li>', '<blockquote>', '<p><b>', '<div/>', '<div =">', '<table><tr><td>', '<span a=b\'c>'];
+    const openers = ['<div>', '<i>', '<ul><li>', '<blockquote>', '<p><b>', '<div/>', '<div =">', '<table><tr><td>', "<span a=b'c>"];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...openers), fc.integer({ min: 1, max: 40_000 }), async (open, times) => {
         const content = open.repeat(Math.min(times, Math.floor(250_000 / open.length))) + 'x';
-        const pending = send('POST', `/desk/push?${q}`, JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}#1`, content } }));
+        const pending = send(
+          'POST',
+          `/desk/push?${q}`,
+          JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}#1`, content } }),
+        );
         expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
         const { status, json } = await pending;
         if (status !== 200) expect([status, json.code]).to.deep.equal([422, 'REPLY_TOO_DEEP']);
@@ -130,8 +156,16 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
     const big = fc.oneof(fc.integer({ min: 0, max: 2 ** 31 }), fc.constantFrom(9_999_999_999, 1e15, 2 ** 53, 1e300));
     await fc.assert(
       fc.asyncProperty(fc.record({ at: big, t: big, a: big, u: big, na: big, ok: big, z: big }), async (v) => {
-        const state = { v: 1, at: v.at, r: { [REPO]: { i: { t: v.t, a: v.a }, c: { t: v.t }, u: v.u, s: { n: 0, ok: v.ok, na: v.na, rl: { r: 0, l: 5000, z: v.z } } } } };
-        const { status, json } = await send('POST', `/desk/pull?${q}`, JSON.stringify({ repositories: REPO, importSince: 'all', channelState: JSON.stringify(state) }));
+        const state = {
+          v: 1,
+          at: v.at,
+          r: { [REPO]: { i: { t: v.t, a: v.a }, c: { t: v.t }, u: v.u, s: { n: 0, ok: v.ok, na: v.na, rl: { r: 0, l: 5000, z: v.z } } } },
+        };
+        const { status, json } = await send(
+          'POST',
+          `/desk/pull?${q}`,
+          JSON.stringify({ repositories: REPO, importSince: 'all', channelState: JSON.stringify(state) }),
+        );
         expect(status).to.equal(200);
         const next = decodeChannelState(json.channelState).state;
         expect(next, 'the state we write reads back').to.not.equal(null);
@@ -144,7 +178,11 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
   it('GitHub error text that echoes the request (token included) never reaches the caller', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(400, 401, 403, 404, 410, 422, 500, 502), fc.constantFrom('GET', 'POST'), async (status, method) => {
-        gh.faults.add({ match: { method }, times: 3, fault: { kind: 'status', status, body: { message: `echo: authorization: Bearer ${SENTINEL.token} locked too long`, documentation_url: 'x' } } });
+        gh.faults.add({
+          match: { method },
+          times: 3,
+          fault: { kind: 'status', status, body: { message: `echo: authorization: Bearer ${SENTINEL.token} locked too long`, documentation_url: 'x' } },
+        });
         const res = await fetch(`${app.url}/desk/push?${q}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -161,14 +199,50 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
   });
 
   it('hostile HTML from GitHub comes out of the mapping without anything active', () => {
-    const parts = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '<a href="javascript:alert(1)">x</a>', '<a href="JaVaScRiPt:alert(1)">x</a>', '<iframe src=//e.example>',
-      '<form action=//e.example><input name=a>', '<style>*{}</style>', '<svg onload=alert(1)>', '<math><mi xlink:href="javascript:1">', '<a href="&#106;avascript:alert(1)">x</a>',
-      '<object data=x>', '<embed src=x>', '<div style="background:url(javascript:1)">', '<!--', '-->', '<p>', '</p>', 'text', '<b>', '<img src="data:text/html,1">', '<base href=//e.example>', '<meta http-equiv=refresh>'];
+    const parts = [
+      '<script>alert(1)</script>',
+      '<img src=x onerror=alert(1)>',
+      '<a href="javascript:alert(1)">x</a>',
+      '<a href="JaVaScRiPt:alert(1)">x</a>',
+      '<iframe src=//e.example>',
+      '<form action=//e.example><input name=a>',
+      '<style>*{}</style>',
+      '<svg onload=alert(1)>',
+      '<math><mi xlink:href="javascript:1">',
+      '<a href="&#106;avascript:alert(1)">x</a>',
+      '<object data=x>',
+      '<embed src=x>',
+      '<div style="background:url(javascript:1)">',
+      '<!--',
+      '-->',
+      '<p>',
+      '</p>',
+      'text',
+      '<b>',
+      '<img src="data:text/html,1">',
+      '<base href=//e.example>',
+      '<meta http-equiv=refresh>',
+    ];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...parts), { maxLength: 30 }), (chunks) => {
         const out = contentOf(chunks.join(''));
         figures.hostileInputs++;
-        for (const bad of [/<script/i, /\son\w+=/i, /javascript:/i, /<iframe/i, /<form/i, /<style/i, /<svg/i, /<object/i, /<embed/i, /style=/i, /data:/i, /<base/i, /<meta/i]) expect(out).not.to.match(bad);
+        for (const bad of [
+          /<script/i,
+          /\son\w+=/i,
+          /javascript:/i,
+          /<iframe/i,
+          /<form/i,
+          /<style/i,
+          /<svg/i,
+          /<object/i,
+          /<embed/i,
+          /style=/i,
+          /data:/i,
+          /<base/i,
+          /<meta/i,
+        ])
+          expect(out).not.to.match(bad);
       }),
       { numRuns: runs(300, 10_000) },
     );
@@ -192,7 +266,10 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
       gh.faults.add({ match: { path: `/repos/${REPO}/issues` }, fault: { kind: 'status', status: 200, body } });
       expect(await pull(), JSON.stringify(body).slice(0, 80)).to.equal('UPSTREAM_BAD_RESPONSE');
     }
-    gh.faults.add({ match: { path: `/repos/${REPO}/issues` }, fault: { kind: 'status', status: 301, body: { message: 'Moved Permanently', url: `${gh.url}/repos/${REPO}/issues` } } });
+    gh.faults.add({
+      match: { path: `/repos/${REPO}/issues` },
+      fault: { kind: 'status', status: 301, body: { message: 'Moved Permanently', url: `${gh.url}/repos/${REPO}/issues` } },
+    });
     expect(await pull()).to.equal('SOURCE_NOT_FOUND');
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(200, 201, 400, 404, 418, 500), async (body, status) => {

@@ -41,7 +41,11 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
             loop.gh.createComment(REPO, issue, { body: `noise ${i}` });
           }
           await loop.pullUntilQuiet();
-          const push = async (server: 0 | 1, reply: number, shapeId = 'push-documented'): Promise<{ status: number; body: { extId?: string; code?: string } }> => {
+          const push = async (
+            server: 0 | 1,
+            reply: number,
+            shapeId = 'push-documented',
+          ): Promise<{ status: number; body: { extId?: string; code?: string } }> => {
             const shape = PUSH_SHAPES.find((s) => s.id === shapeId)!;
             const configParams = { ...loop.desk.configParams, channelState: loop.desk.channelState };
             const vars = {
@@ -55,7 +59,11 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
               summary: `Reply number ${reply}`,
             };
             const base = `${server === 0 ? loop.server.url : second.url}/desk/push`;
-            const res = await fetch(withShapeQuery(base, shape, vars), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fillBody(shape.body, vars)) });
+            const res = await fetch(withShapeQuery(base, shape, vars), {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(fillBody(shape.body, vars)),
+            });
             figures.replyPushes++;
             return { status: res.status, body: (await res.json()) as { extId?: string; code?: string } };
           };

@@ -20,7 +20,16 @@ type Op =
   | { kind: 'tick'; seconds: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('issue' as const), pr: fc.boolean(), labels: fc.subarray(['bug', 'ui']), emptyBody: fc.boolean(), comments: fc.integer({ min: 0, max: 2 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('issue' as const),
+      pr: fc.boolean(),
+      labels: fc.subarray(['bug', 'ui']),
+      emptyBody: fc.boolean(),
+      comments: fc.integer({ min: 0, max: 2 }),
+    }),
+  },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('comment' as const), on: fc.nat(), member: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('editIssue' as const), which: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('editComment' as const), which: fc.nat() }) },
@@ -31,7 +40,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const faultArb: fc.Arbitrary<Fault> = fc.oneof(
-  fc.record({ kind: fc.constant('rateLimit' as const), type: fc.constant('primary' as const), retryAfter: fc.integer({ min: 1, max: 120 }), status: fc.constantFrom(403 as const, 429 as const) }),
+  fc.record({
+    kind: fc.constant('rateLimit' as const),
+    type: fc.constant('primary' as const),
+    retryAfter: fc.integer({ min: 1, max: 120 }),
+    status: fc.constantFrom(403 as const, 429 as const),
+  }),
   fc.record({ kind: fc.constant('rateLimit' as const), type: fc.constant('secondary' as const), status: fc.constant(403 as const) }),
   fc.record({ kind: fc.constant('status' as const), status: fc.constantFrom(500, 502, 503) }),
   fc.constant({ kind: 'timeout' as const }),
@@ -43,20 +57,34 @@ const faultArb: fc.Arbitrary<Fault> = fc.oneof(
 /** Writes made just before a pull, inside its settle window: the issue they touch is not settled at that pull. */
 const hotArb = fc.array(fc.record({ pull: fc.integer({ min: 0, max: 4 }), op: opArb }), { maxLength: 8 });
 
-const scheduleArb = fc.array(fc.record({ pull: fc.integer({ min: 0, max: 4 }), path: fc.constantFrom('/issues', '/issues/comments', '/issues/'), fault: faultArb }), { maxLength: 6 });
+const scheduleArb = fc.array(
+  fc.record({ pull: fc.integer({ min: 0, max: 4 }), path: fc.constantFrom('/issues', '/issues/comments', '/issues/'), fault: faultArb }),
+  { maxLength: 6 },
+);
 
 function apply(loop: ChannelLoop, op: Op): void {
   const issues = loop.gh.issues(REPO);
   const comments = loop.gh.comments(REPO);
   switch (op.kind) {
     case 'issue': {
-      const issue = loop.gh.createIssue(REPO, { title: `t${issues.length}`, body: op.emptyBody ? '' : `b${issues.length}`, pullRequest: op.pr, labels: op.labels, user: { login: 'u', id: 7 } });
+      const issue = loop.gh.createIssue(REPO, {
+        title: `t${issues.length}`,
+        body: op.emptyBody ? '' : `b${issues.length}`,
+        pullRequest: op.pr,
+        labels: op.labels,
+        user: { login: 'u', id: 7 },
+      });
       // Comments in the issue's own second (a bot's first answer).
       for (let i = 0; i < op.comments; i++) loop.gh.createComment(REPO, issue.number, { body: `c${comments.length + i}`, user: { login: 'b', id: 9 } });
       return;
     }
     case 'comment':
-      if (issues.length > 0) loop.gh.createComment(REPO, issues[op.on % issues.length]!.number, { body: `c${comments.length}`, user: { login: op.member ? 'm' : 'u', id: op.member ? 8 : 7 }, association: op.member ? 'MEMBER' : 'NONE' });
+      if (issues.length > 0)
+        loop.gh.createComment(REPO, issues[op.on % issues.length]!.number, {
+          body: `c${comments.length}`,
+          user: { login: op.member ? 'm' : 'u', id: op.member ? 8 : 7 },
+          association: op.member ? 'MEMBER' : 'NONE',
+        });
       return;
     case 'editIssue':
       if (issues.length > 0) loop.gh.editIssue(REPO, issues[op.which % issues.length]!.number, { title: `edited ${op.which}`, body: `eb${op.which}` });
@@ -69,7 +97,12 @@ function apply(loop: ChannelLoop, op: Op): void {
       return;
     case 'closeOrReopen': {
       const issue = issues[op.which % issues.length];
-      if (issue) loop.gh.editIssue(REPO, issue.number, issue.state === 'open' ? { state: 'closed', stateReason: op.which % 2 ? 'completed' : 'not_planned' } : { state: 'open' });
+      if (issue)
+        loop.gh.editIssue(
+          REPO,
+          issue.number,
+          issue.state === 'open' ? { state: 'closed', stateReason: op.which % 2 ? 'completed' : 'not_planned' } : { state: 'open' },
+        );
       return;
     }
     case 'tick':
@@ -120,7 +153,8 @@ describe('Property: whatever the history and the faults, a pull never loses an i
               prev = now ?? prev;
             };
             for (let p = 0; p < 5; p++) {
-              for (const f of schedule.filter((s) => s.pull === p)) loop.gh.faults.add({ match: { path: new RegExp(f.path === '/issues/' ? '/issues/\\d+$' : `${f.path}$`) }, fault: f.fault });
+              for (const f of schedule.filter((s) => s.pull === p))
+                loop.gh.faults.add({ match: { path: new RegExp(f.path === '/issues/' ? '/issues/\\d+$' : `${f.path}$`) }, fault: f.fault });
               loop.clock.advance(10);
               for (const h of hot.filter((x) => x.pull === p)) apply(loop, h.op);
               const out = await loop.desk.pullOnce();
@@ -143,7 +177,11 @@ describe('Property: whatever the history and the faults, a pull never loses an i
               if (out.tickets + out.threads === 0 && !decodeChannelState(loop.desk.channelState).state?.r[REPO]?.s.err) break;
             }
             // With a label filter, issues that lost the label stay in Desk as they were.
-            const totals = await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO], ...(labelled ? { labels: ['bug'], allowExtra: true } : {}) });
+            const totals = await expectDeskMirrorsGitHub(loop.gh, loop.desk, {
+              token: SENTINEL.token,
+              repos: [REPO],
+              ...(labelled ? { labels: ['bug'], allowExtra: true } : {}),
+            });
             for (const s of Object.values(SENTINEL)) expect(loop.log.text).not.to.include(s);
             figures.itemsSynced += totals.tickets + totals.threads;
             figures.githubRequests += loop.gh.requests.length;

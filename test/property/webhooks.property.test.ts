@@ -54,8 +54,10 @@ describe('Property: deliveries lost, repeated and reordered, then pulls: Desk eq
             const issues = gh.issues(REPO);
             const comments = gh.comments(REPO);
             if (op.kind === 'issue') write(op.lost, () => gh.createIssue(REPO, { title: 'p' }));
-            else if (op.kind === 'comment' && issues.length > 0) write(op.lost, () => gh.createComment(REPO, issues[op.on % issues.length]!.number, { body: `c${op.on}` }));
-            else if (op.kind === 'edit' && comments.length > 0) write(op.lost, () => gh.editComment(REPO, comments[op.which % comments.length]!.id, `edited ${op.which}`));
+            else if (op.kind === 'comment' && issues.length > 0)
+              write(op.lost, () => gh.createComment(REPO, issues[op.on % issues.length]!.number, { body: `c${op.on}` }));
+            else if (op.kind === 'edit' && comments.length > 0)
+              write(op.lost, () => gh.editComment(REPO, comments[op.which % comments.length]!.id, `edited ${op.which}`));
             else if (op.kind === 'redeliver' && gh.hooks.deliveries.length > 0) {
               await gh.hooks.settled();
               expect(await redeliver(gh.hooks.deliveries.at(-1)!)).to.be.oneOf([200, 202]);

@@ -15,8 +15,19 @@ const SECRET = 'simulator-secret-0123';
 const T = '2026-01-01T00:00:00.000Z';
 const actor = { extId: 'u:1', name: 'u' };
 const ticket = (n: number) => ({ extId: `t${n}`, subject: `s${n}`, createdTime: T, actor });
-const thread = (n: number, parent: string, direction: 'in' | 'out' = 'in') => ({ extId: `th${n}`, extParentId: parent, createdTime: T, content: 'x', contentType: 'text/html', direction, actor });
-const batch = (tickets: unknown[], threads: unknown[], channelState?: string) => ({ ...(channelState === undefined ? {} : { channelState }), data: { tickets, threads } });
+const thread = (n: number, parent: string, direction: 'in' | 'out' = 'in') => ({
+  extId: `th${n}`,
+  extParentId: parent,
+  createdTime: T,
+  content: 'x',
+  contentType: 'text/html',
+  direction,
+  actor,
+});
+const batch = (tickets: unknown[], threads: unknown[], channelState?: string) => ({
+  ...(channelState === undefined ? {} : { channelState }),
+  data: { tickets, threads },
+});
 
 interface Seen {
   method: string;
@@ -44,10 +55,12 @@ async function tinyServer(answer: Answer): Promise<Tiny> {
   return tiny;
 }
 
-const json = (value: unknown, status = 200, type = 'application/json'): Answer => (_req, res) => {
-  res.writeHead(status, { 'content-type': type });
-  res.end(typeof value === 'string' ? value : JSON.stringify(value));
-};
+const json =
+  (value: unknown, status = 200, type = 'application/json'): Answer =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': type });
+    res.end(typeof value === 'string' ? value : JSON.stringify(value));
+  };
 /** Answers the i-th request with the i-th answer (the last one repeated). */
 const inTurn = (...answers: Answer[]): Answer => {
   let i = 0;
@@ -57,7 +70,12 @@ const inTurn = (...answers: Answer[]): Answer => {
 async function sim(o: Partial<DeskSimulatorOptions> & { channelUrl?: string } = {}): Promise<DeskSimulator> {
   const base = o.channelUrl ?? 'http://127.0.0.1:9';
   // The documented shape unless a test asks for the corpus: these tests read exact bodies.
-  const s = await startDeskSimulator({ secret: SECRET, channel: { pullUrl: `${base}/pull`, pushUrl: `${base}/push`, callbackUrl: `${base}/cb` }, shapes: 'documented', ...o });
+  const s = await startDeskSimulator({
+    secret: SECRET,
+    channel: { pullUrl: `${base}/pull`, pushUrl: `${base}/push`, callbackUrl: `${base}/cb` },
+    shapes: 'documented',
+    ...o,
+  });
   open.push(s);
   return s;
 }
@@ -92,7 +110,14 @@ describe('Desk simulator: pulls, as Desk accepts or refuses them', () => {
   it('refuses 1001 tickets or 1001 threads in one answer, and honours lower caps', async () => {
     const many = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i));
     const tickets = await simAgainst(json(batch(many(1001, ticket), [])));
-    const threads = await simAgainst(json(batch([ticket(0)], many(1001, (i) => thread(i, 't0')))));
+    const threads = await simAgainst(
+      json(
+        batch(
+          [ticket(0)],
+          many(1001, (i) => thread(i, 't0')),
+        ),
+      ),
+    );
     const capped = await simAgainst(json(batch(many(3, ticket), [])), { maxTickets: 2 });
     expect((await tickets.desk.pullOnce()).rejected.map((r) => r.reason)).to.deep.equal(['too_many_tickets']);
     expect((await threads.desk.pullOnce()).rejected.map((r) => r.reason)).to.deep.equal(['too_many_threads']);
@@ -123,7 +148,7 @@ describe('Desk simulator: pulls, as Desk accepts or refuses them', () => {
     }
   });
 
-  it('sends config params and channelState on Desk\'s URL, keeps channelState when omitted, replaces it when present', async () => {
+  it("sends config params and channelState on Desk's URL, keeps channelState when omitted, replaces it when present", async () => {
     const { desk, channel } = await simAgainst(
       inTurn(json(batch([], [], 'one')), json(batch([], [])), json(batch([], [thread(9, 'nowhere')], 'lost')), json(batch([], [], 'two'))),
       { configParams: { repositories: 'a/b' }, securityContext: 'ctx/+=' },
@@ -143,9 +168,15 @@ describe('Desk simulator: pulls, as Desk accepts or refuses them', () => {
     expect(channel.seen[0]!.headers['content-type']).to.equal('application/json');
   });
 
-  it('appends Desk\'s query to a pull URL that already has one', async () => {
+  it("appends Desk's query to a pull URL that already has one", async () => {
     const channel = await tinyServer(json(batch([], [])));
-    const desk = await startDeskSimulator({ secret: SECRET, orgId: '42', securityContext: 'c', channel: { pullUrl: `${channel.url}/desk/pull?key=k`, pushUrl: `${channel.url}/push` }, shapes: 'documented' });
+    const desk = await startDeskSimulator({
+      secret: SECRET,
+      orgId: '42',
+      securityContext: 'c',
+      channel: { pullUrl: `${channel.url}/desk/pull?key=k`, pushUrl: `${channel.url}/push` },
+      shapes: 'documented',
+    });
     open.push(desk);
     await desk.pullOnce();
     expect(channel.seen[0]!.url).to.equal('/desk/pull?key=k&orgId=42&securityContext=c');
@@ -177,7 +208,7 @@ describe('Desk simulator: pulls, as Desk accepts or refuses them', () => {
   });
 });
 
-describe('Desk simulator: pushing an agent\'s reply', () => {
+describe("Desk simulator: pushing an agent's reply", () => {
   it('sends the reply with config params, stores the returned thread once, and takes a channelState from the answer', async () => {
     const reply = { extId: 'c1', extParentId: 't1', createdTime: T, content: 'hi', contentType: 'text/html', direction: 'out', actor };
     const { desk, channel } = await simAgainst(
@@ -188,7 +219,10 @@ describe('Desk simulator: pushing an agent\'s reply', () => {
     const first = await desk.push({ extParentId: 't1', content: '<p>hi</p>', summary: 'hi' });
     const again = await desk.push({ extParentId: 't1', content: '<p>hi</p>', summary: 'hi' });
     expect([first.ok, again.ok]).to.deep.equal([true, true]);
-    expect(JSON.parse(channel.seen[1]!.body)).to.deep.equal({ configParams: { repositories: 'a/b', channelState: 's1' }, resource: { extParentId: 't1', content: '<p>hi</p>', summary: 'hi' } });
+    expect(JSON.parse(channel.seen[1]!.body)).to.deep.equal({
+      configParams: { repositories: 'a/b', channelState: 's1' },
+      resource: { extParentId: 't1', content: '<p>hi</p>', summary: 'hi' },
+    });
     expect(channel.seen[1]!.url).to.match(/^\/push\?orgId=60012345&securityContext=[0-9a-f]+$/);
     const stored = desk.store.threads.get('c1')!;
     expect([stored.object.direction, stored.object.content, stored.createdCount, stored.updateCount]).to.deep.equal(['out', 'hi!', 1, 1]);
@@ -223,7 +257,7 @@ describe('Desk simulator: pushing an agent\'s reply', () => {
 });
 
 describe('Desk simulator: the request shapes of the corpus', () => {
-  it('draws pulls and pushes among every shape Desk could send, each one a request Desk\'s schema allows', async () => {
+  it("draws pulls and pushes among every shape Desk could send, each one a request Desk's schema allows", async () => {
     const reply = { extId: 'c1', extParentId: 't1', createdTime: T, content: 'hi', contentType: 'text/html', direction: 'out', actor };
     const { desk, channel } = await simAgainst((req, res) => json(req.url.startsWith('/pull') ? batch([ticket(1)], [thread(1, 't1')], 's') : reply)(req, res), {
       configParams: { repositories: 'a/b' },
@@ -241,14 +275,27 @@ describe('Desk simulator: the request shapes of the corpus', () => {
       pushes.add(push.shape);
     }
     const { requestShapes } = await import('../../server/sandbox/desk-simulator/request-shapes.js');
-    const drawable = (route: string) => requestShapes().filter((s) => s.route === route && s.simulator).map((s) => s.id).sort();
+    const drawable = (route: string) =>
+      requestShapes()
+        .filter((s) => s.route === route && s.simulator)
+        .map((s) => s.id)
+        .sort();
     expect([...pulls].sort()).to.deep.equal(drawable('pull'));
     expect([...pushes].sort()).to.deep.equal(drawable('push'));
     const bodies = channel.seen.map((r) => JSON.parse(r.body) as unknown);
     // The newest thread of t1 is the reply itself once the first push went through.
-    expect(bodies.some((b) => Array.isArray(b)), 'a pull body as {name, value} pairs').to.equal(true);
-    expect(bodies.some((b) => (b as { resource?: { replyToExtId?: unknown } }).resource?.replyToExtId === 'c1'), 'a push replying to a thread of the ticket').to.equal(true);
-    expect(channel.seen.some((r) => r.url.includes('installationId=')), 'query parameters of Desk\'s own').to.equal(true);
+    expect(
+      bodies.some((b) => Array.isArray(b)),
+      'a pull body as {name, value} pairs',
+    ).to.equal(true);
+    expect(
+      bodies.some((b) => (b as { resource?: { replyToExtId?: unknown } }).resource?.replyToExtId === 'c1'),
+      'a push replying to a thread of the ticket',
+    ).to.equal(true);
+    expect(
+      channel.seen.some((r) => r.url.includes('installationId=')),
+      "query parameters of Desk's own",
+    ).to.equal(true);
   });
 
   it('takes what Desk is known to accept: a thread without contentType, a ticket description, an actor phone, a push answered with an extId only', async () => {
@@ -266,24 +313,43 @@ describe('Desk simulator: the Invoke API', () => {
   const target = () =>
     tinyServer((req, res) => {
       res.writeHead(req.url.startsWith('/missing') ? 404 : 201, { 'content-type': 'application/json', etag: 'W/"t"' });
-      res.end(JSON.stringify({ method: req.method, got: req.url, auth: req.headers.authorization ?? null, accept: req.headers.accept ?? null, body: req.body }));
+      res.end(
+        JSON.stringify({ method: req.method, got: req.url, auth: req.headers.authorization ?? null, accept: req.headers.accept ?? null, body: req.body }),
+      );
     });
-  const invokeSim = (envelope?: DeskSimulatorOptions['invokeEnvelope']) => sim({ securityContext: 'ctx', connections: { github: { token: 'tok-1' } }, ...(envelope ? { invokeEnvelope: envelope } : {}) });
+  const invokeSim = (envelope?: DeskSimulatorOptions['invokeEnvelope']) =>
+    sim({ securityContext: 'ctx', connections: { github: { token: 'tok-1' } }, ...(envelope ? { invokeEnvelope: envelope } : {}) });
   /** Signs by hand from §6.2, not with our server's code: fields in order, empty ones out, raw values, hex. */
   const sign = (secret: string, f: Record<string, string>) =>
     createHmac('sha256', secret)
-      .update(['requestURL', 'requestType', 'queryParams', 'postBody', 'headers', 'connectionLinkName'].filter((k) => f[k]).map((k) => `${k}=${f[k]}`).join('&'))
+      .update(
+        ['requestURL', 'requestType', 'queryParams', 'postBody', 'headers', 'connectionLinkName']
+          .filter((k) => f[k])
+          .map((k) => `${k}=${f[k]}`)
+          .join('&'),
+      )
       .digest('hex');
   const invoke = (desk: DeskSimulator, f: Record<string, string>, o: { hash?: string | null; orgId?: string; type?: string } = {}) => {
     const headers: Record<string, string> = { 'content-type': o.type ?? 'application/x-www-form-urlencoded' };
     const hash = o.hash === undefined ? sign(SECRET, f) : o.hash;
     if (hash !== null) headers.HASH = hash;
-    return fetch(`${desk.url}/api/v1/invoke?orgId=${o.orgId ?? desk.orgId}`, { method: 'POST', headers, body: new URLSearchParams({ securityContext: 'ctx', ...f }).toString() });
+    return fetch(`${desk.url}/api/v1/invoke?orgId=${o.orgId ?? desk.orgId}`, {
+      method: 'POST',
+      headers,
+      body: new URLSearchParams({ securityContext: 'ctx', ...f }).toString(),
+    });
   };
 
-  it('forwards a correctly signed call to the target with the connection\'s token, and answers in the nested envelope', async () => {
+  it("forwards a correctly signed call to the target with the connection's token, and answers in the nested envelope", async () => {
     const [t, desk] = await Promise.all([target(), invokeSim()]);
-    const fields = { requestURL: `${t.url}/repos/a/b/issues/1/comments`, requestType: 'POST', queryParams: '{"x":"1"}', postBody: '{"body":"hi"}', headers: '{"accept":"application/vnd.github+json","authorization":"Bearer forged"}', connectionLinkName: 'github' };
+    const fields = {
+      requestURL: `${t.url}/repos/a/b/issues/1/comments`,
+      requestType: 'POST',
+      queryParams: '{"x":"1"}',
+      postBody: '{"body":"hi"}',
+      headers: '{"accept":"application/vnd.github+json","authorization":"Bearer forged"}',
+      connectionLinkName: 'github',
+    };
     const res = await invoke(desk, fields);
     expect([res.status, res.headers.get('content-type')]).to.deep.equal([200, 'application/json']);
     const outer = (await res.json()) as { response: unknown };
@@ -291,7 +357,13 @@ describe('Desk simulator: the Invoke API', () => {
     const inner = JSON.parse(outer.response as string) as { statusCode: number; statusMessage: unknown; headers: Record<string, string> };
     expect(Object.keys(inner)).to.deep.equal(['statusCode', 'statusMessage', 'headers']);
     expect(inner.statusCode).to.equal(201);
-    expect(inner.statusMessage).to.deep.equal({ method: 'POST', got: '/repos/a/b/issues/1/comments?x=1', auth: 'Bearer tok-1', accept: 'application/vnd.github+json', body: '{"body":"hi"}' });
+    expect(inner.statusMessage).to.deep.equal({
+      method: 'POST',
+      got: '/repos/a/b/issues/1/comments?x=1',
+      auth: 'Bearer tok-1',
+      accept: 'application/vnd.github+json',
+      body: '{"body":"hi"}',
+    });
     expect(inner.headers.etag).to.equal('W/"t"');
     expect(desk.invokeLog.map((e) => [e.requestURL, e.requestType, e.connectionLinkName, e.hashOk, e.status, e.targetStatus])).to.deep.equal([
       [`${t.url}/repos/a/b/issues/1/comments`, 'POST', 'github', true, 200, 201],
@@ -301,7 +373,14 @@ describe('Desk simulator: the Invoke API', () => {
   it('serves our InvokeClient', async () => {
     const [t, desk] = await Promise.all([target(), invokeSim()]);
     const client = new InvokeClient({ deskApiUrl: desk.url, secret: SECRET });
-    const r = await client.call({ orgId: desk.orgId, securityContext: 'ctx', requestURL: `${t.url}/repos/a/b`, requestType: 'GET', queryParams: { page: '2' }, connectionLinkName: 'github' });
+    const r = await client.call({
+      orgId: desk.orgId,
+      securityContext: 'ctx',
+      requestURL: `${t.url}/repos/a/b`,
+      requestType: 'GET',
+      queryParams: { page: '2' },
+      connectionLinkName: 'github',
+    });
     expect([r.status, r.statusKnown, r.headers.etag]).to.deep.equal([201, true, 'W/"t"']);
     expect(JSON.parse(r.body)).to.include({ got: '/repos/a/b?page=2', auth: 'Bearer tok-1' });
   });
@@ -360,7 +439,7 @@ describe('Desk simulator: the Invoke API', () => {
     expect(t.seen.map((s) => s.url)).to.deep.equal([`/api/v1/channels/${desk.installationId}/import`]);
   });
 
-  it('keeps secrets in the target\'s query out of its log', async () => {
+  it("keeps secrets in the target's query out of its log", async () => {
     const [t, desk] = await Promise.all([target(), invokeSim()]);
     await invoke(desk, { requestURL: `${t.url}/x?access_token=SEKRIT`, requestType: 'GET', queryParams: '{"client_secret":"SEKRIT"}' });
     expect(t.seen[0]!.url).to.equal('/x?access_token=SEKRIT&client_secret=SEKRIT');
@@ -374,7 +453,11 @@ describe('Desk simulator: the Invoke API', () => {
     expect(await code(await fetch(`${desk.url}/api/v1/invoke?orgId=${desk.orgId}`))).to.deep.equal([405, 'METHOD_NOT_ALLOWED']);
     expect(await code(await fetch(`${desk.url}/api/v1/tickets`, { method: 'POST' }))).to.deep.equal([404, 'URL_NOT_FOUND']);
     expect(await code(await invoke(desk, ok, { type: 'application/json' }))).to.deep.equal([415, 'UNSUPPORTED_MEDIA_TYPE']);
-    const twice = await fetch(`${desk.url}/api/v1/invoke?orgId=${desk.orgId}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', HASH: sign(SECRET, ok) }, body: `securityContext=ctx&requestURL=${encodeURIComponent(ok.requestURL)}&requestType=GET&requestType=POST` });
+    const twice = await fetch(`${desk.url}/api/v1/invoke?orgId=${desk.orgId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', HASH: sign(SECRET, ok) },
+      body: `securityContext=ctx&requestURL=${encodeURIComponent(ok.requestURL)}&requestType=GET&requestType=POST`,
+    });
     expect(await code(twice)).to.deep.equal([400, 'INVALID_DATA']);
     expect(await code(await invoke(desk, { ...ok, requestType: 'FETCH' }))).to.deep.equal([422, 'INVALID_DATA']);
     expect(await code(await invoke(desk, { ...ok, requestURL: 'ftp://example.com/x' }))).to.deep.equal([422, 'INVALID_DATA']);
@@ -397,7 +480,9 @@ describe('Desk simulator: lifecycle callbacks', () => {
     expect(a!.headers.hash).to.equal(createHmac('sha256', SECRET).update(a!.body).digest('hex'));
     expect(b!.url).to.equal('/cb/onConfigParamAdd');
     expect(JSON.parse(b!.body)).to.include({ installationId: '7' });
-    expect(b!.headers.hash).to.match(/^[0-9a-f]{64}$/).and.not.to.equal(createHmac('sha256', SECRET).update(b!.body).digest('hex'));
+    expect(b!.headers.hash)
+      .to.match(/^[0-9a-f]{64}$/)
+      .and.not.to.equal(createHmac('sha256', SECRET).update(b!.body).digest('hex'));
   });
 
   it('will not send a callback Desk could not send, or without a callback URL', async () => {
@@ -431,7 +516,7 @@ describe('Desk simulator: its own options', () => {
   });
 });
 
-describe("Desk simulator: the import API (Push-Data to Desk, §5) behind Invoke", () => {
+describe('Desk simulator: the import API (Push-Data to Desk, §5) behind Invoke', () => {
   const importSim = () => sim({ securityContext: 'ctx', connections: { zohodesk: { token: 'desk-tok' }, github: { token: 'gh-tok' } } });
   const importCall = (desk: DeskSimulator, postBody: unknown, o: { connection?: string; orgHeader?: string } = {}) =>
     new InvokeClient({ deskApiUrl: desk.url, secret: SECRET }).call({
@@ -474,7 +559,16 @@ describe("Desk simulator: the import API (Push-Data to Desk, §5) behind Invoke"
     desk.rotateSecurityContext();
     expect(desk.securityContext).to.not.equal(before);
     const client = new InvokeClient({ deskApiUrl: desk.url, secret: SECRET });
-    const old = await client.call({ orgId: desk.orgId, securityContext: before, requestURL: `${desk.url}/api/v1/channels/{{installationId}}/import`, requestType: 'POST', postBody: '{}', connectionLinkName: 'zohodesk' }).catch((e: { code: string }) => e.code);
+    const old = await client
+      .call({
+        orgId: desk.orgId,
+        securityContext: before,
+        requestURL: `${desk.url}/api/v1/channels/{{installationId}}/import`,
+        requestType: 'POST',
+        postBody: '{}',
+        connectionLinkName: 'zohodesk',
+      })
+      .catch((e: { code: string }) => e.code);
     expect(old).to.equal('DESK_CONTEXT_EXPIRED');
   });
 });

@@ -48,18 +48,54 @@ describe('Fake GitHub fidelity', function () {
     ['/repos/{owner}/{repo}/issues/{issue_number}', 'get', () => '/repos/acme/widgets/issues/1', '200'],
     ['/repos/{owner}/{repo}/issues/{issue_number}/comments', 'get', () => '/repos/acme/widgets/issues/1/comments', '200'],
     ['/repos/{owner}/{repo}/issues/comments/{comment_id}', 'get', () => `/repos/acme/widgets/issues/comments/${gh.comments('acme/widgets')[0]!.id}`, '200'],
-    ['/repos/{owner}/{repo}/issues/{issue_number}/comments', 'post', () => '/repos/acme/widgets/issues/1/comments', '201', { method: 'POST', body: '{"body":"Fidelity check"}' }],
+    [
+      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      'post',
+      () => '/repos/acme/widgets/issues/1/comments',
+      '201',
+      { method: 'POST', body: '{"body":"Fidelity check"}' },
+    ],
     ['/rate_limit', 'get', () => '/rate_limit', '200'],
     // The issue events the pull reads and the writes the ticket card makes.
     ['/repos/{owner}/{repo}/issues/events', 'get', () => '/repos/acme/widgets/issues/events?per_page=100', '200'],
     ['/repos/{owner}/{repo}/issues/{issue_number}/events', 'get', () => '/repos/acme/widgets/issues/1/events', '200'],
     ['/repos/{owner}/{repo}/labels', 'get', () => '/repos/acme/widgets/labels', '200'],
     ['/repos/{owner}/{repo}/assignees', 'get', () => '/repos/acme/widgets/assignees', '200'],
-    ['/repos/{owner}/{repo}/issues/{issue_number}', 'patch', () => '/repos/acme/widgets/issues/2', '200', { method: 'PATCH', body: '{"state":"closed","state_reason":"completed"}' }],
-    ['/repos/{owner}/{repo}/issues/{issue_number}/labels', 'post', () => '/repos/acme/widgets/issues/2/labels', '200', { method: 'POST', body: '{"labels":["needs-triage"]}' }],
-    ['/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', 'delete', () => '/repos/acme/widgets/issues/2/labels/needs-triage', '200', { method: 'DELETE' }],
-    ['/repos/{owner}/{repo}/issues/{issue_number}/assignees', 'post', () => '/repos/acme/widgets/issues/2/assignees', '201', { method: 'POST', body: '{"assignees":["hubot"]}' }],
-    ['/repos/{owner}/{repo}/issues/{issue_number}/assignees', 'delete', () => '/repos/acme/widgets/issues/2/assignees', '200', { method: 'DELETE', body: '{"assignees":["hubot"]}' }],
+    [
+      '/repos/{owner}/{repo}/issues/{issue_number}',
+      'patch',
+      () => '/repos/acme/widgets/issues/2',
+      '200',
+      { method: 'PATCH', body: '{"state":"closed","state_reason":"completed"}' },
+    ],
+    [
+      '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+      'post',
+      () => '/repos/acme/widgets/issues/2/labels',
+      '200',
+      { method: 'POST', body: '{"labels":["needs-triage"]}' },
+    ],
+    [
+      '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+      'delete',
+      () => '/repos/acme/widgets/issues/2/labels/needs-triage',
+      '200',
+      { method: 'DELETE' },
+    ],
+    [
+      '/repos/{owner}/{repo}/issues/{issue_number}/assignees',
+      'post',
+      () => '/repos/acme/widgets/issues/2/assignees',
+      '201',
+      { method: 'POST', body: '{"assignees":["hubot"]}' },
+    ],
+    [
+      '/repos/{owner}/{repo}/issues/{issue_number}/assignees',
+      'delete',
+      () => '/repos/acme/widgets/issues/2/assignees',
+      '200',
+      { method: 'DELETE', body: '{"assignees":["hubot"]}' },
+    ],
   ];
   for (const media of ['application/vnd.github.full+json', 'application/vnd.github+json']) {
     for (const [route, method, url, status, init] of cases) {
@@ -76,7 +112,7 @@ describe('Fake GitHub fidelity', function () {
     }
   }
 
-  it('error bodies match GitHub\'s basic-error shape', async () => {
+  it("error bodies match GitHub's basic-error shape", async () => {
     const validate = ajv.compile({ $ref: 'gh#/components/schemas/basic-error' });
     for (const url of ['/repos/acme/none/issues', '/repos/acme/widgets/issues/99999']) {
       const res = await fetch(gh.url + url, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -88,10 +124,20 @@ describe('Fake GitHub fidelity', function () {
   it('a client following Link rel="next" as the docs say reads every issue and comment of a repository', async () => {
     for (const repo of ['acme/widgets', 'acme/docs']) {
       const issues = await paginate<{ number: number }>(`${gh.url}/repos/${repo}/issues?state=all&per_page=7`);
-      expect(issues.map((i) => i.number).sort((a, b) => a - b)).to.deep.equal(gh.issues(repo).map((i) => i.number).sort((a, b) => a - b));
+      expect(issues.map((i) => i.number).sort((a, b) => a - b)).to.deep.equal(
+        gh
+          .issues(repo)
+          .map((i) => i.number)
+          .sort((a, b) => a - b),
+      );
       const comments = await paginate<{ id: number; issue_url?: unknown; user?: { login?: unknown } }>(`${gh.url}/repos/${repo}/issues/comments?per_page=9`);
       expect(comments.length).to.be.greaterThan(9, 'more than one page');
-      expect(comments.map((c) => c.id).sort()).to.deep.equal(gh.comments(repo).map((c) => c.id).sort());
+      expect(comments.map((c) => c.id).sort()).to.deep.equal(
+        gh
+          .comments(repo)
+          .map((c) => c.id)
+          .sort(),
+      );
       expect(comments.every((c) => typeof c.issue_url === 'string' && typeof c.user?.login === 'string')).to.equal(true);
     }
   });
@@ -105,7 +151,9 @@ async function paginate<T>(first: string): Promise<T[]> {
   const out: T[] = [];
   for (let url: string | undefined = first, pages = 0; url; pages++) {
     if (pages > 100) throw new Error('more than 100 pages: the Link header loops');
-    const res: Response = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' } });
+    const res: Response = await fetch(url, {
+      headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' },
+    });
     expect(res.status, url).to.equal(200);
     out.push(...((await res.json()) as T[]));
     url = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1];

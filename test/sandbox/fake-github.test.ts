@@ -46,7 +46,7 @@ describe('Fake GitHub behaves like GitHub', () => {
     expect(since.map((i) => i.title).sort()).to.deep.equal(['b', 'c']);
   });
 
-  it('bumps an issue\'s updated_at when it is commented on, and lists comments by update time', async () => {
+  it("bumps an issue's updated_at when it is commented on, and lists comments by update time", async () => {
     const issue = gh.createIssue(REPO, { title: 'a' });
     clock.advance(30);
     const c = gh.createComment(REPO, issue.number, { body: 'hi' });
@@ -102,13 +102,19 @@ describe('Fake GitHub behaves like GitHub', () => {
   it('applies the secondary limit to content creation', async () => {
     const issue = gh.createIssue(REPO, { title: 'a' });
     gh.setRateLimit({ remaining: 5000 });
-    const post = () => fetch(`${gh.url}/repos/${REPO}/issues/${issue.number}/comments`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"body":"x"}' });
+    const post = () =>
+      fetch(`${gh.url}/repos/${REPO}/issues/${issue.number}/comments`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"body":"x"}' });
     const big = await startFakeGitHub({ token: TOKEN, now: clock.now });
     try {
       big.createRepo(REPO);
       const n = big.createIssue(REPO, { title: 'a' }).number;
       let last: Response | undefined;
-      for (let i = 0; i < 81; i++) last = await fetch(`${big.url}/repos/${REPO}/issues/${n}/comments`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"body":"x"}' });
+      for (let i = 0; i < 81; i++)
+        last = await fetch(`${big.url}/repos/${REPO}/issues/${n}/comments`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}` },
+          body: '{"body":"x"}',
+        });
       expect(last!.status).to.equal(403);
       expect(last!.headers.get('retry-after')).to.equal('60');
     } finally {
@@ -124,7 +130,8 @@ describe('Fake GitHub behaves like GitHub', () => {
     expect((await get(`/repos/${REPO}/issues`)).status).to.equal(410);
     gh.setRepoIssues(REPO, true);
     const issue = gh.createIssue(REPO, { title: 'a', locked: true });
-    const post = (body: string) => fetch(`${gh.url}/repos/${REPO}/issues/${issue.number}/comments`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body });
+    const post = (body: string) =>
+      fetch(`${gh.url}/repos/${REPO}/issues/${issue.number}/comments`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body });
     expect((await post('{"body":""}')).status).to.equal(422);
     const locked = await post('{"body":"hello"}');
     expect(locked.status).to.equal(403);
@@ -158,7 +165,9 @@ describe('Fake GitHub behaves like GitHub', () => {
   it('carries out a request whose answer it then drops', async () => {
     const issue = gh.createIssue(REPO, { title: 'a' });
     gh.faults.add({ match: { method: 'POST' }, fault: { kind: 'dropResponse' } });
-    await rejects(fetch(`${gh.url}/repos/${REPO}/issues/${issue.number}/comments`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"body":"x"}' }));
+    await rejects(
+      fetch(`${gh.url}/repos/${REPO}/issues/${issue.number}/comments`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"body":"x"}' }),
+    );
     expect(gh.comments(REPO)).to.have.length(1);
   });
   it('records each change of state, label and assignee as an issue event, listed newest first with its issue', async () => {
@@ -167,10 +176,19 @@ describe('Fake GitHub behaves like GitHub', () => {
     clock.advance(5);
     gh.editIssue(REPO, 1, { state: 'closed', stateReason: 'not_planned' }, { login: 'hubot', id: 42 });
     gh.editIssue(REPO, 1, { state: 'open', labels: [] });
-    const events = (await (await get(`/repos/${REPO}/issues/events?per_page=2`)).json()) as Array<{ id: number; event: string; actor: { login: string }; state_reason?: string; issue: { number: number } }>;
+    const events = (await (await get(`/repos/${REPO}/issues/events?per_page=2`)).json()) as Array<{
+      id: number;
+      event: string;
+      actor: { login: string };
+      state_reason?: string;
+      issue: { number: number };
+    }>;
     expect(events.map((e) => e.event)).to.deep.equal(['reopened', 'unlabeled']);
     const page2 = (await (await get(`/repos/${REPO}/issues/events?per_page=2&page=2`)).json()) as typeof events;
-    expect(page2.map((e) => [e.event, e.actor.login, e.state_reason ?? null])).to.deep.equal([['closed', 'hubot', 'not_planned'], ['assigned', 'octocat', null]]);
+    expect(page2.map((e) => [e.event, e.actor.login, e.state_reason ?? null])).to.deep.equal([
+      ['closed', 'hubot', 'not_planned'],
+      ['assigned', 'octocat', null],
+    ]);
     expect(events[0]!.id).to.be.greaterThan(page2[0]!.id);
     expect(events[0]!.issue.number).to.equal(1);
     const own = (await (await get(`/repos/${REPO}/issues/1/events`)).json()) as typeof events;
@@ -182,15 +200,25 @@ describe('Fake GitHub behaves like GitHub', () => {
     gh.createIssue(REPO, { title: 'a', labels: ['bug'] });
     const send = (method: string, path: string, body?: unknown) =>
       fetch(gh.url + path, { method, headers: { authorization: `Bearer ${TOKEN}` }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const closed = (await (await send('PATCH', `/repos/${REPO}/issues/1`, { state: 'closed', state_reason: 'not_planned' })).json()) as { state: string; state_reason: string };
+    const closed = (await (await send('PATCH', `/repos/${REPO}/issues/1`, { state: 'closed', state_reason: 'not_planned' })).json()) as {
+      state: string;
+      state_reason: string;
+    };
     expect(closed).to.include({ state: 'closed', state_reason: 'not_planned' });
     const labels = (await (await send('POST', `/repos/${REPO}/issues/1/labels`, { labels: ['ui'] })).json()) as Array<{ name: string }>;
     expect(labels.map((l) => l.name)).to.deep.equal(['bug', 'ui']);
     expect((await send('DELETE', `/repos/${REPO}/issues/1/labels/nope`)).status).to.equal(404);
     const assigned = await send('POST', `/repos/${REPO}/issues/1/assignees`, { assignees: ['hubot', 'stranger'] });
     expect(assigned.status).to.equal(201);
-    expect(((await assigned.json()) as { assignees: Array<{ login: string }> }).assignees.map((a) => a.login), 'GitHub drops users it cannot assign').to.deep.equal(['hubot']);
-    expect(gh.events(REPO).map((e) => [e.event, e.actor.login])).to.deep.equal([['closed', 'desk-bot'], ['labeled', 'desk-bot'], ['assigned', 'desk-bot']]);
+    expect(
+      ((await assigned.json()) as { assignees: Array<{ login: string }> }).assignees.map((a) => a.login),
+      'GitHub drops users it cannot assign',
+    ).to.deep.equal(['hubot']);
+    expect(gh.events(REPO).map((e) => [e.event, e.actor.login])).to.deep.equal([
+      ['closed', 'desk-bot'],
+      ['labeled', 'desk-bot'],
+      ['assigned', 'desk-bot'],
+    ]);
     gh.setRepoWritable(REPO, false);
     const refused = await send('PATCH', `/repos/${REPO}/issues/1`, { state: 'open' });
     expect(refused.status).to.equal(403);

@@ -22,12 +22,15 @@ describe('npm start with no configuration', function () {
     try {
       const deadline = Date.now() + 40_000;
       const delivered = /delivery (issues|issue_comment)\.\w+ +\S+ -> import of \d+ tickets \+ \d+ threads in \d+ ms/;
-      while (!(/agent replied on .* -> GitHub comment \d+/.test(out) && /pull #\d+: +\d+ tickets +\d+ threads/.test(out) && delivered.test(out)) && Date.now() < deadline) {
+      while (
+        !(/agent replied on .* -> GitHub comment \d+/.test(out) && /pull #\d+: +\d+ tickets +\d+ threads/.test(out) && delivered.test(out)) &&
+        Date.now() < deadline
+      ) {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(out).to.match(/pull #1: +[1-9]\d* tickets +[1-9]\d* threads/);
       expect(out).to.match(/agent replied on .* -> GitHub comment \d+/);
-      expect(out, 'the activity\'s writes arrive by webhook, one line each with its latency').to.match(delivered);
+      expect(out, "the activity's writes arrive by webhook, one line each with its latency").to.match(delivered);
       const widgetUrl = /status widget +(http:\/\/127\.0\.0\.1:\d+\/app\/widget\.html)/.exec(out)?.[1];
       expect(widgetUrl, out).to.be.a('string');
       const page = await fetch(widgetUrl!);

@@ -11,7 +11,13 @@ describe('Claim stores for replies', function () {
   after(async () => redis?.stop());
 
   const stores: Array<[string, () => ClaimStore[]]> = [
-    ['in memory', () => { const s = new MemoryClaimStore(); return [s, s]; }],
+    [
+      'in memory',
+      () => {
+        const s = new MemoryClaimStore();
+        return [s, s];
+      },
+    ],
     ['in Redis (two replicas, one server)', () => [new RedisClaimStore(new URL(redis.url)), new RedisClaimStore(new URL(redis.url))]],
   ];
   for (const [name, make] of stores) {
@@ -31,13 +37,13 @@ describe('Claim stores for replies', function () {
         await b.close();
       });
 
-      it('a push that lost the claim answers with the winner\'s comment; when the winner gives up, it posts itself', async () => {
+      it("a push that lost the claim answers with the winner's comment; when the winner gives up, it posts itself", async () => {
         const [a, b] = make() as [ClaimStore, ClaimStore];
         const github: { comment?: string } = {};
         expect(await awaitClaimedReply(a, 'reply-1', async () => github.comment)).to.equal(undefined);
         const loser = awaitClaimedReply(b, 'reply-1', async () => github.comment);
-        github.comment = 'the winner\'s comment';
-        expect(await loser).to.equal('the winner\'s comment');
+        github.comment = "the winner's comment";
+        expect(await loser).to.equal("the winner's comment");
 
         expect(await awaitClaimedReply(a, 'reply-2', async () => undefined)).to.equal(undefined);
         const taker = awaitClaimedReply(b, 'reply-2', async () => undefined);
@@ -61,12 +67,20 @@ describe('Claim stores for replies', function () {
 
   it('a Redis that refuses or cannot be reached fails the claim, and the reply goes ahead (the marker settles it)', async () => {
     const wrong = new RedisClaimStore(new URL(redis.url.replace('claims-test-pass', 'wrong')));
-    const refusal = await wrong.claim('x', 1000).then(() => 'claimed', (e: Error) => e.message);
+    const refusal = await wrong.claim('x', 1000).then(
+      () => 'claimed',
+      (e: Error) => e.message,
+    );
     expect(refusal).to.match(/^redis: WRONGPASS/);
     expect(await awaitClaimedReply(wrong, 'x', async () => 'never looked')).to.equal(undefined);
     await wrong.close();
     const gone = new RedisClaimStore(new URL('redis://127.0.0.1:9'), 500);
-    expect(await gone.claim('x', 1000).then(() => 'claimed', () => 'failed')).to.equal('failed');
+    expect(
+      await gone.claim('x', 1000).then(
+        () => 'claimed',
+        () => 'failed',
+      ),
+    ).to.equal('failed');
     await gone.close();
   });
 

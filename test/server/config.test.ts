@@ -11,7 +11,14 @@ describe('Server configuration', () => {
 
   it('has safe defaults for everything but the secret', () => {
     const c = readConfig(good);
-    expect(c).to.include({ port: 8080, transport: 'invoke', deskApiUrl: 'https://desk.zoho.com', githubApiUrl: 'https://api.github.com', githubConnection: 'github', logLevel: 'info' });
+    expect(c).to.include({
+      port: 8080,
+      transport: 'invoke',
+      deskApiUrl: 'https://desk.zoho.com',
+      githubApiUrl: 'https://api.github.com',
+      githubConnection: 'github',
+      logLevel: 'info',
+    });
     expect(c.pull).to.deep.equal({ maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20000, maxBytes: 5 * 1024 * 1024 });
     // Callbacks never block an install; GitHub's query travels inside requestURL.
     expect(c).to.include({ callbackHash: 'log', invokeQuery: 'url' });
@@ -25,7 +32,10 @@ describe('Server configuration', () => {
 
   it('turns webhooks on with an https PUBLIC_URL, and refuses a plain-http one off loopback', () => {
     expect(readConfig(good).publicUrl, 'unset: pull only').to.equal(undefined);
-    expect(readConfig({ ...good, PUBLIC_URL: 'https://channel.example.com' })).to.include({ publicUrl: 'https://channel.example.com', deskConnection: 'zohodesk' });
+    expect(readConfig({ ...good, PUBLIC_URL: 'https://channel.example.com' })).to.include({
+      publicUrl: 'https://channel.example.com',
+      deskConnection: 'zohodesk',
+    });
     expect(() => readConfig({ ...good, PUBLIC_URL: 'http://channel.example.com' })).to.throw(/PUBLIC_URL/);
     expect(() => readConfig({ ...good, DESK_CONNECTION: 'has space' })).to.throw(/DESK_CONNECTION/);
   });
@@ -33,27 +43,42 @@ describe('Server configuration', () => {
   it('lists every problem at once', () => {
     const err = (() => {
       try {
-        readConfig({ PORT: 'eighty', TRANSPORT: 'carrier-pigeon', DESK_API_URL: 'http://desk.zoho.com', DESK_URL_KEY: 'short', LOG_LEVEL: 'loud', PULL_MAX_TICKETS: '5000' });
+        readConfig({
+          PORT: 'eighty',
+          TRANSPORT: 'carrier-pigeon',
+          DESK_API_URL: 'http://desk.zoho.com',
+          DESK_URL_KEY: 'short',
+          LOG_LEVEL: 'loud',
+          PULL_MAX_TICKETS: '5000',
+        });
       } catch (e) {
         return e;
       }
     })();
     expect(err).to.be.instanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
-    for (const name of ['EXTENSION_SECRET', 'PORT', 'TRANSPORT', 'DESK_API_URL', 'DESK_URL_KEY', 'LOG_LEVEL', 'PULL_MAX_TICKETS']) expect(problems).to.include(name);
+    for (const name of ['EXTENSION_SECRET', 'PORT', 'TRANSPORT', 'DESK_API_URL', 'DESK_URL_KEY', 'LOG_LEVEL', 'PULL_MAX_TICKETS'])
+      expect(problems).to.include(name);
   });
 
   it('needs a token for the direct transport and refuses one for invoke', () => {
     expect(() => readConfig({ ...good, TRANSPORT: 'direct' })).to.throw(/GITHUB_TOKEN is required/);
     expect(() => readConfig({ ...good, GITHUB_TOKEN: 'x' })).to.throw(/only used with TRANSPORT=direct/);
-    expect(readConfig({ ...good, TRANSPORT: 'direct', GITHUB_TOKEN: 't', GITHUB_API_URL: 'http://127.0.0.1:9000' }).githubApiUrl).to.equal('http://127.0.0.1:9000');
+    expect(readConfig({ ...good, TRANSPORT: 'direct', GITHUB_TOKEN: 't', GITHUB_API_URL: 'http://127.0.0.1:9000' }).githubApiUrl).to.equal(
+      'http://127.0.0.1:9000',
+    );
   });
 });
 
 describe('Starting the server', function () {
   this.timeout(30_000);
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'server/sandbox/start.ts'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 });
+    spawnSync(process.execPath, ['--import', 'tsx', 'server/sandbox/start.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 20_000,
+    });
 
   it('refuses to start in production with a clear message when configuration is missing', () => {
     const r = run({ MODE: 'production' });

@@ -66,7 +66,17 @@ describe('npm run build && npm run serve', function () {
   it('SIGTERM to npm drains: readiness 503, the port closes, the pull in flight finishes, node exits 0 and no process remains', async () => {
     const npm: ChildProcess = spawn('npm', ['run', '--silent', 'serve'], {
       cwd: root,
-      env: { ...baseEnv, EXTENSION_SECRET: SECRET, TRANSPORT: 'direct', GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '1500' },
+      env: {
+        ...baseEnv,
+        EXTENSION_SECRET: SECRET,
+        TRANSPORT: 'direct',
+        GITHUB_TOKEN: TOKEN,
+        GITHUB_API_URL: gh.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        SHUTDOWN_DELAY_MS: '1500',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -84,15 +94,34 @@ describe('npm run build && npm run serve', function () {
       // A pull is in flight, held by the fake GitHub at its first request.
       let release!: () => void;
       let arrived = false;
-      gh.faults.add({ match: { path: /^\/repos\// }, fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => (arrived = true) } });
-      const desk = await startDeskSimulator({ secret: SECRET, channel: { pullUrl: `${url}/desk/pull`, pushUrl: `${url}/desk/push` }, configParams: { repositories: repos.join(','), importSince: 'all' } });
+      gh.faults.add({
+        match: { path: /^\/repos\// },
+        fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => (arrived = true) },
+      });
+      const desk = await startDeskSimulator({
+        secret: SECRET,
+        channel: { pullUrl: `${url}/desk/pull`, pushUrl: `${url}/desk/push` },
+        configParams: { repositories: repos.join(','), importSince: 'all' },
+      });
       const pull = desk.pullOnce();
       await until('the pull to reach GitHub', () => arrived);
 
       process.kill(npm.pid!, 'SIGTERM');
-      await until('readiness 503', async () => (await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 503);
+      await until(
+        'readiness 503',
+        async () =>
+          (await fetch(`${url}/readyz`).then(
+            (r) => r.status,
+            () => 0,
+          )) === 503,
+      );
       expect((await fetch(`${url}/healthz`)).status).to.equal(200);
-      await until('the port to close', async () => fetch(`${url}/healthz`).then(() => false, () => true));
+      await until('the port to close', async () =>
+        fetch(`${url}/healthz`).then(
+          () => false,
+          () => true,
+        ),
+      );
       expect(alive(nodePid), 'node still runs the pull').to.equal(true);
 
       release();

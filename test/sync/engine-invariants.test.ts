@@ -26,10 +26,15 @@ engineInvariants('GitHub', async () => {
     converse: async (replies) => {
       const issue = gh.createIssue(repo, { title: 'It breaks', body: 'Steps to reproduce' });
       const comments = Array.from({ length: replies }, (_, i) => gh.createComment(repo, issue.number, { body: `reply ${i}` }));
-      return { ticket: ticketExtId(repo, issue.number), threads: [bodyThreadExtId(repo, issue.number), ...comments.map((c) => commentThreadExtId(repo, c.id))] };
+      return {
+        ticket: ticketExtId(repo, issue.number),
+        threads: [bodyThreadExtId(repo, issue.number), ...comments.map((c) => commentThreadExtId(repo, c.id))],
+      };
     },
     failNext: (fault) =>
-      gh.faults.add({ fault: fault === 'unavailable' ? { kind: 'status', status: 503 } : { kind: 'rateLimit', type: 'secondary', retryAfter: fault.rateLimitedFor } }),
+      gh.faults.add({
+        fault: fault === 'unavailable' ? { kind: 'status', status: 503 } : { kind: 'rateLimit', type: 'secondary', retryAfter: fault.rateLimitedFor },
+      }),
     upstreamRequests: () => gh.requests.length,
     close: () => gh.close(),
   };

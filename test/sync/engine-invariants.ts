@@ -125,7 +125,10 @@ export function engineInvariants(name: string, start: () => Promise<EngineHarnes
       const failed = await pull();
       expect(failed.data.tickets.length + failed.data.threads.length).to.equal(0);
       expect(status()?.err?.c).to.equal('UPSTREAM_UNAVAILABLE');
-      expect(desk.log.some((l) => (l.obj as { code?: string }).code === 'UPSTREAM_UNAVAILABLE'), 'the failure is logged').to.equal(true);
+      expect(
+        desk.log.some((l) => (l.obj as { code?: string }).code === 'UPSTREAM_UNAVAILABLE'),
+        'the failure is logged',
+      ).to.equal(true);
       await pullUntilQuiet();
       expectAll(c);
       expect(status()?.err).to.equal(undefined);

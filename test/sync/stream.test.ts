@@ -41,11 +41,20 @@ const opts = (accept: (i: It) => Promise<Verdict>, cursor = { t: 0 }) => ({ curs
 describe('drainStream: reading a change stream from a cursor', () => {
   it('hands every item over once, oldest first and by id within a second, across pages', async () => {
     const items = [
-      { time: 1, id: 5 }, { time: 1, id: 2 }, { time: 2, id: 9 }, { time: 2, id: 1 }, { time: 2, id: 4 },
-      { time: 3, id: 7 }, { time: 4, id: 3 }, { time: 4, id: 8 },
+      { time: 1, id: 5 },
+      { time: 1, id: 2 },
+      { time: 2, id: 9 },
+      { time: 2, id: 1 },
+      { time: 2, id: 4 },
+      { time: 3, id: 7 },
+      { time: 4, id: 3 },
+      { time: 4, id: 8 },
     ];
     const seen: It[] = [];
-    const r = await drainStream(new ListSource(items), opts(async (i) => (seen.push(i), 'included')));
+    const r = await drainStream(
+      new ListSource(items),
+      opts(async (i) => (seen.push(i), 'included')),
+    );
     expect(seen.map((i) => `${i.time}:${i.id}`)).to.deep.equal(['1:2', '1:5', '2:1', '2:4', '2:9', '3:7', '4:3', '4:8']);
     expect(r.caughtUp).to.equal(true);
     expect(r.cursor).to.deep.equal({ t: 4, a: 8 });
@@ -56,36 +65,67 @@ describe('drainStream: reading a change stream from a cursor', () => {
     const items = [1, 2, 3, 4, 5, 6, 7].map((id) => ({ time: 3, id })).concat([{ time: 4, id: 1 }]);
     const src = new ListSource(items, 3);
     const seen: string[] = [];
-    const r = await drainStream(src, opts(async (i) => (seen.push(`${i.time}:${i.id}`), 'included')));
+    const r = await drainStream(
+      src,
+      opts(async (i) => (seen.push(`${i.time}:${i.id}`), 'included')),
+    );
     expect(seen).to.deep.equal(['3:1', '3:2', '3:3', '3:4', '3:5', '3:6', '3:7', '4:1']);
     expect(src.requests.some((q) => q.pageUrl)).to.equal(true);
     expect(r.cursor).to.deep.equal({ t: 4, a: 1 });
   });
 
   it('stops at the budget mid-second and the next read resumes exactly after the last item taken', async () => {
-    const items = [{ time: 1, id: 1 }, { time: 2, id: 3 }, { time: 2, id: 1 }, { time: 2, id: 2 }, { time: 3, id: 1 }];
+    const items = [
+      { time: 1, id: 1 },
+      { time: 2, id: 3 },
+      { time: 2, id: 1 },
+      { time: 2, id: 2 },
+      { time: 3, id: 1 },
+    ];
     let room = 3;
     const first: string[] = [];
-    const r1 = await drainStream(new ListSource(items), opts(async (i) => (room-- > 0 ? (first.push(`${i.time}:${i.id}`), 'included') : 'no-room')));
+    const r1 = await drainStream(
+      new ListSource(items),
+      opts(async (i) => (room-- > 0 ? (first.push(`${i.time}:${i.id}`), 'included') : 'no-room')),
+    );
     expect(first).to.deep.equal(['1:1', '2:1', '2:2']);
     expect(r1.stoppedBy).to.equal('budget');
     expect(r1.cursor).to.deep.equal({ t: 2, a: 2 });
     const second: string[] = [];
-    const r2 = await drainStream(new ListSource(items), opts(async (i) => (second.push(`${i.time}:${i.id}`), 'included'), r1.cursor));
+    const r2 = await drainStream(
+      new ListSource(items),
+      opts(async (i) => (second.push(`${i.time}:${i.id}`), 'included'), r1.cursor),
+    );
     expect(second).to.deep.equal(['2:3', '3:1']);
     expect(r2.caughtUp).to.equal(true);
   });
 
   it('moves the cursor over skipped items, so a filtered item at the boundary is not fetched forever', async () => {
-    const r = await drainStream(new ListSource([{ time: 1, id: 1 }, { time: 2, id: 2 }]), opts(async () => 'skipped'));
+    const r = await drainStream(
+      new ListSource([
+        { time: 1, id: 1 },
+        { time: 2, id: 2 },
+      ]),
+      opts(async () => 'skipped'),
+    );
     expect(r.cursor).to.deep.equal({ t: 2, a: 2 });
     expect(r.included).to.equal(0);
   });
 
   it('leaves items inside the settle horizon for the next pull', async () => {
-    const src = new ListSource([{ time: 100, id: 1 }, { time: 197, id: 2 }], 3, 200);
+    const src = new ListSource(
+      [
+        { time: 100, id: 1 },
+        { time: 197, id: 2 },
+      ],
+      3,
+      200,
+    );
     const seen: number[] = [];
-    const r = await drainStream(src, opts(async (i) => (seen.push(i.id), 'included')));
+    const r = await drainStream(
+      src,
+      opts(async (i) => (seen.push(i.id), 'included')),
+    );
     expect(seen).to.deep.equal([1]);
     expect(r.caughtUp).to.equal(true);
     expect(r.horizon).to.equal(195);
@@ -94,10 +134,22 @@ describe('drainStream: reading a change stream from a cursor', () => {
 
   it('offers the ETag for reuse only when the same request will be made and nothing was left unread', async () => {
     const src = new ListSource([{ time: 1, id: 1 }]);
-    src.fetch = async (req) => ({ items: [{ time: 1, id: 1 }], full: false, etag: 'W/"e1"', serverTime: 100, ...(req.etag === 'W/"e1"' ? { notModified: true } : {}) });
-    const moved = await drainStream(src, opts(async () => 'included'));
+    src.fetch = async (req) => ({
+      items: [{ time: 1, id: 1 }],
+      full: false,
+      etag: 'W/"e1"',
+      serverTime: 100,
+      ...(req.etag === 'W/"e1"' ? { notModified: true } : {}),
+    });
+    const moved = await drainStream(
+      src,
+      opts(async () => 'included'),
+    );
     expect(moved.etag).to.equal(undefined); // the cursor moved: next request differs
-    const idle = await drainStream(src, opts(async () => 'included', moved.cursor));
+    const idle = await drainStream(
+      src,
+      opts(async () => 'included', moved.cursor),
+    );
     expect(idle.etag).to.equal('W/"e1"');
     const conditional = await drainStream(src, { ...opts(async () => 'included', moved.cursor), etag: idle.etag });
     expect(conditional.caughtUp).to.equal(true);
@@ -106,14 +158,25 @@ describe('drainStream: reading a change stream from a cursor', () => {
   });
 
   it('keeps what it took before a failure and reports the failure', async () => {
-    const src = new ListSource([{ time: 1, id: 1 }, { time: 2, id: 1 }, { time: 3, id: 1 }, { time: 4, id: 1 }], 2);
+    const src = new ListSource(
+      [
+        { time: 1, id: 1 },
+        { time: 2, id: 1 },
+        { time: 3, id: 1 },
+        { time: 4, id: 1 },
+      ],
+      2,
+    );
     const real = src.fetch.bind(src);
     let calls = 0;
     src.fetch = async (req) => {
       if (++calls === 2) throw new Error('boom');
       return real(req);
     };
-    const r = await drainStream(src, opts(async () => 'included'));
+    const r = await drainStream(
+      src,
+      opts(async () => 'included'),
+    );
     expect(r.stoppedBy).to.equal('error');
     expect(r.cursor).to.deep.equal({ t: 1, a: 1 }); // the second of page 1 may have company on page 2
     expect(r.included).to.equal(1);

@@ -69,7 +69,15 @@ describe("GitHub's own webhook payloads (@octokit/webhooks-examples and -schemas
       gh.editIssue('acme/widgets', issue.number, { state: 'open' });
       const c = gh.createComment('acme/widgets', issue.number, { body: 'hello' });
       gh.editComment('acme/widgets', c.id, 'hello again');
-      expect(seen.map((s) => `${s.event}.${s.action}`)).to.deep.equal(['issues.opened', 'issues.edited', 'issues.labeled', 'issues.closed', 'issues.reopened', 'issue_comment.created', 'issue_comment.edited']);
+      expect(seen.map((s) => `${s.event}.${s.action}`)).to.deep.equal([
+        'issues.opened',
+        'issues.edited',
+        'issues.labeled',
+        'issues.closed',
+        'issues.reopened',
+        'issue_comment.created',
+        'issue_comment.edited',
+      ]);
       for (const change of seen) {
         const payload = change.payload;
         const validate = schemaOf(change.event, change.action);

@@ -9,17 +9,20 @@ const keys = hookKeys('SENTINEL-extension-secret-7f3a9c');
 
 describe('Hook URLs: sealed, bound to their hook id, deterministic', () => {
   it('opens what it sealed, and nothing altered in any byte', () => {
-    fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 30 }), fc.string({ minLength: 1, maxLength: 80 }), fc.nat(1000), (org, ctx, n) => {
-      const target = { o: org, s: ctx, r: `acme/r${n}` };
-      const { id, token } = sealTarget(keys, target);
-      expect(openTarget(keys, id, token)).to.deep.equal(target);
-      expect(sealTarget(keys, target).token, 'the same target gives the same URL').to.equal(token);
-      const raw = Buffer.from(token, 'base64url');
-      const at = n % raw.length;
-      raw[at] = raw[at]! ^ 1;
-      expect(openTarget(keys, id, raw.toString('base64url'))).to.equal(undefined);
-      expect(openTarget(hookKeys('another-secret-of-32-characters!!'), id, token), 'another server secret').to.equal(undefined);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 30 }), fc.string({ minLength: 1, maxLength: 80 }), fc.nat(1000), (org, ctx, n) => {
+        const target = { o: org, s: ctx, r: `acme/r${n}` };
+        const { id, token } = sealTarget(keys, target);
+        expect(openTarget(keys, id, token)).to.deep.equal(target);
+        expect(sealTarget(keys, target).token, 'the same target gives the same URL').to.equal(token);
+        const raw = Buffer.from(token, 'base64url');
+        const at = n % raw.length;
+        raw[at] = raw[at]! ^ 1;
+        expect(openTarget(keys, id, raw.toString('base64url'))).to.equal(undefined);
+        expect(openTarget(hookKeys('another-secret-of-32-characters!!'), id, token), 'another server secret').to.equal(undefined);
+      }),
+      { numRuns: 200 },
+    );
   });
   it('reveals neither org nor securityContext, and derives one secret per installation and repository', () => {
     const { id, token } = sealTarget(keys, { o: '60012345', s: 'SENTINEL-security-context-91d4', r: 'acme/widgets' });
@@ -39,23 +42,44 @@ describe('Hook URLs: sealed, bound to their hook id, deterministic', () => {
   });
 });
 
-const ticket = (n: number, t = '2026-06-01T00:00:00.000Z'): SyncTicket => ({ extId: `acme/w:${n}`, subject: `#${n}`, createdTime: t, modifiedTime: t, actor: { extId: 'gh-user:1', name: 'o' } });
-const thread = (n: number, c: number, t = '2026-06-01T00:00:00.000Z'): SyncThread => ({ extId: `acme/w:c${c}`, extParentId: `acme/w:${n}`, createdTime: t, modifiedTime: t, content: `c${c}`, contentType: 'text/html', direction: 'in', canReply: true, actor: { extId: 'gh-user:1', name: 'o' } });
+const ticket = (n: number, t = '2026-06-01T00:00:00.000Z'): SyncTicket => ({
+  extId: `acme/w:${n}`,
+  subject: `#${n}`,
+  createdTime: t,
+  modifiedTime: t,
+  actor: { extId: 'gh-user:1', name: 'o' },
+});
+const thread = (n: number, c: number, t = '2026-06-01T00:00:00.000Z'): SyncThread => ({
+  extId: `acme/w:c${c}`,
+  extParentId: `acme/w:${n}`,
+  createdTime: t,
+  modifiedTime: t,
+  content: `c${c}`,
+  contentType: 'text/html',
+  direction: 'in',
+  canReply: true,
+  actor: { extId: 'gh-user:1', name: 'o' },
+});
 
 describe('Coalescing deliveries into imports', () => {
   it('keeps one import in flight per installation, within Desk’s 1000 + 1000, parent first in every call', async () => {
     const sent: SyncObject[] = [];
     let release!: () => void;
     const first = new Promise<void>((r) => (release = r));
-    const c = new ImportCoalescer({ windowMs: 1, maxBytes: 50 * 1024 * 1024, send: async (_who, sync) => {
-      sent.push(sync);
-      if (sent.length === 1) await first;
-    } });
+    const c = new ImportCoalescer({
+      windowMs: 1,
+      maxBytes: 50 * 1024 * 1024,
+      send: async (_who, sync) => {
+        sent.push(sync);
+        if (sent.length === 1) await first;
+      },
+    });
     const who = { orgId: '1', securityContext: 'x' };
     c.add(who, { tickets: [ticket(0)], threads: [thread(0, 0)] }, { id: 'd0', event: 'e', repo: 'r', receivedAt: 0 });
     while (sent.length === 0) await new Promise((r) => setImmediate(r));
     // While the first import is in flight, 2,500 comment deliveries on 10 issues arrive.
-    for (let i = 1; i <= 2500; i++) c.add(who, { tickets: [ticket(i % 10)], threads: [thread(i % 10, i)] }, { id: `d${i}`, event: 'e', repo: 'r', receivedAt: 0 });
+    for (let i = 1; i <= 2500; i++)
+      c.add(who, { tickets: [ticket(i % 10)], threads: [thread(i % 10, i)] }, { id: `d${i}`, event: 'e', repo: 'r', receivedAt: 0 });
     release();
     await c.idle();
     expect(sent.length, 'one waiting import, split at the cap').to.equal(4);
@@ -70,9 +94,17 @@ describe('Coalescing deliveries into imports', () => {
     const sent: SyncObject[] = [];
     const c = new ImportCoalescer({ windowMs: 1, maxBytes: 1e6, send: async (_w, s) => void sent.push(s) });
     const who = { orgId: '1', securityContext: 'x' };
-    c.add(who, { tickets: [ticket(1, '2026-06-01T00:00:09.000Z')], threads: [thread(1, 1, '2026-06-01T00:00:09.000Z')] }, { id: 'a', event: 'e', repo: 'r', receivedAt: 0 });
+    c.add(
+      who,
+      { tickets: [ticket(1, '2026-06-01T00:00:09.000Z')], threads: [thread(1, 1, '2026-06-01T00:00:09.000Z')] },
+      { id: 'a', event: 'e', repo: 'r', receivedAt: 0 },
+    );
     await c.idle();
-    c.add(who, { tickets: [ticket(1, '2026-06-01T00:00:05.000Z')], threads: [thread(1, 1, '2026-06-01T00:00:05.000Z')] }, { id: 'b', event: 'e', repo: 'r', receivedAt: 0 });
+    c.add(
+      who,
+      { tickets: [ticket(1, '2026-06-01T00:00:05.000Z')], threads: [thread(1, 1, '2026-06-01T00:00:05.000Z')] },
+      { id: 'b', event: 'e', repo: 'r', receivedAt: 0 },
+    );
     await c.idle();
     expect(sent.length, 'the older version is dropped: no call at all').to.equal(1);
   });

@@ -5,7 +5,7 @@ import { slimCursor } from '../../server/connectors/github/cursor.js';
 import { MAX_REPOSITORIES } from '../../server/connectors/github/settings.js';
 
 describe('channelState with webhooks: the worst case still fits 4 KB', () => {
-  it('ten repositories of the longest names, cursors, figures and hooks: the hooks\' records give way before any cursor', () => {
+  it("ten repositories of the longest names, cursors, figures and hooks: the hooks' records give way before any cursor", () => {
     const now = Math.floor(Date.now() / 1000);
     const r: Record<string, SourceState & RepoCursor> = {};
     // What the engine is given by the GitHub connector to slim a state over its size.
@@ -14,7 +14,9 @@ describe('channelState with webhooks: the worst case still fits 4 KB', () => {
     for (let k = 0; k < MAX_REPOSITORIES; k++) {
       const name = `${String(k).padStart(2, '0')}${'o'.repeat(37)}/${'r'.repeat(100)}`;
       r[name] = {
-        i: { t: now, a: 9_007_199_254_740 }, c: { t: now, a: 9_007_199_254_740 }, u: now,
+        i: { t: now, a: 9_007_199_254_740 },
+        c: { t: now, a: 9_007_199_254_740 },
+        u: now,
         e: { i: `W/"${'a'.repeat(64)}"`, c: `W/"${'b'.repeat(64)}"` },
         ev: { h: 9_007_199_254_740, e: `W/"${'c'.repeat(64)}"` },
         w: { i: 9_007_199_254_740, f: 'abcdefghijkl', t: now },
@@ -26,7 +28,11 @@ describe('channelState with webhooks: the worst case still fits 4 KB', () => {
     const back = decodeChannelState(text).state!;
     for (const name of Object.keys(r)) {
       expect(repo(back, name).w, 'the hook record gave way').to.equal(undefined);
-      expect([repo(back, name).i, repo(back, name).c, repo(back, name).ev?.h], 'cursors are never dropped').to.deep.equal([r[name]!.i, r[name]!.c, r[name]!.ev?.h]);
+      expect([repo(back, name).i, repo(back, name).c, repo(back, name).ev?.h], 'cursors are never dropped').to.deep.equal([
+        r[name]!.i,
+        r[name]!.c,
+        r[name]!.ev?.h,
+      ]);
     }
     // With shorter names the hooks' records stay.
     const short = Object.fromEntries(Object.values(r).map((v, k) => [`acme/r${k}`, v]));

@@ -160,9 +160,10 @@ export class GitHubApi {
 }
 
 function failure(method: string, path: string, status: number, body: unknown): GitHubError {
-  const said = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
-    ? (body as { message: string }).message.slice(0, 200)
-    : '';
+  const said =
+    typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
+      ? (body as { message: string }).message.slice(0, 200)
+      : '';
   const what = `GitHub ${method} ${path} answered ${status}`;
   const o = { upstreamMessage: said };
   if (status === 401) return new GitHubError('UPSTREAM_UNAUTHORIZED', what, status, o);

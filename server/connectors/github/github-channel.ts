@@ -42,7 +42,16 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
     async push({ query, body, log }: { query: DeskCall; body: PushReply; log?: RequestLog }): Promise<SyncThread> {
       const settings = readSettings(body.configParams, now());
       const api = new GitHubApi(o.transportFor(query), now);
-      return postReply(body.resource, { api, secret: o.config.extensionSecret, orgId: query.orgId, repositories: settings.repositories, now, claims: o.claims, flights, log });
+      return postReply(body.resource, {
+        api,
+        secret: o.config.extensionSecret,
+        orgId: query.orgId,
+        repositories: settings.repositories,
+        now,
+        claims: o.claims,
+        flights,
+        log,
+      });
     },
 
     redirect(target: RedirectTarget): string | undefined {

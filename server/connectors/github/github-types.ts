@@ -78,7 +78,13 @@ export function readIssue(x: unknown): GhIssue | undefined {
 
 function readCard(x: Record<string, unknown>): GhIssueCard {
   const labels = Array.isArray(x.labels)
-    ? x.labels.flatMap((l) => (typeof l === 'string' ? [{ name: l, color: '' }] : isObj(l) && typeof l.name === 'string' ? [{ name: l.name, color: typeof l.color === 'string' ? l.color : '' }] : []))
+    ? x.labels.flatMap((l) =>
+        typeof l === 'string'
+          ? [{ name: l, color: '' }]
+          : isObj(l) && typeof l.name === 'string'
+            ? [{ name: l.name, color: typeof l.color === 'string' ? l.color : '' }]
+            : [],
+      )
     : [];
   const assignees = Array.isArray(x.assignees) ? x.assignees.flatMap((a) => (isObj(a) && typeof a.login === 'string' ? [a.login] : [])) : [];
   const reactions = isObj(x.reactions) ? x.reactions['+1'] : undefined;

@@ -50,7 +50,13 @@ const HOOK_REQUEST_TIMEOUT_MS = 5_000;
  * previous record and goes on in the background (a hook it creates is found by its URL
  * prefix at the next check, so it is never made twice).
  */
-export async function syncHooksBy(deadline: number, now: () => number, ctx: HookContext, settings: GitHubSettings, previous: StoredHooks | null): ReturnType<typeof syncHooks> {
+export async function syncHooksBy(
+  deadline: number,
+  now: () => number,
+  ctx: HookContext,
+  settings: GitHubSettings,
+  previous: StoredHooks | null,
+): ReturnType<typeof syncHooks> {
   const work = syncHooks(ctx, settings, previous).catch((err: unknown) => {
     ctx.log?.error({ code: 'INTERNAL', err }, 'webhook check failed');
     return undefined;
@@ -69,18 +75,26 @@ export async function syncHooksBy(deadline: number, now: () => number, ctx: Hook
  * Each configured repository's hook as this pull leaves it, and the hooks of
  * repositories that left the settings removed. Never fails the pull: a hook is a speed-up.
  */
-export async function syncHooks(ctx: HookContext, settings: GitHubSettings, previous: StoredHooks | null): Promise<{ hooks: Record<string, HookState>; unremoved: Record<string, HookState> }> {
+export async function syncHooks(
+  ctx: HookContext,
+  settings: GitHubSettings,
+  previous: StoredHooks | null,
+): Promise<{ hooks: Record<string, HookState>; unremoved: Record<string, HookState> }> {
   const hooks: Record<string, HookState> = {};
-  await Promise.all(settings.repositories.map(async (repo) => {
-    hooks[repo] = await ensureHook(ctx, repo, desiredHook(ctx, repo, settings), previous?.[repo]?.w);
-  }));
+  await Promise.all(
+    settings.repositories.map(async (repo) => {
+      hooks[repo] = await ensureHook(ctx, repo, desiredHook(ctx, repo, settings), previous?.[repo]?.w);
+    }),
+  );
   // A hook that could not be removed is kept in the state and tried again at the next pull:
   // forgetting it would leave a repository outside the settings feeding Desk.
   const unremoved: Record<string, HookState> = {};
   const departed = Object.entries(previous ?? {}).filter(([repo, r]) => !settings.repositories.includes(repo) && r.w?.i !== undefined);
-  await Promise.all(departed.map(async ([repo, r]) => {
-    if (!(await removeHook(ctx, repo, r.w!.i!))) unremoved[repo] = r.w!;
-  }));
+  await Promise.all(
+    departed.map(async ([repo, r]) => {
+      if (!(await removeHook(ctx, repo, r.w!.i!))) unremoved[repo] = r.w!;
+    }),
+  );
   return { hooks, unremoved };
 }
 
@@ -99,12 +113,20 @@ export async function ensureHook(ctx: HookContext, repo: string, want: DesiredHo
       // A new securityContext or filter: one PATCH by id, no listing.
       if (await patchHook(ctx, repo, prev.i, want)) return { i: prev.i, f: want.fingerprint, t: prev.t };
     }
-    const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks`, { query: { per_page: '100' }, accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
+    const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks`, {
+      query: { per_page: '100' },
+      accept: 'application/vnd.github+json',
+      timeoutMs: HOOK_REQUEST_TIMEOUT_MS,
+    });
     const hooks = Array.isArray(res.data) ? res.data.flatMap(readHook) : [];
     const [keep, ...extra] = hooks.filter((h) => h.url.startsWith(want.prefix));
     for (const h of extra) await deleteHook(ctx, repo, h.id);
     if (!keep) {
-      const created = await ctx.api.request<unknown>('POST', `/repos/${repo}/hooks`, { body: { name: 'web', active: true, events: EVENTS, config: configOf(want) }, accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
+      const created = await ctx.api.request<unknown>('POST', `/repos/${repo}/hooks`, {
+        body: { name: 'web', active: true, events: EVENTS, config: configOf(want) },
+        accept: 'application/vnd.github+json',
+        timeoutMs: HOOK_REQUEST_TIMEOUT_MS,
+      });
       const id = readHook(created.data)[0]?.id;
       if (id === undefined) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub POST /repos/${repo}/hooks: no hook id`, created.status);
       ctx.log?.info?.({ repo, hook: id }, 'webhook registered');
@@ -119,7 +141,10 @@ export async function ensureHook(ctx: HookContext, repo: string, want: DesiredHo
       return { p: 'admin', t: ctx.nowS };
     }
     // Anything else (GitHub down, rate limit): polling only until the next pull tries again.
-    ctx.log?.warn({ code: err instanceof GitHubError ? err.code : 'INTERNAL', repo, err: err instanceof GitHubError ? undefined : err }, 'webhook check failed: polling only for now');
+    ctx.log?.warn(
+      { code: err instanceof GitHubError ? err.code : 'INTERNAL', repo, err: err instanceof GitHubError ? undefined : err },
+      'webhook check failed: polling only for now',
+    );
     return { p: 'error', t: ctx.nowS };
   }
 }
@@ -138,7 +163,11 @@ export async function removeHook(ctx: Pick<HookContext, 'api' | 'log'>, repo: st
 
 /** Removes every hook of this installation on the repository, found by its URL prefix (onUninstall). */
 export async function removeOurHooks(ctx: Pick<HookContext, 'api' | 'log'>, repo: string, prefix: string): Promise<number> {
-  const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks`, { query: { per_page: '100' }, accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
+  const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks`, {
+    query: { per_page: '100' },
+    accept: 'application/vnd.github+json',
+    timeoutMs: HOOK_REQUEST_TIMEOUT_MS,
+  });
   const ours = (Array.isArray(res.data) ? res.data.flatMap(readHook) : []).filter((h) => h.url.startsWith(prefix));
   for (const h of ours) await removeHook(ctx, repo, h.id);
   return ours.length;
@@ -146,7 +175,11 @@ export async function removeOurHooks(ctx: Pick<HookContext, 'api' | 'log'>, repo
 
 async function patchHook(ctx: HookContext, repo: string, id: number, want: DesiredHook): Promise<boolean> {
   try {
-    await ctx.api.request<unknown>('PATCH', `/repos/${repo}/hooks/${id}`, { body: { active: true, events: EVENTS, config: configOf(want) }, accept: 'application/vnd.github+json', timeoutMs: HOOK_REQUEST_TIMEOUT_MS });
+    await ctx.api.request<unknown>('PATCH', `/repos/${repo}/hooks/${id}`, {
+      body: { active: true, events: EVENTS, config: configOf(want) },
+      accept: 'application/vnd.github+json',
+      timeoutMs: HOOK_REQUEST_TIMEOUT_MS,
+    });
     ctx.log?.info?.({ repo, hook: id }, 'webhook repaired');
     return true;
   } catch (err) {
@@ -179,5 +212,12 @@ function readHook(x: unknown): ListedHook[] {
   if (typeof x !== 'object' || x === null) return [];
   const h = x as { id?: unknown; active?: unknown; events?: unknown; config?: { url?: unknown } };
   if (typeof h.id !== 'number' || !Number.isSafeInteger(h.id) || typeof h.config?.url !== 'string') return [];
-  return [{ id: h.id, url: h.config.url, active: h.active === true, events: Array.isArray(h.events) ? h.events.filter((e): e is string => typeof e === 'string') : [] }];
+  return [
+    {
+      id: h.id,
+      url: h.config.url,
+      active: h.active === true,
+      events: Array.isArray(h.events) ? h.events.filter((e): e is string => typeof e === 'string') : [],
+    },
+  ];
 }

@@ -14,7 +14,6 @@ export const EXTRA_KEY_SUFFIX = '_github_issue';
 /** Desk documents 5.1 KB; we stay a little under it, counting UTF-8 bytes. The value's shape: resources/schemas/issue-extra.json. */
 export const MAX_EXTRA_BYTES = 5000;
 
-
 /** The queriable value: `gh:<encoded repo>:<number>`, or a hash of the repository when that is too long. */
 export function queriableValueOf(repo: string, number: number): string {
   const plain = `gh:${encodeRepoName(repo)}:${number}`;

@@ -19,7 +19,10 @@ export function linkTo(header: string | undefined, rel: string): string | undefi
       const eq = p.indexOf('=');
       if (eq < 0) continue;
       const name = p.slice(0, eq).trim().toLowerCase();
-      const value = p.slice(eq + 1).trim().replace(/^"|"$/g, '');
+      const value = p
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"|"$/g, '');
       if (name === 'rel' && value.split(/\s+/).includes(rel)) return part.slice(open + 1, close).trim();
     }
   }

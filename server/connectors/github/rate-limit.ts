@@ -30,13 +30,7 @@ export function readRateLimit(headers: Record<string, string>): RateLimit | unde
  * When a response says we are rate limited, the epoch second before which no further
  * call should be made; undefined when it is not a rate-limit answer.
  */
-export function rateLimitedUntil(
-  status: number,
-  headers: Record<string, string>,
-  body: string,
-  nowSeconds: number,
-  consecutive: number,
-): number | undefined {
+export function rateLimitedUntil(status: number, headers: Record<string, string>, body: string, nowSeconds: number, consecutive: number): number | undefined {
   if (status !== 403 && status !== 429) return undefined;
   const retryAfter = intHeader(headers['retry-after']);
   if (retryAfter !== undefined) return nowSeconds + Math.min(retryAfter, 24 * 3600);

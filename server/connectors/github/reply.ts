@@ -52,7 +52,10 @@ export async function postReply(resource: ReplyResource, ctx: ReplyContext): Pro
   const key = replyKey(ctx.secret, { orgId: ctx.orgId, ticket }, markdown);
   const body = withMarker(markdown, key);
   if (body.length > GITHUB_COMMENT_LIMIT) {
-    throw new AppError('REPLY_TOO_LONG', `the reply is ${markdown.length} characters of Markdown; GitHub takes at most ${GITHUB_COMMENT_LIMIT - (body.length - markdown.length)}`);
+    throw new AppError(
+      'REPLY_TOO_LONG',
+      `the reply is ${markdown.length} characters of Markdown; GitHub takes at most ${GITHUB_COMMENT_LIMIT - (body.length - markdown.length)}`,
+    );
   }
   return ctx.flights.run(`reply:${key}`, () => postOnce(ctx, repo, issue, deskTicket, key, body));
 }
@@ -75,7 +78,9 @@ async function postOnce(ctx: ReplyContext, repo: string, issue: number, deskTick
     await releaseReplyClaim(ctx.claims, key, ctx.log);
     return rethrowForReply(err, ctx, repo);
   }
-  const all = await findReplies(ctx, path, key).catch(loggedFallback(ctx.log, 'could not list the reply after posting it; answering with the POST', () => (posted ? [posted] : [])));
+  const all = await findReplies(ctx, path, key).catch(
+    loggedFallback(ctx.log, 'could not list the reply after posting it; answering with the POST', () => (posted ? [posted] : [])),
+  );
   if (!all[0] && !posted) throw new AppError('UPSTREAM_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it');
   return threadOf(repo, deskTicket, all[0] ? await keepOldest(ctx, repo, all) : posted!);
 }
@@ -87,7 +92,10 @@ async function postOnce(ctx: ReplyContext, repo: string, issue: number, deskTick
 async function keepOldest(ctx: ReplyContext, repo: string, found: GhComment[]): Promise<GhComment> {
   for (const extra of found.slice(1)) {
     await ctx.api.request('DELETE', `/repos/${repo}/issues/comments/${extra.id}`).catch((err: unknown) => {
-      ctx.log?.warn({ code: err instanceof AppError ? err.code : 'INTERNAL', repo, comment: extra.id }, 'could not delete a duplicate reply; the next push tries again');
+      ctx.log?.warn(
+        { code: err instanceof AppError ? err.code : 'INTERNAL', repo, comment: extra.id },
+        'could not delete a duplicate reply; the next push tries again',
+      );
     });
   }
   return found[0]!;
@@ -143,7 +151,7 @@ async function rethrowForReply(err: unknown, ctx: ReplyContext, repo: string): P
   }
   if (err.upstreamStatus === 422) {
     if (/too long/i.test(err.upstreamMessage)) throw new AppError('REPLY_TOO_LONG', 'GitHub refused the reply as too long', { cause: err });
-    throw new AppError('REPLY_EMPTY', 'GitHub refused the reply\'s text', { cause: err });
+    throw new AppError('REPLY_EMPTY', "GitHub refused the reply's text", { cause: err });
   }
   throw err;
 }

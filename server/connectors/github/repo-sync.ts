@@ -54,7 +54,17 @@ export async function syncRepository(
   const eligible = new Map<number, boolean>();
 
   // What the listing saw of each issue, so a comment is vouched for only when the listing proves its ticket sent (SentProof).
-  const listing = watchListing(listSource(ctx, repo, 'issues', readIssue, (i) => i.updatedAt, (i) => i.number, budget.deadline));
+  const listing = watchListing(
+    listSource(
+      ctx,
+      repo,
+      'issues',
+      readIssue,
+      (i) => i.updatedAt,
+      (i) => i.number,
+      budget.deadline,
+    ),
+  );
   const issues = await drainStream(listing.source, {
     cursor: cursor.i!,
     etag: etags.i,
@@ -68,16 +78,28 @@ export async function syncRepository(
   const proof = issues.caughtUp ? listing.proof(issues.horizon) : undefined;
 
   // Comments need their issues settled first: after an issue failure, wait for the next pull.
-  const comments = issues.stoppedBy === 'error'
-    ? undefined
-    : await drainStream(listSource(ctx, repo, 'issues/comments', readComment, (c) => c.updatedAt, (c) => c.id, budget.deadline), {
-        cursor: cursor.c!,
-        etag: etags.c,
-        deadline: budget.deadline,
-        now: ctx.now,
-        settleSeconds: SETTLE_SECONDS,
-        accept: (item) => acceptComment(repo, item.value, proof, eligible, budget, batch, ctx),
-      });
+  const comments =
+    issues.stoppedBy === 'error'
+      ? undefined
+      : await drainStream(
+          listSource(
+            ctx,
+            repo,
+            'issues/comments',
+            readComment,
+            (c) => c.updatedAt,
+            (c) => c.id,
+            budget.deadline,
+          ),
+          {
+            cursor: cursor.c!,
+            etag: etags.c,
+            deadline: budget.deadline,
+            now: ctx.now,
+            settleSeconds: SETTLE_SECONDS,
+            accept: (item) => acceptComment(repo, item.value, proof, eligible, budget, batch, ctx),
+          },
+        );
   if (comments) cursor.c = comments.cursor;
 
   const story = await storyOf(repo, previous?.ev, issues.error ?? comments?.error, budget, batch, { ...ctx, caughtUpAt: cursor.u });
@@ -94,7 +116,15 @@ export async function syncRepository(
 }
 
 /** An issue of the stream: its ticket and first thread, with its earlier comments under a label filter. */
-async function acceptIssue(repo: string, issue: GhIssue, commentsSince: number, eligible: Map<number, boolean>, budget: Budget, batch: SyncBatch, ctx: RepoSyncContext): Promise<Verdict> {
+async function acceptIssue(
+  repo: string,
+  issue: GhIssue,
+  commentsSince: number,
+  eligible: Map<number, boolean>,
+  budget: Budget,
+  batch: SyncBatch,
+  ctx: RepoSyncContext,
+): Promise<Verdict> {
   const { settings } = ctx;
   if (!isEligible(issue, settings)) return 'skipped';
   eligible.set(issue.number, true);
@@ -120,17 +150,32 @@ async function acceptIssue(repo: string, issue: GhIssue, commentsSince: number, 
  * The issue's story (closed, labelled, …) comes after its tickets: after a failure of
  * the issues or comments, it waits for the next pull; opting out drops the cursor.
  */
-async function storyOf(repo: string, previous: RepoCursor['ev'], failed: unknown, budget: Budget, batch: SyncBatch, ctx: RepoSyncContext & { caughtUpAt?: number | undefined }): Promise<StoryOutcome | undefined> {
+async function storyOf(
+  repo: string,
+  previous: RepoCursor['ev'],
+  failed: unknown,
+  budget: Budget,
+  batch: SyncBatch,
+  ctx: RepoSyncContext & { caughtUpAt?: number | undefined },
+): Promise<StoryOutcome | undefined> {
   const { settings } = ctx;
   if (!settings.storyThreads) return undefined;
   if (failed !== undefined) return { cursor: previous, more: false };
-  return syncStory(repo, previous, budget, batch, { api: ctx.api, settings, now: ctx.now, caughtUpAt: ctx.caughtUpAt, isEligible: (i) => isEligible(i, settings) });
+  return syncStory(repo, previous, budget, batch, {
+    api: ctx.api,
+    settings,
+    now: ctx.now,
+    caughtUpAt: ctx.caughtUpAt,
+    isEligible: (i) => isEligible(i, settings),
+  });
 }
 
 function outcomeOf(cursor: RepoCursor, issues: DrainResult, comments: DrainResult | undefined, story: StoryOutcome | undefined): SourceOutcome<RepoCursor> {
   const failure = issues.error ?? comments?.error ?? story?.error;
-  const error = failure === undefined ? undefined : failure instanceof AppError ? failure : new AppError('INTERNAL', 'repository sync failed', { cause: failure });
-  const more = issues.stoppedBy === 'budget' || issues.stoppedBy === 'time' || comments?.stoppedBy === 'budget' || comments?.stoppedBy === 'time' || story?.more;
+  const error =
+    failure === undefined ? undefined : failure instanceof AppError ? failure : new AppError('INTERNAL', 'repository sync failed', { cause: failure });
+  const more =
+    issues.stoppedBy === 'budget' || issues.stoppedBy === 'time' || comments?.stoppedBy === 'budget' || comments?.stoppedBy === 'time' || story?.more;
   const horizon = Math.max(issues.horizon, comments?.horizon ?? 0);
   const lag = more || error ? Math.max(0, horizon - Math.min(cursor.i!.t, cursor.c!.t)) : 0;
   return {
@@ -162,7 +207,12 @@ async function acceptComment(
   // Without a label filter, the issue listing of this pull proves a ticket sent when the
   // comment (so its issue) is older than the listing's horizon and the listing did not
   // see the issue at or past it: a comment is never older than its issue (SentProof).
-  const provablySent = settings.labels.length === 0 && proof !== undefined && c.createdAt >= settings.importSince && c.createdAt < proof.before && !proof.unsettled.has(c.issueNumber);
+  const provablySent =
+    settings.labels.length === 0 &&
+    proof !== undefined &&
+    c.createdAt >= settings.importSince &&
+    c.createdAt < proof.before &&
+    !proof.unsettled.has(c.issueNumber);
   if (provablySent && eligible.get(c.issueNumber) !== false) {
     return batch.add({ tickets: [], threads: [thread] }, budget, new Set([ticket])) ? 'included' : 'no-room';
   }

@@ -9,7 +9,14 @@ export function normaliseRepositories(...settings: Array<string | null | undefin
     .map((s) => s ?? '')
     .join(',')
     .split(/[\s,]+/)
-    .map((r) => r.trim().toLowerCase().replace(/^https:\/\/github\.com\//, '').replace(/\.git$/, '').replace(/\/$/, ''))
+    .map((r) =>
+      r
+        .trim()
+        .toLowerCase()
+        .replace(/^https:\/\/github\.com\//, '')
+        .replace(/\.git$/, '')
+        .replace(/\/$/, ''),
+    )
     .filter(Boolean);
   return [...new Set(names)];
 }

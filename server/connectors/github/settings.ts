@@ -29,13 +29,22 @@ export function readSettings(params: ConfigParams, nowMs: number): GitHubSetting
   }
   if (repositories.length > MAX_REPOSITORIES) throw new AppError('CONFIG_INVALID', `at most ${MAX_REPOSITORIES} repositories per installation`);
 
-  const labels = (params.labels ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+  const labels = (params.labels ?? '')
+    .split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (labels.length > 20 || labels.some((l) => l.length > 100)) throw new AppError('CONFIG_INVALID', 'the labels setting is too long');
 
   // The first packages named these importSince and includePullRequests: still read.
   const importSince = params.import_since ?? params.importSince ?? '';
   const includePullRequests = params.include_pull_requests ?? params.includePullRequests ?? '';
-  return { repositories, labels, importSince: readImportSince(importSince, nowMs), includePullRequests: /^(yes|true|1|on)$/i.test(includePullRequests.trim()), storyThreads: !/^(no|false|0|off)$/i.test((params.story_threads ?? '').trim()) };
+  return {
+    repositories,
+    labels,
+    importSince: readImportSince(importSince, nowMs),
+    includePullRequests: /^(yes|true|1|on)$/i.test(includePullRequests.trim()),
+    storyThreads: !/^(no|false|0|off)$/i.test((params.story_threads ?? '').trim()),
+  };
 }
 
 function readImportSince(raw: string, nowMs: number): number {

@@ -8,7 +8,8 @@ export function storyLine(e: GhIssueEvent): string | undefined {
   const by = `by @${e.actor?.login ?? 'ghost'}`;
   switch (e.event) {
     case 'closed':
-      if (e.stateReason === 'completed' || e.stateReason === 'not_planned' || e.stateReason === 'duplicate') return `Closed as ${e.stateReason.replace('_', ' ')} ${by}`;
+      if (e.stateReason === 'completed' || e.stateReason === 'not_planned' || e.stateReason === 'duplicate')
+        return `Closed as ${e.stateReason.replace('_', ' ')} ${by}`;
       return `Closed ${by}`;
     case 'reopened':
       return `Reopened ${by}`;

@@ -27,7 +27,12 @@ export async function sendCallback(c: CallbackInput): Promise<{ status: number; 
   const hash = createHmac('sha256', key).update(raw, 'utf8').digest('hex');
   let res: Response;
   try {
-    res = await fetch(`${c.callbackUrl.replace(/\/+$/, '')}/${encodeURIComponent(c.event)}`, { method: 'POST', headers: { 'content-type': 'application/json', HASH: hash }, body: raw, signal: AbortSignal.timeout(30_000) });
+    res = await fetch(`${c.callbackUrl.replace(/\/+$/, '')}/${encodeURIComponent(c.event)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', HASH: hash },
+      body: raw,
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (err) {
     return { status: 0, body: noAnswer(err) };
   }

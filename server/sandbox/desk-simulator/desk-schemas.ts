@@ -19,7 +19,9 @@ function load(): Ajv {
   // allErrors: false — Desk reports a refusal, not a lint report; the first error is enough.
   const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });
   addFormats(ajv);
-  for (const file of readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(SCHEMA_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     ajv.addSchema(JSON.parse(readFileSync(path.join(SCHEMA_DIR, file), 'utf8')) as object);
   }
   return ajv;

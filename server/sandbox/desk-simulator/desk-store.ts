@@ -77,7 +77,10 @@ export class DeskStore {
     const id = this.deskIds.get(o.extId)!;
     const key = o.extra.key.replace('{{ticket.id}}', id).replace('{{thread.id}}', id);
     // Desk's data-storage limits (data-storage.html): refuse what Desk would.
-    const bad = !/^[A-Za-z0-9,_:]{1,50}$/.test(key) || (o.extra.queriableValue !== undefined && !/^[A-Za-z0-9,_:]{1,50}$/.test(o.extra.queriableValue)) || Buffer.byteLength(JSON.stringify(o.extra.value)) > 5100;
+    const bad =
+      !/^[A-Za-z0-9,_:]{1,50}$/.test(key) ||
+      (o.extra.queriableValue !== undefined && !/^[A-Za-z0-9,_:]{1,50}$/.test(o.extra.queriableValue)) ||
+      Buffer.byteLength(JSON.stringify(o.extra.value)) > 5100;
     if (bad) {
       this.rejections.push({ reason: 'schema', detail: `extra of ${o.extId} breaks Desk's data-storage limits` });
       return;

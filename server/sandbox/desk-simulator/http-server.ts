@@ -57,7 +57,10 @@ export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0
       const raw = Buffer.concat(chunks).toString('utf8');
       if (importOf) return send(onImport!(importOf[1]!, req.headers, raw));
       onInvoke(url, req.headers, raw).then(send, (err: unknown) =>
-        send({ status: 500, body: { errorCode: 'INTERNAL_SERVER_ERROR', message: `Desk simulator fault: ${err instanceof Error ? err.message : String(err)}` } }),
+        send({
+          status: 500,
+          body: { errorCode: 'INTERNAL_SERVER_ERROR', message: `Desk simulator fault: ${err instanceof Error ? err.message : String(err)}` },
+        }),
       );
     });
     req.on('error', () => undefined);
@@ -72,7 +75,6 @@ export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${bound}`,
-    close: () =>
-      closeHttpServer(server),
+    close: () => closeHttpServer(server),
   };
 }

@@ -38,7 +38,8 @@ export function handleImport(s: ImportSettings, installationId: string, headers:
     entry.detail = message;
     return { status, body: { errorCode, message } };
   };
-  if (!s.deskToken || headers.authorization !== `Bearer ${s.deskToken}`) return refuse(401, 'INVALID_OAUTH', 'the import needs the Desk connection (zohoAuthorisation)');
+  if (!s.deskToken || headers.authorization !== `Bearer ${s.deskToken}`)
+    return refuse(401, 'INVALID_OAUTH', 'the import needs the Desk connection (zohoAuthorisation)');
   if (headers.orgid !== s.orgId) return refuse(400, 'INVALID_DATA', 'the orgId header is missing or names another org');
   if (installationId !== s.installationId) return refuse(404, 'URL_NOT_FOUND', 'no such installation');
   if (mediaType(headers['content-type']) !== 'application/json') return refuse(415, 'UNSUPPORTED_MEDIA_TYPE', 'the import takes application/json');
@@ -52,7 +53,8 @@ export function handleImport(s: ImportSettings, installationId: string, headers:
   const sync = value as SyncObject;
   entry.tickets = sync.data.tickets?.length ?? 0;
   entry.threads = sync.data.threads?.length ?? 0;
-  if (entry.tickets > s.caps.tickets || entry.threads > s.caps.threads) return refuse(422, 'LIMIT_EXCEEDED', `at most ${s.caps.tickets} tickets and ${s.caps.threads} threads per import`);
+  if (entry.tickets > s.caps.tickets || entry.threads > s.caps.threads)
+    return refuse(422, 'LIMIT_EXCEEDED', `at most ${s.caps.tickets} tickets and ${s.caps.threads} threads per import`);
   const orphan = s.store.orphanIn(sync);
   if (orphan) return refuse(422, 'INVALID_DATA', `thread ${orphan.extId} names ticket ${orphan.extParentId}, which is neither stored nor in this import`);
   const applied = s.store.apply({ data: sync.data }, s.pull());

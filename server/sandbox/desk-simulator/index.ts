@@ -60,11 +60,38 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
   const rotation: { policy: RotationPolicy; at: number } = { policy: o.rotateSecurityContext ?? 'never', at: Date.now() };
   const http = await startDeskHttpServer(
     (url, headers, raw) =>
-      handleInvoke({ secret: s.secret, orgId: s.orgId, securityContext: sim.securityContext, installationId: s.installationId, connections: s.connections, envelope: s.envelope, log: invokeLog, targetTimeoutMs: 30_000 }, url, headers, raw),
+      handleInvoke(
+        {
+          secret: s.secret,
+          orgId: s.orgId,
+          securityContext: sim.securityContext,
+          installationId: s.installationId,
+          connections: s.connections,
+          envelope: s.envelope,
+          log: invokeLog,
+          targetTimeoutMs: 30_000,
+        },
+        url,
+        headers,
+        raw,
+      ),
     undefined,
     undefined,
     (installationId, headers, raw) =>
-      handleImport({ orgId: s.orgId, installationId: s.installationId, deskToken: s.connections[o.deskConnection ?? 'zohodesk']?.token, caps: s.caps, store, log: importLog, pull: () => pulls }, installationId, headers, raw),
+      handleImport(
+        {
+          orgId: s.orgId,
+          installationId: s.installationId,
+          deskToken: s.connections[o.deskConnection ?? 'zohodesk']?.token,
+          caps: s.caps,
+          store,
+          log: importLog,
+          pull: () => pulls,
+        },
+        installationId,
+        headers,
+        raw,
+      ),
   );
 
   // Desk adds channelState to the installation's params itself (§1.3), so it is always in the body, null until first set.
@@ -116,7 +143,15 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
         timeoutMs: s.answerTimeoutMs,
       }),
     sendCallback: (event, extra = {}, opts = {}) =>
-      sendCallback({ callbackUrl: s.channel.callbackUrl, secret: s.secret, event, orgId: s.orgId, securityContext: sim.securityContext, extra, badHash: opts.badHash ?? false }),
+      sendCallback({
+        callbackUrl: s.channel.callbackUrl,
+        secret: s.secret,
+        event,
+        orgId: s.orgId,
+        securityContext: sim.securityContext,
+        extra,
+        badHash: opts.badHash ?? false,
+      }),
     async close() {
       await schedule.stop();
       await http.close();

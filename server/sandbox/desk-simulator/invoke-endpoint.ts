@@ -86,12 +86,28 @@ export async function handleInvoke(s: InvokeSettings, url: URL, headers: Incomin
   const link = fields.connectionLinkName;
   const connection = link === undefined ? undefined : s.connections[link];
   if (link !== undefined && !connection) {
-    return answer(200, invokeEnvelope(s.envelope, 400, JSON.stringify({ errorCode: 'INVALID_CONNECTION', message: `no connection named ${link} is authorised for this installation` }), {}));
+    return answer(
+      200,
+      invokeEnvelope(
+        s.envelope,
+        400,
+        JSON.stringify({ errorCode: 'INVALID_CONNECTION', message: `no connection named ${link} is authorised for this installation` }),
+        {},
+      ),
+    );
   }
 
   let call: TargetCall;
   try {
-    call = targetCall({ requestURL: fields.requestURL!, installationId: s.installationId, requestType: fields.requestType!, query, headers: targetHeaders, token: connection?.token, postBody: fields.postBody });
+    call = targetCall({
+      requestURL: fields.requestURL!,
+      installationId: s.installationId,
+      requestType: fields.requestType!,
+      query,
+      headers: targetHeaders,
+      token: connection?.token,
+      postBody: fields.postBody,
+    });
   } catch (err) {
     return refuse(422, 'INVALID_DATA', `the target request cannot be made: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -7,9 +7,7 @@ export interface TargetCall {
   body: string | undefined;
 }
 
-export type TargetAnswer =
-  | { ok: true; status: number; text: string; headers: Record<string, string> }
-  | { ok: false; detail: string };
+export type TargetAnswer = { ok: true; status: number; text: string; headers: Record<string, string> } | { ok: false; detail: string };
 
 /** Headers the proxy sets itself for its own request to the target. */
 const PROXY_OWNED = ['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade'];

@@ -1,8 +1,7 @@
 import type { Rejection } from './desk-store.js';
 
 export type JsonAnswer =
-  | { ok: true; status: number; value: unknown; bytes: number }
-  | { ok: false; status: number; rejection: Rejection; bytes: number; text: string };
+  { ok: true; status: number; value: unknown; bytes: number } | { ok: false; status: number; rejection: Rejection; bytes: number; text: string };
 
 /**
  * Reads a channel server's answer the way Desk documents it for pull and push (§2, §4):

@@ -75,7 +75,8 @@ export function settingsOf(o: DeskSimulatorOptions): Settings {
   if ('channelState' in configParams) bad('configParams must not hold channelState: Desk manages it (§7.1)');
   if (!deskSchemas.configParams(configParams)) bad(`configParams: ${firstError(deskSchemas.configParams.errors)}`);
   const connections = o.connections ?? {};
-  for (const [name, c] of Object.entries(connections)) if (typeof c?.token !== 'string' || c.token === '') bad(`connections.${name}.token must be a non-empty string`);
+  for (const [name, c] of Object.entries(connections))
+    if (typeof c?.token !== 'string' || c.token === '') bad(`connections.${name}.token must be a non-empty string`);
   const cap = (name: string, value: number | undefined): number => {
     const v = value ?? 1000;
     if (!Number.isInteger(v) || v < 0) bad(`${name} must be a non-negative integer`);
@@ -95,7 +96,11 @@ export function settingsOf(o: DeskSimulatorOptions): Settings {
     securityContext,
     // Desk substitutes {{installationId}} in Invoke URLs (§5); any stable id serves.
     installationId: String(randomInt(1_000_000_000, 2_000_000_000)),
-    channel: { pullUrl: url('pullUrl', o.channel.pullUrl), pushUrl: url('pushUrl', o.channel.pushUrl), callbackUrl: o.channel.callbackUrl === undefined ? undefined : url('callbackUrl', o.channel.callbackUrl) },
+    channel: {
+      pullUrl: url('pullUrl', o.channel.pullUrl),
+      pushUrl: url('pushUrl', o.channel.pushUrl),
+      callbackUrl: o.channel.callbackUrl === undefined ? undefined : url('callbackUrl', o.channel.callbackUrl),
+    },
     configParams,
     connections,
     envelope: { includeStatus: o.invokeEnvelope?.includeStatus ?? true, includeHeaders: o.invokeEnvelope?.includeHeaders ?? true, statusMessageAs: as },

@@ -44,7 +44,19 @@ export interface PullInput {
  */
 export async function pullOnce(p: PullInput): Promise<PullOutcome> {
   const started = performance.now();
-  const out: PullOutcome = { status: 0, ok: false, tickets: 0, threads: 0, created: 0, updated: 0, rejected: [], bytes: 0, ms: 0, channelState: null, ...(p.shape ? { shape: p.shape } : {}) };
+  const out: PullOutcome = {
+    status: 0,
+    ok: false,
+    tickets: 0,
+    threads: 0,
+    created: 0,
+    updated: 0,
+    rejected: [],
+    bytes: 0,
+    ms: 0,
+    channelState: null,
+    ...(p.shape ? { shape: p.shape } : {}),
+  };
   const finish = (rejection?: Rejection): PullOutcome => {
     if (rejection) {
       out.rejected.push(rejection);
@@ -57,7 +69,12 @@ export async function pullOnce(p: PullInput): Promise<PullOutcome> {
 
   let res: Response;
   try {
-    res = await fetch(p.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(p.body), signal: AbortSignal.timeout(p.timeoutMs) });
+    res = await fetch(p.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(p.body),
+      signal: AbortSignal.timeout(p.timeoutMs),
+    });
   } catch (err) {
     // A rejection reason of its own would widen the published union; status 0 says "no answer".
     return finish({ reason: 'http_status', detail: noAnswer(err) });
@@ -78,12 +95,15 @@ export async function pullOnce(p: PullInput): Promise<PullOutcome> {
   const threads = lengthOf(answer.value, 'threads');
   out.tickets = tickets ?? 0;
   out.threads = threads ?? 0;
-  if (tickets !== undefined && tickets > p.caps.tickets) return finish({ reason: 'too_many_tickets', detail: `${tickets} tickets in one answer; Desk takes at most ${p.caps.tickets}` });
-  if (threads !== undefined && threads > p.caps.threads) return finish({ reason: 'too_many_threads', detail: `${threads} threads in one answer; Desk takes at most ${p.caps.threads}` });
+  if (tickets !== undefined && tickets > p.caps.tickets)
+    return finish({ reason: 'too_many_tickets', detail: `${tickets} tickets in one answer; Desk takes at most ${p.caps.tickets}` });
+  if (threads !== undefined && threads > p.caps.threads)
+    return finish({ reason: 'too_many_threads', detail: `${threads} threads in one answer; Desk takes at most ${p.caps.threads}` });
   if (!deskSchemas.sync(answer.value)) return finish({ reason: 'schema', detail: `not a SYNC object: ${firstError(deskSchemas.sync.errors)}` });
   const sync = answer.value as SyncObject;
   const orphan = p.store.orphanIn(sync);
-  if (orphan) return finish({ reason: 'orphan_thread', detail: `thread ${orphan.extId} names ticket ${orphan.extParentId}, which is neither stored nor in this answer` });
+  if (orphan)
+    return finish({ reason: 'orphan_thread', detail: `thread ${orphan.extId} names ticket ${orphan.extParentId}, which is neither stored nor in this answer` });
 
   const applied = p.store.apply(sync, p.pull);
   // §7.1: a present channelState replaces the stored one; an absent one keeps it.

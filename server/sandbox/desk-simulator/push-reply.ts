@@ -43,7 +43,8 @@ export interface PushInput {
  * pull is an update, not a second thread.
  */
 export async function pushReply(p: PushInput): Promise<PushOutcome> {
-  if (typeof p.reply.extParentId !== 'string' || p.reply.extParentId === '') throw new TypeError('push: an agent replies on a ticket: extParentId must name it');
+  if (typeof p.reply.extParentId !== 'string' || p.reply.extParentId === '')
+    throw new TypeError('push: an agent replies on a ticket: extParentId must name it');
   const body = p.request.body as { resource: Record<string, unknown> };
   // A test's own replyToExtId goes out as given.
   if (p.reply.replyToExtId !== undefined) body.resource.replyToExtId = p.reply.replyToExtId;
@@ -58,7 +59,12 @@ export async function pushReply(p: PushInput): Promise<PushOutcome> {
 
   let answer;
   try {
-    const res = await fetch(p.request.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(p.timeoutMs) });
+    const res = await fetch(p.request.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(p.timeoutMs),
+    });
     answer = await readJsonAnswer(res);
   } catch (err) {
     return refuse({ reason: 'http_status', detail: noAnswer(err) }, false);
@@ -76,7 +82,8 @@ export async function pushReply(p: PushInput): Promise<PushOutcome> {
   let state: string | undefined;
   if (isObject(thread) && 'channelState' in thread) {
     const { channelState, ...rest } = thread;
-    if (typeof channelState !== 'string' || channelState.length > 4096) return refuse({ reason: 'schema', detail: '/channelState must be a string of at most 4096 characters' }, true);
+    if (typeof channelState !== 'string' || channelState.length > 4096)
+      return refuse({ reason: 'schema', detail: '/channelState must be a string of at most 4096 characters' }, true);
     state = channelState;
     thread = rest;
   }
@@ -84,8 +91,10 @@ export async function pushReply(p: PushInput): Promise<PushOutcome> {
   const t = thread as PushResponse;
   // The reply was the agent's, going out; a thread claiming otherwise, or hanging under
   // another ticket, would put the reply in the wrong place in Desk [INFERRED].
-  if (t.direction !== undefined && t.direction !== 'out') return refuse({ reason: 'schema', detail: `/direction of a reply's thread must be "out", got "${t.direction}"` }, true);
-  if (t.extParentId !== undefined && t.extParentId !== p.reply.extParentId) return refuse({ reason: 'schema', detail: `/extParentId ${t.extParentId} is not the ticket replied on (${p.reply.extParentId})` }, true);
+  if (t.direction !== undefined && t.direction !== 'out')
+    return refuse({ reason: 'schema', detail: `/direction of a reply's thread must be "out", got "${t.direction}"` }, true);
+  if (t.extParentId !== undefined && t.extParentId !== p.reply.extParentId)
+    return refuse({ reason: 'schema', detail: `/extParentId ${t.extParentId} is not the ticket replied on (${p.reply.extParentId})` }, true);
 
   p.store.recordReply(asThread(t, p.reply), p.pull);
   if (state !== undefined) p.state.set(state);

@@ -94,8 +94,20 @@ export function startActivity(gh: FakeGitHub, o: { everyMs: number; repos: strin
       const issue = pick(issues);
       const labels = issue.labels.map((l) => l.name);
       const maintainer = people.find((p) => p.association === 'MEMBER')?.user ?? who.user;
-      if (rng() < 0.5) gh.editIssue(repo, issue.number, issue.state === 'open' ? { state: 'closed', stateReason: rng() < 0.7 ? 'completed' : 'not_planned' } : { state: 'open' }, maintainer);
-      else gh.editIssue(repo, issue.number, { labels: labels.includes('needs-triage') ? labels.filter((l) => l !== 'needs-triage') : [...labels, 'needs-triage'] }, maintainer);
+      if (rng() < 0.5)
+        gh.editIssue(
+          repo,
+          issue.number,
+          issue.state === 'open' ? { state: 'closed', stateReason: rng() < 0.7 ? 'completed' : 'not_planned' } : { state: 'open' },
+          maintainer,
+        );
+      else
+        gh.editIssue(
+          repo,
+          issue.number,
+          { labels: labels.includes('needs-triage') ? labels.filter((l) => l !== 'needs-triage') : [...labels, 'needs-triage'] },
+          maintainer,
+        );
     }
   }, o.everyMs);
   timer.unref();

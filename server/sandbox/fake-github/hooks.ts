@@ -31,8 +31,13 @@ export interface DeliveryLogEntry {
   headers: Record<string, string>;
 }
 
-const json = (status: number, value: unknown): FakeResponse => ({ status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: value === undefined ? '' : JSON.stringify(value) });
-const fail = (status: number, message: string): FakeResponse => json(status, { message, documentation_url: 'https://docs.github.com/rest/repos/webhooks', status: String(status) });
+const json = (status: number, value: unknown): FakeResponse => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: value === undefined ? '' : JSON.stringify(value),
+});
+const fail = (status: number, message: string): FakeResponse =>
+  json(status, { message, documentation_url: 'https://docs.github.com/rest/repos/webhooks', status: String(status) });
 
 /**
  * GitHub's repository webhooks (REST "Repository webhooks") and their deliveries
@@ -53,7 +58,10 @@ export class FakeHooks {
   #nextId = 400_000_001;
   #inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly store: FakeStore, private readonly urls: () => Urls) {
+  constructor(
+    private readonly store: FakeStore,
+    private readonly urls: () => Urls,
+  ) {
     store.onChange = (c) => this.#deliver(c);
   }
 
@@ -85,15 +93,16 @@ export class FakeHooks {
       const config = (input.config ?? {}) as Record<string, unknown>;
       const events = Array.isArray(input.events) ? input.events.filter((e): e is string => typeof e === 'string') : undefined;
       const url = typeof config.url === 'string' ? config.url : hook?.url;
-      if (!url || !/^https?:\/\//.test(url)) return json(422, { message: 'Validation Failed', errors: [{ resource: 'Hook', code: 'custom', message: 'Config url is invalid' }] });
+      if (!url || !/^https?:\/\//.test(url))
+        return json(422, { message: 'Validation Failed', errors: [{ resource: 'Hook', code: 'custom', message: 'Config url is invalid' }] });
       const t = this.store.now();
       const next: FakeHook = {
         id: hook?.id ?? this.#nextId++,
         url,
-        secret: typeof config.secret === 'string' ? config.secret : hook?.secret ?? '',
-        contentType: typeof config.content_type === 'string' ? config.content_type : hook?.contentType ?? 'form',
+        secret: typeof config.secret === 'string' ? config.secret : (hook?.secret ?? ''),
+        contentType: typeof config.content_type === 'string' ? config.content_type : (hook?.contentType ?? 'form'),
         events: events ?? hook?.events ?? ['push'],
-        active: typeof input.active === 'boolean' ? input.active : hook?.active ?? true,
+        active: typeof input.active === 'boolean' ? input.active : (hook?.active ?? true),
         createdAt: hook?.createdAt ?? t,
         updatedAt: t,
       };
@@ -119,10 +128,29 @@ export class FakeHooks {
     return webhookShape({
       action: c.action,
       issue: issueJson(repo, issue, 'raw', urls),
-      ...(comment ? { comment: { ...commentJson(repo, comment, 'raw', urls), reactions: noReactions(`${urls.api}/repos/${c.repo}/issues/comments/${comment.id}/reactions`) } } : {}),
+      ...(comment
+        ? {
+            comment: {
+              ...commentJson(repo, comment, 'raw', urls),
+              reactions: noReactions(`${urls.api}/repos/${c.repo}/issues/comments/${comment.id}/reactions`),
+            },
+          }
+        : {}),
       // What an edit changed: the fake keeps no old values, so it says "the body" with an empty former text.
       ...(c.action === 'edited' ? { changes: { body: { from: '' } } } : {}),
-      ...(c.label !== undefined ? { label: { id: 1, node_id: 'LA_1', url: `${urls.api}/repos/${c.repo}/labels/${encodeURIComponent(c.label)}`, name: c.label, description: null, color: 'ededed', default: false } } : {}),
+      ...(c.label !== undefined
+        ? {
+            label: {
+              id: 1,
+              node_id: 'LA_1',
+              url: `${urls.api}/repos/${c.repo}/labels/${encodeURIComponent(c.label)}`,
+              name: c.label,
+              description: null,
+              color: 'ededed',
+              default: false,
+            },
+          }
+        : {}),
       repository: webhookRepository(repo, urls),
       sender: userJson(c.sender, urls),
     }) as Record<string, unknown>;
@@ -135,7 +163,19 @@ export class FakeHooks {
       if (!hook.active || !hook.events.includes(c.event)) continue;
       const id = randomUUID();
       const body = JSON.stringify(payload);
-      const entry: DeliveryLogEntry = { id, hook: hook.id, event: c.event, action: c.action, repo: c.repo, status: 0, sentAt: performance.now(), ms: 0, url: hook.url, body, headers: deliveryHeaders(hook, { id, event: c.event }, body) };
+      const entry: DeliveryLogEntry = {
+        id,
+        hook: hook.id,
+        event: c.event,
+        action: c.action,
+        repo: c.repo,
+        status: 0,
+        sentAt: performance.now(),
+        ms: 0,
+        url: hook.url,
+        body,
+        headers: deliveryHeaders(hook, { id, event: c.event }, body),
+      };
       this.deliveries.push(entry);
       if (this.drop) {
         entry.status = -1;
@@ -163,11 +203,19 @@ export class FakeHooks {
   #json(repo: string, h: FakeHook): Record<string, unknown> {
     const api = `${this.urls().api}/repos/${repo}/hooks/${h.id}`;
     return {
-      type: 'Repository', id: h.id, name: 'web', active: h.active, events: h.events,
+      type: 'Repository',
+      id: h.id,
+      name: 'web',
+      active: h.active,
+      events: h.events,
       // GitHub never shows a hook's secret back.
       config: { url: h.url, content_type: h.contentType, insecure_ssl: '0', ...(h.secret ? { secret: '********' } : {}) },
-      updated_at: new Date(h.updatedAt * 1000).toISOString(), created_at: new Date(h.createdAt * 1000).toISOString(),
-      url: api, test_url: `${api}/test`, ping_url: `${api}/pings`, deliveries_url: `${api}/deliveries`,
+      updated_at: new Date(h.updatedAt * 1000).toISOString(),
+      created_at: new Date(h.createdAt * 1000).toISOString(),
+      url: api,
+      test_url: `${api}/test`,
+      ping_url: `${api}/pings`,
+      deliveries_url: `${api}/deliveries`,
       last_response: { code: null, status: 'unused', message: null },
     };
   }
@@ -198,7 +246,11 @@ export function deliveryHeaders(hook: { id: number; secret: string }, d: { id: s
 function webhookShape(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(webhookShape);
   if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.entries(v).filter(([k]) => !REST_ONLY.has(k)).map(([k, x]) => [k, webhookShape(x)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([k]) => !REST_ONLY.has(k))
+      .map(([k, x]) => [k, webhookShape(x)]),
+  );
 }
 const REST_ONLY = new Set(['user_view_type']);
 

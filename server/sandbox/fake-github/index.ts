@@ -122,21 +122,46 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }
     const rl = limits.headers(rateKey);
     if (fault?.kind === 'status') {
-      return send(res, entry, { status: fault.status, headers: { 'content-type': 'application/json; charset=utf-8', ...rl }, body: JSON.stringify(fault.body ?? { message: 'Server Error' }) }, undefined);
+      return send(
+        res,
+        entry,
+        {
+          status: fault.status,
+          headers: { 'content-type': 'application/json; charset=utf-8', ...rl },
+          body: JSON.stringify(fault.body ?? { message: 'Server Error' }),
+        },
+        undefined,
+      );
     }
     if (fault?.kind === 'rateLimit') return send(res, entry, rateLimitAnswer(fault, rateKey), undefined);
 
     if (opts.token !== undefined && given !== opts.token) {
-      return send(res, entry, { status: 401, headers: { 'content-type': 'application/json; charset=utf-8' }, body: errorBody(401, 'Bad credentials') }, undefined);
+      return send(
+        res,
+        entry,
+        { status: 401, headers: { 'content-type': 'application/json; charset=utf-8' }, body: errorBody(401, 'Bad credentials') },
+        undefined,
+      );
     }
     if (limits.exhausted(rateKey)) {
-      return send(res, entry, { status: 403, headers: { 'content-type': 'application/json; charset=utf-8', ...limits.headers(rateKey) }, body: errorBody(403, `API rate limit exceeded for user ID ${9_000_001}.`) }, undefined);
+      return send(
+        res,
+        entry,
+        {
+          status: 403,
+          headers: { 'content-type': 'application/json; charset=utf-8', ...limits.headers(rateKey) },
+          body: errorBody(403, `API rate limit exceeded for user ID ${9_000_001}.`),
+        },
+        undefined,
+      );
     }
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const hookPath = /^\/repos\/([^/]+\/[^/]+)(\/hooks(?:\/\d+)?)\/?$/.exec(url.pathname);
     const hookAnswer = hookPath && store.repo(hookPath[1]!) ? hooks.route(method, hookPath[1]!, hookPath[2]!, body) : undefined;
-    const answer = hookAnswer ?? route(store, limits, { method, path: url.pathname, query: url.searchParams, headers, body, urls: { api: base, web: `${base}/web` }, rateKey });
+    const answer =
+      hookAnswer ??
+      route(store, limits, { method, path: url.pathname, query: url.searchParams, headers, body, urls: { api: base, web: `${base}/web` }, rateKey });
     // Conditional requests answered 304 do not count against the primary limit.
     if (answer.status !== 304) limits.spend(rateKey);
     answer.headers = { ...answer.headers, ...limits.headers(rateKey), 'x-github-api-version-selected': '2022-11-28' };
@@ -148,7 +173,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     if (fault.type === 'primary') {
       const w = limits.window(key);
       const reset = fault.retryAfter !== undefined ? store.now() + fault.retryAfter : w.reset;
-      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...limits.headers(key), 'x-ratelimit-remaining': '0', 'x-ratelimit-used': String(w.limit), 'x-ratelimit-reset': String(reset) };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json; charset=utf-8',
+        ...limits.headers(key),
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-used': String(w.limit),
+        'x-ratelimit-reset': String(reset),
+      };
       return { status, headers, body: errorBody(status, 'API rate limit exceeded for user ID 9000001.') };
     }
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...limits.headers(key) };

@@ -166,7 +166,7 @@ export function eventJson(repo: RepoRecord, e: EventRecord, urls: Urls, withIssu
     performed_via_github_app: null,
   };
   if (e.stateReason !== undefined) json.state_reason = e.stateReason;
-  if (e.label !== undefined) json.label = { name: e.label, color: (labelJson(repo, e.label, urls).color as string) };
+  if (e.label !== undefined) json.label = { name: e.label, color: labelJson(repo, e.label, urls).color as string };
   if (e.assignee !== undefined) {
     json.assignee = userJson(userOf(e.assignee), urls);
     json.assigner = userJson(e.actor, urls);

@@ -30,12 +30,19 @@ export function renderHtml(markdown: string): string {
     .map((p) => p.trim())
     .filter(Boolean);
   return paragraphs
-    .map((p) => `<p dir="auto">${escapeHtml(p).replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>').replace(/\n/g, '<br>\n')}</p>`)
+    .map(
+      (p) =>
+        `<p dir="auto">${escapeHtml(p)
+          .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+          .replace(/\n/g, '<br>\n')}</p>`,
+    )
     .join('\n');
 }
 
 export function renderText(markdown: string): string {
-  return stripComments(markdown).replace(/\*\*([^*]+)\*\*/g, '$1').trim();
+  return stripComments(markdown)
+    .replace(/\*\*([^*]+)\*\*/g, '$1')
+    .trim();
 }
 
 export function escapeHtml(s: string): string {

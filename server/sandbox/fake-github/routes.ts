@@ -91,7 +91,10 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
     if (typeof q === 'string') return fail(422, q);
     const state = r.query.get('state') ?? 'open';
     if (!['open', 'closed', 'all'].includes(state)) return fail(422, 'Validation Failed');
-    const labels = (r.query.get('labels') ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+    const labels = (r.query.get('labels') ?? '')
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const items = [...repo.issues.values()]
       .filter((i) => !i.deleted && (state === 'all' || i.state === state))
       .filter((i) => labels.every((l) => i.labels.includes(l)))
@@ -111,7 +114,12 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
     const q = readListQuery(r.query, { sort: 'created', direction: 'desc' }, ['created']);
     if (typeof q === 'string') return fail(422, q);
     const live = repo.events.filter((e) => !repo!.issues.get(e.issueNumber)?.deleted);
-    return page([...live].sort((a, b) => b.id - a.id), q, r, (e) => eventJson(repo!, e, r.urls, true));
+    return page(
+      [...live].sort((a, b) => b.id - a.id),
+      q,
+      r,
+      (e) => eventJson(repo!, e, r.urls, true),
+    );
   }
   m = /^\/issues\/comments\/(\d+)$/.exec(rest);
   if (m) {
@@ -130,11 +138,19 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
   if (!issue) return fail(404, 'Not Found');
   if (issue.deleted) return fail(410, 'This issue was deleted');
   const written = writeIssue(store, repo, issue, { method: r.method, sub: m[2] ?? '', body: r.body, urls: r.urls, media }, AUTH_USER);
-  if (written) return written.message === undefined ? json(written.status, written.value) : fail(written.status, written.message, written.errors ? { errors: written.errors } : {});
+  if (written)
+    return written.message === undefined
+      ? json(written.status, written.value)
+      : fail(written.status, written.message, written.errors ? { errors: written.errors } : {});
   if (m[2] === '/events' && r.method === 'GET') {
     const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created']);
     if (typeof q === 'string') return fail(422, q);
-    return page(repo.events.filter((e) => e.issueNumber === issue.number), q, r, (e) => eventJson(repo!, e, r.urls, false));
+    return page(
+      repo.events.filter((e) => e.issueNumber === issue.number),
+      q,
+      r,
+      (e) => eventJson(repo!, e, r.urls, false),
+    );
   }
   if (m[2] !== undefined && m[2] !== '/comments') return fail(404, 'Not Found');
   if (!m[2]) {
@@ -145,7 +161,12 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
     const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created']);
     if (typeof q === 'string') return fail(422, q);
     const items = [...repo.comments.values()].filter((c) => c.issueNumber === issue.number && (q.since === undefined || c.updatedAt >= q.since));
-    return page(sorted(items, (c) => c.createdAt, 'asc'), q, r, (c) => commentJson(repo!, c, media, r.urls));
+    return page(
+      sorted(items, (c) => c.createdAt, 'asc'),
+      q,
+      r,
+      (c) => commentJson(repo!, c, media, r.urls),
+    );
   }
   if (r.method === 'POST') {
     let body: unknown;
@@ -158,10 +179,16 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
     if (typeof text !== 'string' || text.trim() === '') {
       return fail(422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }] });
     }
-    if (text.length > 65_536) return fail(422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }] });
+    if (text.length > 65_536)
+      return fail(422, 'Validation Failed', {
+        errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }],
+      });
     if (issue.locked) return fail(403, 'Unable to create comment because issue is locked.');
     if (limits.overSecondary(r.rateKey)) {
-      return { ...fail(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'), headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '60' } };
+      return {
+        ...fail(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'),
+        headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '60' },
+      };
     }
     const c = store.createComment(`${repo.owner}/${repo.name}`, issue.number, { body: text, user: AUTH_USER, association: 'MEMBER' });
     return json(201, commentJson(repo, c, media, r.urls), { location: `${r.urls.api}/repos/${repo.owner}/${repo.name}/issues/comments/${c.id}` });
@@ -242,9 +269,20 @@ function linkHeader(r: FakeRequest, current: number, last: number): string | und
 
 /** Weak ETag of what the answer says (and how), and 304 when the client has it already. */
 function etagged(r: FakeRequest, res: FakeResponse): FakeResponse {
-  const etag = `W/"${createHash('sha256').update(r.headers.accept ?? '').update('\0').update(res.body).digest('hex')}"`;
+  const etag = `W/"${createHash('sha256')
+    .update(r.headers.accept ?? '')
+    .update('\0')
+    .update(res.body)
+    .digest('hex')}"`;
   const given = r.headers['if-none-match'];
-  if (given && given.split(',').map((s) => s.trim()).includes(etag)) return { status: 304, headers: { etag }, body: '' };
+  if (
+    given &&
+    given
+      .split(',')
+      .map((s) => s.trim())
+      .includes(etag)
+  )
+    return { status: 304, headers: { etag }, body: '' };
   return { ...res, headers: { ...res.headers, etag } };
 }
 

@@ -108,8 +108,19 @@ export class FakeStore {
     const key = fullName.toLowerCase();
     const [owner, name] = fullName.split('/') as [string, string];
     if (!owner || !name) throw new Error(`not owner/repo: ${fullName}`);
-    const repo: RepoRecord = { id: this.#nextRepoId++, owner, name, hasIssues: opts.hasIssues ?? true, nextNumber: 1, issues: new Map(), comments: new Map(),
-      labels: new Set(['bug', 'enhancement', 'question']), assignable: [DEFAULT_USER.login, 'desk-bot', 'hubot'], writable: true, events: [] };
+    const repo: RepoRecord = {
+      id: this.#nextRepoId++,
+      owner,
+      name,
+      hasIssues: opts.hasIssues ?? true,
+      nextNumber: 1,
+      issues: new Map(),
+      comments: new Map(),
+      labels: new Set(['bug', 'enhancement', 'question']),
+      assignable: [DEFAULT_USER.login, 'desk-bot', 'hubot'],
+      writable: true,
+      events: [],
+    };
     this.repos.set(key, repo);
     return repo;
   }
@@ -126,7 +137,19 @@ export class FakeStore {
 
   createIssue(
     fullName: string,
-    i: { title: string; body?: string; user?: FakeUser; labels?: string[]; pullRequest?: boolean; state?: 'open' | 'closed'; locked?: boolean; association?: string; assignees?: string[]; milestone?: string; plusOne?: number },
+    i: {
+      title: string;
+      body?: string;
+      user?: FakeUser;
+      labels?: string[];
+      pullRequest?: boolean;
+      state?: 'open' | 'closed';
+      locked?: boolean;
+      association?: string;
+      assignees?: string[];
+      milestone?: string;
+      plusOne?: number;
+    },
   ): IssueRecord {
     const repo = this.mustRepo(fullName);
     const t = this.now();
@@ -161,14 +184,23 @@ export class FakeStore {
   editIssue(
     fullName: string,
     number: number,
-    patch: { title?: string; body?: string; labels?: string[]; state?: 'open' | 'closed'; stateReason?: 'completed' | 'not_planned'; locked?: boolean; assignees?: string[] },
+    patch: {
+      title?: string;
+      body?: string;
+      labels?: string[];
+      state?: 'open' | 'closed';
+      stateReason?: 'completed' | 'not_planned';
+      locked?: boolean;
+      assignees?: string[];
+    },
     actor: FakeUser = DEFAULT_USER,
   ): IssueRecord {
     const repo = this.mustRepo(fullName);
     const issue = this.mustIssue(fullName, number);
     const t = this.now();
     const eventsBefore = repo.events.length;
-    const event = (e: Omit<EventRecord, 'id' | 'issueNumber' | 'actor' | 'createdAt'>) => repo.events.push({ id: this.#nextEventId++, issueNumber: number, actor, createdAt: t, ...e });
+    const event = (e: Omit<EventRecord, 'id' | 'issueNumber' | 'actor' | 'createdAt'>) =>
+      repo.events.push({ id: this.#nextEventId++, issueNumber: number, actor, createdAt: t, ...e });
     if (patch.title !== undefined) issue.title = patch.title;
     if (patch.body !== undefined) issue.body = patch.body;
     if (patch.labels !== undefined) {
@@ -195,7 +227,14 @@ export class FakeStore {
     }
     issue.updatedAt = t;
     const last = repo.events.length > eventsBefore ? repo.events[repo.events.length - 1]! : undefined;
-    this.onChange?.({ repo: fullName, event: 'issues', action: last?.event ?? 'edited', issue: number, sender: actor, ...(last?.label !== undefined ? { label: last.label } : {}) });
+    this.onChange?.({
+      repo: fullName,
+      event: 'issues',
+      action: last?.event ?? 'edited',
+      issue: number,
+      sender: actor,
+      ...(last?.label !== undefined ? { label: last.label } : {}),
+    });
     return issue;
   }
 

@@ -50,7 +50,8 @@ export function writeIssue(
       patch.state = body.state;
     }
     if (body.state_reason !== undefined && body.state_reason !== null) {
-      if (body.state_reason !== 'completed' && body.state_reason !== 'not_planned' && body.state_reason !== 'reopened') return refused(422, 'Validation Failed', [{ resource: 'Issue', code: 'invalid', field: 'state_reason' }]);
+      if (body.state_reason !== 'completed' && body.state_reason !== 'not_planned' && body.state_reason !== 'reopened')
+        return refused(422, 'Validation Failed', [{ resource: 'Issue', code: 'invalid', field: 'state_reason' }]);
       if (body.state_reason !== 'reopened') patch.stateReason = body.state_reason;
     }
     if (body.labels !== undefined) {
@@ -89,7 +90,10 @@ export function writeIssue(
     const logins = strings(body.assignees);
     if (!logins) return refused(422, 'Validation Failed', [{ resource: 'Issue', code: 'missing_field', field: 'assignees' }]);
     // GitHub ignores logins that cannot be assigned, silently.
-    const next = r.method === 'POST' ? [...issue.assignees, ...logins.filter((a) => repo.assignable.includes(a))].slice(0, 10) : issue.assignees.filter((a) => !logins.includes(a));
+    const next =
+      r.method === 'POST'
+        ? [...issue.assignees, ...logins.filter((a) => repo.assignable.includes(a))].slice(0, 10)
+        : issue.assignees.filter((a) => !logins.includes(a));
     store.editIssue(name, issue.number, { assignees: next }, actor);
     return issueAnswer(r.method === 'POST' ? 201 : 200);
   }

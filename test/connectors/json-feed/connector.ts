@@ -23,7 +23,14 @@ export function jsonFeedConnector(transport: Transport): Connector<FeedSettings,
   return {
     service: 'JSON feed',
     readSettings: (params) => {
-      const feeds = [...new Set((params.feeds ?? '').split(/[\s,]+/).filter(Boolean).map((f) => f.toLowerCase()))];
+      const feeds = [
+        ...new Set(
+          (params.feeds ?? '')
+            .split(/[\s,]+/)
+            .filter(Boolean)
+            .map((f) => f.toLowerCase()),
+        ),
+      ];
       if (feeds.length === 0 || feeds.some((f) => !/^[a-z0-9-]{1,40}$/.test(f))) throw new AppError('CONFIG_INVALID', 'feeds must name one or more feeds');
       return { feeds };
     },
@@ -92,7 +99,16 @@ function unitOf(feed: string, e: FeedEntry): SyncUnit {
   const actor = { extId: `feed-user:${plainText(e.author)}`, name: plainText(e.author) || 'someone' };
   const time = new Date(e.at * 1000).toISOString();
   const parent = ticketId(feed, e.kind === 'post' ? e.id : e.post!);
-  const thread = { extId: `feed:${feed}:${e.id}:text`, extParentId: parent, createdTime: time, content: sanitiseHtml(e.text), contentType: 'text/html' as const, direction: 'in' as const, canReply: false, actor };
+  const thread = {
+    extId: `feed:${feed}:${e.id}:text`,
+    extParentId: parent,
+    createdTime: time,
+    content: sanitiseHtml(e.text),
+    contentType: 'text/html' as const,
+    direction: 'in' as const,
+    canReply: false,
+    actor,
+  };
   if (e.kind === 'reply') return { tickets: [], threads: [thread] };
   return { tickets: [{ extId: parent, subject: plainText(e.title ?? '') || '(no title)', createdTime: time, actor }], threads: [thread] };
 }
