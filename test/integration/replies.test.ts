@@ -94,6 +94,41 @@ for (const transport of ['direct', 'invoke'] as const) {
       expect(threads.some((t) => t.content.includes('Works now'))).to.equal(true);
     });
 
+    it('finds its comment when a same-second duplicate lands while the pages are read and pushes it a page further', async () => {
+      // A busy issue: 299 comments, then ours. A replica's duplicate of the same reply, posted
+      // in the same second between our read of page 1 and of the last page, sorts before ours
+      // (GitHub leaves the order within a second open), so ours moves past the last page we
+      // were told of. The lookup must read on, answer with the oldest and delete the other.
+      for (let i = 0; i < 299; i++) loop.gh.createComment(REPO, issue, { body: `noise ${i}` });
+      loop.clock.advance(1); // ours and the duplicate share the newest second, alone
+      const markdown = 'Pages grow while they are read';
+      const body = withMarker(markdown, replyKey(SENTINEL.secret, { orgId: loop.desk.orgId, ticket: `${REPO}#${issue}` }, markdown));
+      const comments = { method: 'GET', path: `/repos/${REPO}/issues/${issue}/comments` };
+      const now = Promise.resolve();
+      const afterPageOne = () =>
+        loop.gh.faults.add({
+          match: comments,
+          fault: {
+            kind: 'gate',
+            release: now,
+            arrived: () => void loop.gh.createComment(REPO, issue, { body, user: { login: 'agent', id: 301 }, association: 'MEMBER' }),
+          },
+        });
+      loop.gh.faults.add({
+        match: { method: 'POST', path: comments.path },
+        fault: {
+          kind: 'gate',
+          release: now,
+          arrived: () => loop.gh.faults.add({ match: comments, fault: { kind: 'gate', release: now, arrived: afterPageOne } }),
+        },
+      });
+      const out = await loop.desk.push({ extParentId: `${REPO}:${issue}`, content: `<p>${markdown}</p>` });
+      expect(out.ok, JSON.stringify(out.body)).to.equal(true);
+      const left = mine().filter((c) => c.body.startsWith(markdown));
+      expect(left, 'one comment left').to.have.length(1);
+      expect((out.body as { extId: string }).extId).to.equal(`${REPO}:c${left[0]!.id}`);
+    });
+
     it('still knows the replies the first packages posted, whose ticket extId had a #', async () => {
       const markdown = 'Posted before the extIds changed';
       const body = withMarker(markdown, replyKey(SENTINEL.secret, { orgId: loop.desk.orgId, ticket: `${REPO}#${issue}` }, markdown));

@@ -109,7 +109,10 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
           await loop.close();
         }
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? runs(10, 300)) },
+      {
+        numRuns: Number(process.env.PROPERTY_RUNS ?? runs(10, 300)),
+        ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH, endOnFailure: true } : {}),
+      },
     );
   });
 });

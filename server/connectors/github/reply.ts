@@ -121,7 +121,12 @@ async function findReplies(ctx: ReplyContext, path: string, key: string): Promis
   };
   const first = await read(1);
   const last = lastPage(first.lastUrl, path);
-  for (let page = last; page > Math.max(1, last - MAX_LOOKUP_PAGES); page--) await read(page);
+  // The list may grow while it is read (a replica posting the same reply in the same
+  // second, whose order within that second GitHub leaves open, can push ours a page
+  // further): from the last page, read on while GitHub names a next one.
+  let tail = last > 1 ? await read(last) : first;
+  for (let page = last + 1; tail.nextUrl && page <= last + MAX_LOOKUP_PAGES; page++) tail = await read(page);
+  for (let page = last - 1; page > Math.max(1, last - MAX_LOOKUP_PAGES); page--) await read(page);
   return found.sort((a, b) => a.id - b.id);
 }
 
