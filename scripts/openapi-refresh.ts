@@ -36,6 +36,12 @@ export const OPERATIONS: ReadonlyArray<readonly [route: string, method: string]>
   ['/repos/{owner}/{repo}/issues/{issue_number}/assignees', 'post'],
   ['/repos/{owner}/{repo}/issues/{issue_number}/assignees', 'delete'],
   ['/rate_limit', 'get'],
+  // Repository webhooks (server/connectors/github/hooks.ts).
+  ['/repos/{owner}/{repo}/hooks', 'get'],
+  ['/repos/{owner}/{repo}/hooks', 'post'],
+  ['/repos/{owner}/{repo}/hooks/{hook_id}', 'get'],
+  ['/repos/{owner}/{repo}/hooks/{hook_id}', 'patch'],
+  ['/repos/{owner}/{repo}/hooks/{hook_id}', 'delete'],
 ];
 /** Components the tests name directly, besides those the operations reach. */
 const EXTRA_COMPONENTS = ['#/components/schemas/basic-error'];

@@ -24,22 +24,47 @@ import type { ImportReport } from '../webhooks/coalescer.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PULL_SECONDS = Number(process.env.SANDBOX_PULL_SECONDS ?? 5);
 
+type Desk = Awaited<ReturnType<typeof startDeskSimulator>>;
+type GitHub = Awaited<ReturnType<typeof startFakeGitHub>>;
+const TOKEN = 'sandbox-github-token';
+const SECRET = 'sandbox-extension-secret';
+
 export async function runSandbox(): Promise<void> {
-  const token = 'sandbox-github-token';
-  const secret = 'sandbox-extension-secret';
+  const { gh, repos, stopActivity } = await startSeededGitHub();
+  const { desk, server, webhooks } = await startChannelAndDesk(gh, repos);
+  buildWidgetIfMissing();
+  const widget = await startSandboxWidget(desk, gh);
+  const install = await desk.sendCallback('onInstall');
+  console.log(banner({ server: server.url, webhooks, gh: gh.url, repos, desk: desk.url, widget: widget.url, origin: widget.origin, install: install.status }));
+  const pulls = pullAndReplyOnce(desk, gh, widget.origin);
+  await untilSignal();
+  console.log('\nstopping…');
+  stopActivity();
+  await desk.close();
+  await widget.close();
+  await server.close();
+  await gh.close();
+  console.log(`stopped after ${pulls()} pulls: Desk holds ${desk.store.tickets.size} tickets and ${desk.store.threads.size} threads`);
+}
+
+/** The fake GitHub, seeded with realistic repositories, and someone writing every 4 s. */
+async function startSeededGitHub(): Promise<{ gh: GitHub; repos: string[]; stopActivity: () => void }> {
   // The seeded history happened over the past two days; then the fake's clock is now.
   let skewMs = 2 * 86_400_000;
-  const gh = await startFakeGitHub({ token, now: () => Date.now() - skewMs });
+  const gh = await startFakeGitHub({ token: TOKEN, now: () => Date.now() - skewMs });
   const repos = seedRealistic(gh, undefined, () => {
     skewMs = Math.max(3_600_000, skewMs - 37 * 60_000);
   });
   skewMs = 0;
-  const stopActivity = startActivity(gh, { everyMs: 4000, repos });
+  return { gh, repos, stopActivity: startActivity(gh, { everyMs: 4000, repos }) };
+}
 
+/** The channel server, calling GitHub through the Desk simulator's Invoke, and the simulator. */
+async function startChannelAndDesk(gh: GitHub, repos: string[]) {
   const late = lateBoundChannel();
   const config = localConfig({
     port: Number(process.env.PORT ?? 0),
-    extensionSecret: secret,
+    extensionSecret: SECRET,
     transport: 'invoke',
     githubApiUrl: gh.url,
     githubWebUrl: gh.webUrl,
@@ -51,21 +76,27 @@ export async function runSandbox(): Promise<void> {
   if (config.port === 0) config.port = await freePort();
   const serverUrl = `http://127.0.0.1:${config.port}`;
   const desk = await startDeskSimulator({
-    secret,
+    secret: SECRET,
     channel: { pullUrl: `${serverUrl}/desk/pull`, pushUrl: `${serverUrl}/desk/push`, callbackUrl: `${serverUrl}/desk/callbacks` },
     configParams: { repositories: repos.join(', '), import_since: '30d' },
-    connections: { github: { token }, zohodesk: { token: 'sandbox-desk-token' } },
+    connections: { github: { token: TOKEN }, zohodesk: { token: 'sandbox-desk-token' } },
   });
   config.deskApiUrl = desk.url;
   if (webhooks) config.publicUrl = serverUrl;
   const server = await startServer(config, { channel: late.channel, checkResponses: true, webhooks: { onImport: (r) => console.log(deliveryLines(r)) } });
   late.bind(createChannel(config));
+  return { desk, server, webhooks };
+}
 
-  if (!existsSync(path.join(root, 'app/js/widget.js')) && existsSync(path.join(root, 'rollup.config.mjs'))) {
-    console.log('building the widget (npm run build)…');
-    spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs', '--silent'], { cwd: root, stdio: 'ignore', env: { ...process.env, npm_config_loglevel: 'silent' } });
-  }
-  const widget = await startWidgetHost({
+function buildWidgetIfMissing(): void {
+  if (existsSync(path.join(root, 'app/js/widget.js')) || !existsSync(path.join(root, 'rollup.config.mjs'))) return;
+  console.log('building the widget (npm run build)…');
+  spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs', '--silent'], { cwd: root, stdio: 'ignore', env: { ...process.env, npm_config_loglevel: 'silent' } });
+}
+
+/** The widgets, reading and writing the simulator's config params and database. */
+function startSandboxWidget(desk: Desk, gh: GitHub) {
+  return startWidgetHost({
     config: () => [
       { name: 'repositories', value: desk.configParams.repositories ?? null },
       { name: 'selected_repositories', value: desk.configParams.selected_repositories ?? null },
@@ -73,22 +104,26 @@ export async function runSandbox(): Promise<void> {
     ],
     setConfig: (name, value) => void (desk.configParams[name] = value),
     database: (key) => desk.store.database.get(key),
-    github: { url: gh.url, token },
+    github: { url: gh.url, token: TOKEN },
   });
+}
 
-  const install = await desk.sendCallback('onInstall');
-  console.log(`
+function banner(o: { server: string; webhooks: boolean; gh: string; repos: string[]; desk: string; widget: string; origin: string; install: number }): string {
+  return `
 GitHub Issues channel: sandbox
-  channel server   ${server.url}   (Desk calls /desk/pull and /desk/push; GitHub calls go through Invoke)
-  webhooks         ${webhooks ? 'on: each delivery and its import is printed with its latency (SANDBOX_WEBHOOKS=off: pull only)' : 'off (SANDBOX_WEBHOOKS=off): pull only'}
-  fake GitHub      ${gh.url}   (repositories ${repos.join(', ')}; someone writes every 4 s)
-  Desk simulator   ${desk.url}   (pulls every ${PULL_SECONDS} s; Desk does every 4 min)
-  status widget    ${widget.url}
-  ticket card      ${widget.origin}/app/card.html?ticket=<Desk ticket id> (printed after the first pull)
-  onInstall callback with HASH -> ${install.status}
+  channel server   ${o.server}   (Desk calls /desk/pull and /desk/push; GitHub calls go through Invoke)
+  webhooks         ${o.webhooks ? 'on: each delivery and its import is printed with its latency (SANDBOX_WEBHOOKS=off: pull only)' : 'off (SANDBOX_WEBHOOKS=off): pull only'}
+  fake GitHub      ${o.gh}   (repositories ${o.repos.join(', ')}; someone writes every 4 s)
+  Desk simulator   ${o.desk}   (pulls every ${PULL_SECONDS} s; Desk does every 4 min)
+  status widget    ${o.widget}
+  ticket card      ${o.origin}/app/card.html?ticket=<Desk ticket id> (printed after the first pull)
+  onInstall callback with HASH -> ${o.install}
 Ctrl-C stops everything.
-`);
+`;
+}
 
+/** Pulls on the sandbox's cadence, one line each; after the first ticket, one agent reply. Returns the pull count. */
+function pullAndReplyOnce(desk: Desk, gh: GitHub, widgetOrigin: string): () => number {
   let replied = false;
   let pulls = 0;
   desk.startPulling(PULL_SECONDS * 1000, (out) => {
@@ -97,23 +132,19 @@ Ctrl-C stops everything.
     if (!replied && out.ok && desk.store.tickets.size > 0) {
       replied = true;
       const [first] = desk.store.tickets.keys();
-      console.log(`ticket card of ${first}: ${widget.origin}/app/card.html?ticket=${desk.store.deskIdOf(first!)}`);
+      console.log(`ticket card of ${first}: ${widgetOrigin}/app/card.html?ticket=${desk.store.deskIdOf(first!)}`);
       void replyOnce(desk, gh.webUrl);
     }
   });
+  return () => pulls;
+}
 
-  await new Promise<void>((resolve) => {
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  console.log('\nstopping…');
-  stopActivity();
-  await desk.close();
-  await widget.close();
-  await server.close();
-  await gh.close();
-  console.log(`stopped after ${pulls} pulls: Desk holds ${desk.store.tickets.size} tickets and ${desk.store.threads.size} threads`);
 }
 
 function progressLine(n: number, out: PullOutcome): string {
@@ -137,7 +168,7 @@ function progressLine(n: number, out: PullOutcome): string {
   ].join(' ');
 }
 
-async function replyOnce(desk: Awaited<ReturnType<typeof startDeskSimulator>>, webUrl: string): Promise<void> {
+async function replyOnce(desk: Desk, webUrl: string): Promise<void> {
   const [ticketId, ticket] = [...desk.store.tickets.entries()][0]!;
   const out = await desk.push({
     extParentId: ticketId,

@@ -82,68 +82,7 @@ function settableParams(): Set<string> {
  */
 export async function startWidgetHost(o: WidgetHostOptions): Promise<{ url: string; origin: string; close(): Promise<void> }> {
   const settable = settableParams();
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    const answer = (status: number, value: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(typeof value === 'string' ? value : JSON.stringify(value));
-    };
-    if (url.pathname === '/favicon.ico') {
-      res.writeHead(204);
-      return res.end();
-    }
-    if (url.pathname === '/') {
-      res.writeHead(302, { location: '/app/widget.html' });
-      return res.end();
-    }
-    if (url.pathname.startsWith('/sandbox/') && req.method === 'POST') {
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(await readBody(req)) as Record<string, unknown>;
-        if (typeof body !== 'object' || body === null) throw new Error('not an object');
-      } catch {
-        return answer(400, { errMsg: 'Invalid Payload' });
-      }
-      if (url.pathname === '/sandbox/config') {
-        const { name, value } = body as { name?: unknown; value?: unknown };
-        if (typeof name !== 'string' || typeof value !== 'string') return answer(400, { errMsg: 'Invalid Payload' });
-        if (!settable.has(name) || !o.setConfig) return answer(400, { errMsg: `${name} is userdefined: only non-userdefined params can be set` });
-        o.setConfig(name, value);
-        return answer(200, { 'extension.config': [{ name, value }] });
-      }
-      if (url.pathname === '/sandbox/database') {
-        const key = typeof body.key === 'string' ? body.key : undefined;
-        if (!key) return answer(400, { errMsg: 'Invalid Payload' });
-        const record = o.database?.(key);
-        return answer(200, { 'database.get': { data: record ? [record] : [] } });
-      }
-      if (url.pathname === '/sandbox/request') return answer(...(await forward(o.github, body)));
-    }
-    if (url.pathname === '/sandbox/config')
-      return answer(
-        200,
-        o.config().map((c) => ({ ...c, defaultValue: null })),
-      );
-    if (url.pathname === '/sandbox/sdk.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      return res.end(sdkDouble(o.locale ?? 'en'));
-    }
-    const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^\/app\//, '');
-    const file = path.join(APP_DIR, rel);
-    if (!file.startsWith(APP_DIR + path.sep)) {
-      res.writeHead(404);
-      return res.end();
-    }
-    try {
-      let body: Buffer | string = await readFile(file);
-      if (file.endsWith('.html')) body = body.toString('utf8').replace(SDK_URL, '/sandbox/sdk.js');
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-      res.end(body);
-    } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end(file.endsWith('.js') ? 'The widget is not built: run npm run build' : 'Not Found');
-    }
-  });
+  const server = http.createServer((req, res) => void serve(o, settable, req, res));
   await new Promise<void>((resolve) => server.listen(Number(process.env.SANDBOX_WIDGET_PORT ?? 0), '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
@@ -152,6 +91,81 @@ export async function startWidgetHost(o: WidgetHostOptions): Promise<{ url: stri
     origin,
     close: () => closeHttpServer(server),
   };
+}
+
+async function serve(o: WidgetHostOptions, settable: Set<string>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://sandbox');
+  const answer = (status: number, value: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(typeof value === 'string' ? value : JSON.stringify(value));
+  };
+  if (url.pathname === '/favicon.ico') {
+    res.writeHead(204);
+    return void res.end();
+  }
+  if (url.pathname === '/') {
+    res.writeHead(302, { location: '/app/widget.html' });
+    return void res.end();
+  }
+  if (url.pathname.startsWith('/sandbox/') && req.method === 'POST') {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      if (typeof body !== 'object' || body === null) throw new Error('not an object');
+    } catch {
+      return answer(400, { errMsg: 'Invalid Payload' });
+    }
+    const called = await sdkCall(o, settable, url.pathname, body);
+    if (called) return answer(...called);
+  }
+  if (url.pathname === '/sandbox/config')
+    return answer(
+      200,
+      o.config().map((c) => ({ ...c, defaultValue: null })),
+    );
+  if (url.pathname === '/sandbox/sdk.js') {
+    res.writeHead(200, { 'content-type': 'text/javascript' });
+    return void res.end(sdkDouble(o.locale ?? 'en'));
+  }
+  return serveApp(res, url.pathname);
+}
+
+/** The SDK stand-in's calls: set extension.config, database.get, and request through a connection. */
+async function sdkCall(o: WidgetHostOptions, settable: Set<string>, pathname: string, body: Record<string, unknown>): Promise<[number, unknown] | undefined> {
+  if (pathname === '/sandbox/config') {
+    const { name, value } = body as { name?: unknown; value?: unknown };
+    if (typeof name !== 'string' || typeof value !== 'string') return [400, { errMsg: 'Invalid Payload' }];
+    if (!settable.has(name) || !o.setConfig) return [400, { errMsg: `${name} is userdefined: only non-userdefined params can be set` }];
+    o.setConfig(name, value);
+    return [200, { 'extension.config': [{ name, value }] }];
+  }
+  if (pathname === '/sandbox/database') {
+    const key = typeof body.key === 'string' ? body.key : undefined;
+    if (!key) return [400, { errMsg: 'Invalid Payload' }];
+    const record = o.database?.(key);
+    return [200, { 'database.get': { data: record ? [record] : [] } }];
+  }
+  if (pathname === '/sandbox/request') return forward(o.github, body);
+  return undefined;
+}
+
+/** A file of app/, never outside it; its HTML pointed at the SDK stand-in. */
+async function serveApp(res: http.ServerResponse, pathname: string): Promise<void> {
+  const rel = path.normalize(decodeURIComponent(pathname)).replace(/^\/app\//, '');
+  const file = path.join(APP_DIR, rel);
+  if (!file.startsWith(APP_DIR + path.sep)) {
+    res.writeHead(404);
+    return void res.end();
+  }
+  try {
+    let body: Buffer | string = await readFile(file);
+    if (file.endsWith('.html')) body = body.toString('utf8').replace(SDK_URL, '/sandbox/sdk.js');
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.end(body);
+  } catch {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end(file.endsWith('.js') ? 'The widget is not built: run npm run build' : 'Not Found');
+  }
 }
 
 /**

@@ -51,6 +51,7 @@ export async function startWebhookLoop(o: {
     configParams: o.configParams,
     connections: { github: { token: SENTINEL.token }, zohodesk: { token: DESK_TOKEN } },
     ...(o.rotate ? { rotateSecurityContext: o.rotate } : {}),
+    now: clock.now,
   });
   const config = testConfig({
     port,

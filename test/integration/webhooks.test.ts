@@ -317,6 +317,45 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect(hooksOf(loop, REPO)).to.have.length(1);
   });
 
+  /**
+   * Desk's 4-minute cadence over one simulated day (the fake clock), after the pull that
+   * made the hooks: the GitHub hook requests each repository costs, by method.
+   */
+  async function hookRequestsOverADay(rotate: 'never' | 'daily'): Promise<Record<string, Record<string, number>>> {
+    loop = await startWebhookLoop({ configParams: { repositories: `${REPO},${OTHER}` }, rotate });
+    loop.gh.createRepo(REPO);
+    loop.gh.createRepo(OTHER);
+    await loop.pull();
+    for (const repo of [REPO, OTHER]) expect(hooksOf(loop, repo)).to.have.length(1);
+    const before = hookRequests(loop).length;
+    for (let i = 0; i < 86_400 / 240; i++) {
+      loop.clock.advance(240);
+      const out = await loop.desk.pullOnce();
+      expect(out.ok, `pull ${i}`).to.equal(true);
+    }
+    const perRepo: Record<string, Record<string, number>> = { [REPO]: {}, [OTHER]: {} };
+    for (const r of hookRequests(loop).slice(before)) {
+      const repo = /^\/repos\/([^/]+\/[^/]+)\//.exec(r.path)![1]!;
+      perRepo[repo]![r.method] = (perRepo[repo]![r.method] ?? 0) + 1;
+    }
+    for (const repo of [REPO, OTHER]) expect(hooksOf(loop, repo), 'still one hook').to.have.length(1);
+    return perRepo;
+  }
+
+  it('over a simulated day without rotation: one listing per repository (the daily check), nothing else', async () => {
+    const day = await hookRequestsOverADay('never');
+    for (const repo of [REPO, OTHER]) expect(day[repo], repo).to.deep.equal({ GET: 1 });
+  });
+
+  it('over a simulated day with a daily rotation: one PATCH per repository, beside the daily listing', async () => {
+    const day = await hookRequestsOverADay('daily');
+    for (const repo of [REPO, OTHER]) expect(day[repo], repo).to.deep.equal({ GET: 1, PATCH: 1 });
+    // The repaired hook takes deliveries with the new securityContext.
+    loop.gh.createIssue(REPO, { title: 'after the daily rotation' });
+    await loop.settle();
+    expect(loop.desk.importLog.at(-1)?.status).to.equal(200);
+  });
+
   it('removes its hooks on a verified onUninstall, and not on an unverified one', async () => {
     loop = await startWebhookLoop({ configParams: { repositories: `${REPO},${OTHER}` } });
     loop.gh.createRepo(REPO);

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
@@ -19,7 +22,10 @@ const TOKEN = 'fidelity-token';
 describe('Fake GitHub fidelity', function () {
   this.timeout(60_000);
   let gh: FakeGitHub;
-  let spec: { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: unknown };
+  let spec: {
+    paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
+    components: unknown;
+  };
   let ajv: Ajv;
 
   before(async () => {
@@ -35,7 +41,12 @@ describe('Fake GitHub fidelity', function () {
   after(async () => gh?.close());
 
   const validatorFor = (route: string, method: string, status: string): ValidateFunction => {
-    const schema = spec.paths[route]?.[method]?.responses[status]?.content?.['application/json']?.schema;
+    const response = spec.paths[route]?.[method]?.responses[status];
+    // A shared response ("#/components/responses/validation_failed") is named by $ref.
+    const shared = response?.$ref
+      ? (spec.components as Record<string, Record<string, typeof response>>).responses?.[response.$ref.split('/').pop()!]
+      : response;
+    const schema = shared?.content?.['application/json']?.schema;
     if (!schema) throw new Error(`no schema for ${method} ${route} ${status}`);
     // Point the operation's refs at the components loaded under $id "gh".
     const rewired = JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"gh#/components/'));
@@ -96,20 +107,110 @@ describe('Fake GitHub fidelity', function () {
       '200',
       { method: 'DELETE', body: '{"assignees":["hubot"]}' },
     ],
+    // Repository webhooks, as server/connectors/github/hooks.ts calls them: each media pass makes its own hook.
+    [
+      '/repos/{owner}/{repo}/hooks',
+      'post',
+      () => '/repos/acme/widgets/hooks',
+      '201',
+      {
+        method: 'POST',
+        body: JSON.stringify({
+          name: 'web',
+          active: true,
+          events: ['issues', 'issue_comment'],
+          config: { url: 'https://desk.example/github/webhooks/a/b', content_type: 'json', secret: 's3cret' },
+        }),
+      },
+    ],
+    ['/repos/{owner}/{repo}/hooks', 'get', () => '/repos/acme/widgets/hooks?per_page=100', '200'],
+    ['/repos/{owner}/{repo}/hooks/{hook_id}', 'get', () => `/repos/acme/widgets/hooks/${lastHook()}`, '200'],
+    [
+      '/repos/{owner}/{repo}/hooks/{hook_id}',
+      'patch',
+      () => `/repos/acme/widgets/hooks/${lastHook()}`,
+      '200',
+      {
+        method: 'PATCH',
+        body: JSON.stringify({
+          active: true,
+          config: { url: 'https://desk.example/github/webhooks/a/c', content_type: 'json', secret: 'n3w', insecure_ssl: '0' },
+        }),
+      },
+    ],
+    ['/repos/{owner}/{repo}/hooks/{hook_id}', 'delete', () => `/repos/acme/widgets/hooks/${lastHook()}`, '204', { method: 'DELETE' }],
   ];
+  const lastHook = (): number => gh.hooks.hooks.get('acme/widgets')!.at(-1)!.id;
   for (const media of ['application/vnd.github.full+json', 'application/vnd.github+json']) {
     for (const [route, method, url, status, init] of cases) {
       it(`${method.toUpperCase()} ${route} (${media}) matches GitHub's OpenAPI description`, async () => {
         const res = await fetch(gh.url + url(), { ...init, headers: { authorization: `Bearer ${TOKEN}`, accept: media } });
         expect(String(res.status)).to.equal(status);
-        const validate = validatorFor(route, method, status);
-        const body = await res.json();
-        expect(validate(body), JSON.stringify(validate.errors?.slice(0, 3))).to.equal(true);
+        if (status === '204') expect(await res.text()).to.equal('');
+        else {
+          const validate = validatorFor(route, method, status);
+          const body = await res.json();
+          expect(validate(body), JSON.stringify(validate.errors?.slice(0, 3))).to.equal(true);
+        }
         for (const h of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-used', 'x-ratelimit-reset', 'x-ratelimit-resource']) {
           expect(res.headers.get(h), h).to.match(/^\w+$/);
         }
       });
     }
+  }
+
+  it('a hook with an invalid URL is refused with the 422 body the description gives', async () => {
+    const res = await fetch(`${gh.url}/repos/acme/widgets/hooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github+json' },
+      body: JSON.stringify({ config: { url: 'not a url' } }),
+    });
+    expect(res.status).to.equal(422);
+    const validate = validatorFor('/repos/{owner}/{repo}/hooks', 'post', '422');
+    expect(validate(await res.json()), JSON.stringify(validate.errors?.slice(0, 3))).to.equal(true);
+  });
+
+  for (const contentType of ['json', 'form'] as const) {
+    it(`a delivery to a ${contentType} hook carries the headers GitHub's docs list, signed over the body as sent`, async () => {
+      const got: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+      const receiver = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        req.on('end', () => {
+          got.push({ headers: req.headers, body });
+          res.end();
+        });
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+      try {
+        const { port } = receiver.address() as AddressInfo;
+        const created = await fetch(`${gh.url}/repos/acme/widgets/hooks`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify({ events: ['issue_comment'], config: { url: `http://127.0.0.1:${port}/hook`, content_type: contentType, secret: 'hush' } }),
+        });
+        const hook = (await created.json()) as { id: number };
+        gh.createComment('acme/widgets', 1, { body: 'Delivered' });
+        await gh.hooks.settled();
+        expect(got).to.have.length(1);
+        const { headers: h, body } = got[0]!;
+        // Docs "Webhook events and payloads" > "Delivery headers".
+        expect(h['x-github-hook-id']).to.equal(String(hook.id));
+        expect(h['x-github-event']).to.equal('issue_comment');
+        expect(h['x-github-delivery']).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        expect(h['user-agent']).to.match(/^GitHub-Hookshot\//);
+        expect(h['x-github-hook-installation-target-type']).to.equal('repository');
+        const json = contentType === 'json' ? body : new URLSearchParams(body).get('payload')!;
+        const repository = (JSON.parse(json) as { repository: { id: number } }).repository;
+        expect(h['x-github-hook-installation-target-id']).to.equal(String(repository.id));
+        expect(h['content-type']).to.equal(contentType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded');
+        expect(h['x-hub-signature']).to.equal(`sha1=${createHmac('sha1', 'hush').update(body).digest('hex')}`);
+        expect(h['x-hub-signature-256']).to.equal(`sha256=${createHmac('sha256', 'hush').update(body).digest('hex')}`);
+      } finally {
+        gh.hooks.hooks.set('acme/widgets', []);
+        await new Promise((r) => receiver.close(r));
+      }
+    });
   }
 
   it("error bodies match GitHub's basic-error shape", async () => {

@@ -1,7 +1,7 @@
 import type { Budget } from '../../sync/budget.js';
 import type { SyncBatch } from '../../sync/batch.js';
 import type { EventsCursor } from '../../desk/wire-types.js';
-import { GitHubError, type GitHubApi } from './api.js';
+import { GitHubError, type ApiResult, type GitHubApi } from './api.js';
 import { readIssueEvent, type GhIssueEvent } from './issue-event.js';
 import { issueUnit } from './mapping.js';
 import type { GitHubSettings } from './settings.js';
@@ -37,66 +37,112 @@ export interface StoryOutcome {
  * scan reaches h does h move, so no event between two pulls is skipped.
  */
 export async function syncStory(repo: string, previous: EventsCursor | undefined, budget: Budget, batch: SyncBatch, ctx: StoryContext): Promise<StoryOutcome> {
-  const caughtUpAt = ctx.caughtUpAt;
   // Until the issues are read once, events have no tickets to go to; keep waiting.
-  if (caughtUpAt === undefined) return { cursor: previous, more: false };
-  const resuming = previous?.t !== undefined;
-  const h = previous?.h;
-  let top = resuming ? previous!.t : undefined;
-  let lowest = resuming ? (previous!.x ?? previous!.t!) : Number.POSITIVE_INFINITY;
-  let page = resuming ? (previous!.p ?? 1) : 1;
-  let etag: string | undefined;
-  const save = (): EventsCursor => ({ h: h ?? 0, t: top!, x: lowest, p: Math.max(1, page - 1) });
-
+  if (ctx.caughtUpAt === undefined) return { cursor: previous, more: false };
+  const scan = startScan(repo, previous, ctx.caughtUpAt);
   for (let read = 0; read < STORY_PAGES_PER_PULL; read++) {
-    if (ctx.now() >= budget.deadline) return { cursor: top === undefined ? previous : save(), more: true };
-    let res;
+    if (ctx.now() >= budget.deadline) return paused(scan, true);
+    let res: ApiResult<unknown>;
     try {
-      res = await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/events`, {
-        query: { per_page: String(PER_PAGE), page: String(page) },
-        etag: !resuming && page === 1 ? previous?.e : undefined,
-        timeoutMs: Math.round(Math.min(15_000, Math.max(50, budget.deadline - ctx.now() + 2_000))),
-      });
+      res = await readEventsPage(scan, budget, ctx);
     } catch (err) {
       if (!(err instanceof GitHubError)) throw err;
-      return { cursor: top === undefined ? previous : save(), more: false, error: err };
+      return { ...paused(scan, false), error: err };
     }
     if (res.notModified) return { cursor: previous, more: false };
-    if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/events: not a list`, res.status);
-    let waited = false;
-    let reachedEnd = res.data.length < PER_PAGE || !res.nextUrl;
-    for (const raw of res.data) {
+    const told = tellPage(scan, eventsOf(repo, res), budget, batch, ctx);
+    if (told.stop === 'full') return paused(scan, true);
+    if (scan.page === 1 && !scan.resuming && !told.waited && res.etag && res.etag.length <= 100) scan.etag = res.etag;
+    scan.page++;
+    if (told.stop === 'end' || (res.data as unknown[]).length < PER_PAGE || !res.nextUrl) return finished(scan);
+  }
+  return paused(scan, true);
+}
+
+/** Where one pull's scan of the events is: resumed from the cursor, or from the newest page. */
+interface Scan {
+  repo: string;
+  previous: EventsCursor | undefined;
+  caughtUpAt: number;
+  resuming: boolean;
+  /** The last event handled by a finished scan. */
+  h: number | undefined;
+  /** The newest event this scan told, and the oldest. */
+  top: number | undefined;
+  lowest: number;
+  page: number;
+  etag?: string;
+}
+
+function startScan(repo: string, previous: EventsCursor | undefined, caughtUpAt: number): Scan {
+  const resuming = previous?.t !== undefined;
+  return {
+    repo,
+    previous,
+    caughtUpAt,
+    resuming,
+    h: previous?.h,
+    top: resuming ? previous!.t : undefined,
+    lowest: resuming ? (previous!.x ?? previous!.t!) : Number.POSITIVE_INFINITY,
+    page: resuming ? (previous!.p ?? 1) : 1,
+  };
+}
+
+/** Stopped before reaching h: resume where it was (a page early), or keep the cursor if nothing was told. */
+function paused(scan: Scan, more: boolean): StoryOutcome {
+  if (scan.top === undefined) return { cursor: scan.previous, more };
+  return { cursor: { h: scan.h ?? 0, t: scan.top, x: scan.lowest, p: Math.max(1, scan.page - 1) }, more };
+}
+
+function finished(scan: Scan): StoryOutcome {
+  const cursor: EventsCursor = { h: Math.max(scan.h ?? 0, scan.top ?? 0) };
+  // The ETag stands for "nothing new" only when the scan told everything on page 1.
+  if (scan.etag && scan.top === undefined) cursor.e = scan.etag;
+  return { cursor, more: false };
+}
+
+function readEventsPage(scan: Scan, budget: Budget, ctx: StoryContext): Promise<ApiResult<unknown>> {
+  return ctx.api.request<unknown>('GET', `/repos/${scan.repo}/issues/events`, {
+    query: { per_page: String(PER_PAGE), page: String(scan.page) },
+    etag: !scan.resuming && scan.page === 1 ? scan.previous?.e : undefined,
+    timeoutMs: Math.round(Math.min(15_000, Math.max(50, budget.deadline - ctx.now() + 2_000))),
+  });
+}
+
+/** The page's events, each checked as it is reached (what lies past h is never read). */
+function eventsOf(repo: string, res: ApiResult<unknown>): Iterable<GhIssueEvent> {
+  const data = res.data;
+  if (!Array.isArray(data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/events: not a list`, res.status);
+  return (function* () {
+    for (const raw of data as unknown[]) {
       const e = readIssueEvent(raw);
       if (!e) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/events: an item lacks required fields`, res.status);
-      if (h !== undefined && e.id <= h) {
-        reachedEnd = true;
-        break;
-      }
-      if (top !== undefined && e.id > top) continue; // newer than this scan: the next one tells it
-      if (e.id >= lowest) continue; // told already (a page read twice)
-      if (top === undefined && e.createdAt >= caughtUpAt) {
-        waited = true; // its issue may not be in Desk yet
-        continue;
-      }
-      // The first pull starts the story now: the ticket's card shows how the issue stands.
-      if (h !== undefined && !tell(repo, e, budget, batch, ctx)) return { cursor: top === undefined ? previous : save(), more: true };
-      top ??= e.id;
-      lowest = e.id;
-      if (h === undefined) {
-        reachedEnd = true;
-        break;
-      }
+      yield e;
     }
-    if (page === 1 && !resuming && !waited && res.etag && res.etag.length <= 100) etag = res.etag;
-    page++;
-    if (reachedEnd) {
-      const cursor: EventsCursor = { h: Math.max(h ?? 0, top ?? 0) };
-      // The ETag stands for "nothing new" only when the scan told everything on page 1.
-      if (etag && top === undefined) cursor.e = etag;
-      return { cursor, more: false };
+  })();
+}
+
+/**
+ * One page, newest first: stops at h ('end'), or when the batch is full ('full'); an
+ * event after the issue listing caught up waits for the next pull (waited).
+ */
+function tellPage(scan: Scan, events: Iterable<GhIssueEvent>, budget: Budget, batch: SyncBatch, ctx: StoryContext): { stop?: 'end' | 'full'; waited: boolean } {
+  let waited = false;
+  for (const e of events) {
+    if (scan.h !== undefined && e.id <= scan.h) return { stop: 'end', waited };
+    if (scan.top !== undefined && e.id > scan.top) continue; // newer than this scan: the next one tells it
+    if (e.id >= scan.lowest) continue; // told already (a page read twice)
+    if (scan.top === undefined && e.createdAt >= scan.caughtUpAt) {
+      waited = true; // its issue may not be in Desk yet
+      continue;
     }
+    // The first pull starts the story now: the ticket's card shows how the issue stands.
+    if (scan.h !== undefined && !tell(scan.repo, e, budget, batch, ctx)) return { stop: 'full', waited };
+    scan.top ??= e.id;
+    scan.lowest = e.id;
+    if (scan.h === undefined) return { stop: 'end', waited };
   }
-  return { cursor: top === undefined ? previous : save(), more: true };
+  return { waited };
 }
 
 /**

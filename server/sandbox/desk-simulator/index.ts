@@ -57,7 +57,8 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
   let pulls = 0;
 
   const importLog: ImportLogEntry[] = [];
-  const rotation: { policy: RotationPolicy; at: number } = { policy: o.rotateSecurityContext ?? 'never', at: Date.now() };
+  const now = o.now ?? Date.now;
+  const rotation: { policy: RotationPolicy; at: number } = { policy: o.rotateSecurityContext ?? 'never', at: now() };
   const http = await startDeskHttpServer(
     (url, headers, raw) =>
       handleInvoke(
@@ -101,7 +102,7 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
   const shapes = new ShapeDraw(s.shapes, s.shapeSeed);
   const known = { orgId: s.orgId, securityContext: s.securityContext };
   const schedule = new PullSchedule(() => {
-    if (rotationDue(rotation, Date.now())) sim.rotateSecurityContext();
+    if (rotationDue(rotation, now())) sim.rotateSecurityContext();
     known.securityContext = sim.securityContext;
     const request = shapes.draw('pull', s.channel.pullUrl, { ...known, configParams: params() });
     return pullOnce({
@@ -128,7 +129,7 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     importLog,
     rotateSecurityContext() {
       sim.securityContext = newSecurityContext();
-      rotation.at = Date.now();
+      rotation.at = now();
     },
     pullOnce: () => schedule.once(),
     startPulling: (everyMs, onPull) => schedule.start(everyMs, onPull),

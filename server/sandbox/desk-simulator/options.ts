@@ -32,6 +32,8 @@ export interface DeskSimulatorOptions {
   shapeSeed?: number;
   /** When the installation gets a new securityContext (default never); see rotation.ts. */
   rotateSecurityContext?: import('./rotation.js').RotationPolicy;
+  /** The clock rotation is judged by, in ms (default Date.now); tests pass their simulated clock. */
+  now?: () => number;
   /** The Desk connection (zohoAuthorisation) whose token the import API takes (default zohodesk). */
   deskConnection?: string;
 }

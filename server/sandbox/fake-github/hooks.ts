@@ -94,7 +94,12 @@ export class FakeHooks {
       const events = Array.isArray(input.events) ? input.events.filter((e): e is string => typeof e === 'string') : undefined;
       const url = typeof config.url === 'string' ? config.url : hook?.url;
       if (!url || !/^https?:\/\//.test(url))
-        return json(422, { message: 'Validation Failed', errors: [{ resource: 'Hook', code: 'custom', message: 'Config url is invalid' }] });
+        return json(422, {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Hook', code: 'custom', message: 'Config url is invalid' }],
+          documentation_url: 'https://docs.github.com/rest/repos/webhooks#create-a-repository-webhook',
+          status: '422',
+        });
       const t = this.store.now();
       const next: FakeHook = {
         id: hook?.id ?? this.#nextId++,
@@ -159,10 +164,11 @@ export class FakeHooks {
   #deliver(c: StoreChange): void {
     const payload = this.payload(c);
     if (!payload) return;
+    const targetId = (payload.repository as { id: number }).id;
     for (const hook of this.hooks.get(c.repo.toLowerCase()) ?? []) {
       if (!hook.active || !hook.events.includes(c.event)) continue;
       const id = randomUUID();
-      const body = JSON.stringify(payload);
+      const body = deliveryBody(hook.contentType, JSON.stringify(payload));
       const entry: DeliveryLogEntry = {
         id,
         hook: hook.id,
@@ -174,7 +180,7 @@ export class FakeHooks {
         ms: 0,
         url: hook.url,
         body,
-        headers: deliveryHeaders(hook, { id, event: c.event }, body),
+        headers: deliveryHeaders(hook, { id, event: c.event, targetId }, body),
       };
       this.deliveries.push(entry);
       if (this.drop) {
@@ -221,16 +227,28 @@ export class FakeHooks {
   }
 }
 
-/** GitHub's delivery headers (docs "Webhook events and payloads", "Delivery headers"). */
-export function deliveryHeaders(hook: { id: number; secret: string }, d: { id: string; event: string }, body: string): Record<string, string> {
+/** A hook whose content type is `form` gets the JSON as the form field `payload`, as GitHub sends it. */
+function deliveryBody(contentType: string, json: string): string {
+  return contentType === 'form' ? `payload=${encodeURIComponent(json)}` : json;
+}
+
+/**
+ * GitHub's delivery headers (docs "Webhook events and payloads", "Delivery headers"):
+ * the installation target of a repository hook is the repository, by its id.
+ */
+export function deliveryHeaders(
+  hook: { id: number; secret: string; contentType?: string },
+  d: { id: string; event: string; targetId?: number },
+  body: string,
+): Record<string, string> {
   const headers: Record<string, string> = {
-    'content-type': 'application/json',
+    'content-type': hook.contentType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
     'user-agent': 'GitHub-Hookshot/7c2b9e1',
     'x-github-event': d.event,
     'x-github-delivery': d.id,
     'x-github-hook-id': String(hook.id),
     'x-github-hook-installation-target-type': 'repository',
-    'x-github-hook-installation-target-id': '1',
+    'x-github-hook-installation-target-id': String(d.targetId ?? 1),
   };
   if (hook.secret) {
     headers['x-hub-signature'] = `sha1=${createHmac('sha1', hook.secret).update(body).digest('hex')}`;

@@ -1,15 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
 import { FakeStore, type CommentRecord, type EventRecord, type FakeUser, type IssueRecord } from './store.js';
 import { FaultQueue, type Fault, type FaultEntry } from './faults.js';
+import { handle, type FakeContext, type RequestLogEntry } from './handle.js';
 import { RateLimits } from './rate-limits.js';
-import { errorBody, route, webPage, type FakeResponse } from './routes.js';
 import { commentJson, issueJson } from './json.js';
 import { FakeHooks } from './hooks.js';
 import { closeHttpServer } from '../../http/close-server.js';
 
-export type { Fault, FaultEntry, FakeUser, EventRecord };
+export type { Fault, FaultEntry, FakeUser, EventRecord, RequestLogEntry };
 
 export interface FakeGitHubOptions {
   /** When set, requests must carry `Authorization: Bearer <token>` (or `token <token>`). */
@@ -20,15 +19,6 @@ export interface FakeGitHubOptions {
   rateLimit?: number;
   host?: string;
   port?: number;
-}
-
-export interface RequestLogEntry {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  status: number;
-  ifNoneMatch?: string;
-  at: number;
 }
 
 export interface FakeGitHub {
@@ -74,152 +64,44 @@ export type FakeComment = ReturnType<typeof commentJson> & { id: number; body: s
 export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const nowMs = opts.now ?? Date.now;
   const store = new FakeStore(nowMs);
-  const limits = new RateLimits(opts.rateLimit ?? 5000, () => store.now());
-  const faults = new FaultQueue();
-  const requests: RequestLogEntry[] = [];
-  const held = new Set<Socket>();
   let base = '';
-  const hooks = new FakeHooks(store, () => ({ api: base, web: `${base}/web` }));
-
+  const urls = () => ({ api: base, web: `${base}/web` });
+  const f: FakeContext = {
+    token: opts.token,
+    nowMs,
+    store,
+    limits: new RateLimits(opts.rateLimit ?? 5000, () => store.now()),
+    faults: new FaultQueue(),
+    hooks: new FakeHooks(store, urls),
+    requests: [],
+    held: new Set(),
+    urls,
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void handle(req, res, Buffer.concat(chunks).toString('utf8'));
-    });
+    req.on('end', () => void handle(f, req, res, Buffer.concat(chunks).toString('utf8')));
   });
   server.keepAliveTimeout = 5000;
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const method = req.method ?? 'GET';
-    const entry: RequestLogEntry = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, at: nowMs() };
-    const inm = req.headers['if-none-match'];
-    if (typeof inm === 'string') entry.ifNoneMatch = inm;
-    requests.push(entry);
-
-    const web = method === 'GET' ? webPage(store, url.pathname) : undefined;
-    if (web) return send(res, entry, web, undefined);
-
-    const auth = req.headers.authorization ?? '';
-    const given = /^(?:bearer|token)\s+(.+)$/i.exec(auth)?.[1];
-    const rateKey = given ?? `ip:${req.socket.remoteAddress}`;
-    const fault = faults.take(method, url.pathname);
-    if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
-    if (fault?.kind === 'gate') {
-      fault.arrived?.();
-      await fault.release.catch(() => undefined);
-    }
-    if (fault?.kind === 'timeout') {
-      held.add(req.socket);
-      entry.status = -1;
-      return;
-    }
-    if (fault?.kind === 'reset') {
-      entry.status = -2;
-      req.socket.destroy();
-      return;
-    }
-    const rl = limits.headers(rateKey);
-    if (fault?.kind === 'status') {
-      return send(
-        res,
-        entry,
-        {
-          status: fault.status,
-          headers: { 'content-type': 'application/json; charset=utf-8', ...rl },
-          body: JSON.stringify(fault.body ?? { message: 'Server Error' }),
-        },
-        undefined,
-      );
-    }
-    if (fault?.kind === 'rateLimit') return send(res, entry, rateLimitAnswer(fault, rateKey), undefined);
-
-    if (opts.token !== undefined && given !== opts.token) {
-      return send(
-        res,
-        entry,
-        { status: 401, headers: { 'content-type': 'application/json; charset=utf-8' }, body: errorBody(401, 'Bad credentials') },
-        undefined,
-      );
-    }
-    if (limits.exhausted(rateKey)) {
-      return send(
-        res,
-        entry,
-        {
-          status: 403,
-          headers: { 'content-type': 'application/json; charset=utf-8', ...limits.headers(rateKey) },
-          body: errorBody(403, `API rate limit exceeded for user ID ${9_000_001}.`),
-        },
-        undefined,
-      );
-    }
-    const headers: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const hookPath = /^\/repos\/([^/]+\/[^/]+)(\/hooks(?:\/\d+)?)\/?$/.exec(url.pathname);
-    const hookAnswer = hookPath && store.repo(hookPath[1]!) ? hooks.route(method, hookPath[1]!, hookPath[2]!, body) : undefined;
-    const answer =
-      hookAnswer ??
-      route(store, limits, { method, path: url.pathname, query: url.searchParams, headers, body, urls: { api: base, web: `${base}/web` }, rateKey });
-    // Conditional requests answered 304 do not count against the primary limit.
-    if (answer.status !== 304) limits.spend(rateKey);
-    answer.headers = { ...answer.headers, ...limits.headers(rateKey), 'x-github-api-version-selected': '2022-11-28' };
-    return send(res, entry, answer, fault);
-  }
-
-  function rateLimitAnswer(fault: Extract<Fault, { kind: 'rateLimit' }>, key: string): FakeResponse {
-    const status = fault.status ?? 403;
-    if (fault.type === 'primary') {
-      const w = limits.window(key);
-      const reset = fault.retryAfter !== undefined ? store.now() + fault.retryAfter : w.reset;
-      const headers: Record<string, string> = {
-        'content-type': 'application/json; charset=utf-8',
-        ...limits.headers(key),
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-used': String(w.limit),
-        'x-ratelimit-reset': String(reset),
-      };
-      return { status, headers, body: errorBody(status, 'API rate limit exceeded for user ID 9000001.') };
-    }
-    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...limits.headers(key) };
-    if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
-    return { status, headers, body: errorBody(status, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.') };
-  }
-
-  function send(res: http.ServerResponse, entry: RequestLogEntry, answer: FakeResponse, fault: Fault | undefined): void {
-    entry.status = answer.status;
-    const date = new Date(nowMs()).toUTCString();
-    const bytes = Buffer.from(answer.body, 'utf8');
-    res.writeHead(answer.status, { ...answer.headers, date, 'content-length': String(bytes.length) });
-    if (fault?.kind === 'dropResponse') {
-      entry.status = -3;
-      res.socket?.destroy();
-      return;
-    }
-    if (fault?.kind === 'truncate') {
-      entry.status = -4;
-      res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
-      setImmediate(() => res.socket?.destroy());
-      return;
-    }
-    res.end(bytes);
-  }
-
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
   const { port, address } = server.address() as AddressInfo;
   base = `http://${address}:${port}`;
-  const list = <T>(repo: string, pick: (r: NonNullable<ReturnType<FakeStore['repo']>>) => T[]): T[] => pick(store.mustRepo(repo));
-  const urls = () => ({ api: base, web: `${base}/web` });
+  return controls(f, server);
+}
 
+/** What tests and the sandbox drive the fake with: the store's writes, faults, limits and logs. */
+function controls(f: FakeContext, server: http.Server): FakeGitHub {
+  const { store, limits } = f;
+  const list = <T>(repo: string, pick: (r: NonNullable<ReturnType<FakeStore['repo']>>) => T[]): T[] => pick(store.mustRepo(repo));
+  const defaultKey = f.token ?? 'anonymous';
   return {
-    url: base,
-    webUrl: `${base}/web`,
-    faults,
-    requests,
-    hooks,
+    url: f.urls().api,
+    webUrl: f.urls().web,
+    faults: f.faults,
+    requests: f.requests,
+    hooks: f.hooks,
     close: () => {
-      for (const s of held) s.destroy();
+      for (const s of f.held) s.destroy();
       return closeHttpServer(server);
     },
     createRepo: (n, o) => void store.createRepo(n, o),
@@ -227,23 +109,23 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       store.mustRepo(n).hasIssues = enabled;
     },
     deleteRepo: (n) => void store.repos.delete(n.toLowerCase()),
-    createIssue: (repo, i) => asIssue(store, repo, store.createIssue(repo, i), urls()),
-    editIssue: (repo, n, p, actor) => asIssue(store, repo, store.editIssue(repo, n, p, actor), urls()),
+    createIssue: (repo, i) => asIssue(store, repo, store.createIssue(repo, i), f.urls()),
+    editIssue: (repo, n, p, actor) => asIssue(store, repo, store.editIssue(repo, n, p, actor), f.urls()),
     events: (repo) => [...store.mustRepo(repo).events],
     setRepoWritable: (n, writable) => {
       store.mustRepo(n).writable = writable;
     },
     deleteIssue: (repo, n) => store.deleteIssue(repo, n),
-    createComment: (repo, n, c) => asComment(store, repo, store.createComment(repo, n, c), urls()),
-    editComment: (repo, id, body) => asComment(store, repo, store.editComment(repo, id, body), urls()),
+    createComment: (repo, n, c) => asComment(store, repo, store.createComment(repo, n, c), f.urls()),
+    editComment: (repo, id, body) => asComment(store, repo, store.editComment(repo, id, body), f.urls()),
     deleteComment: (repo, id) => store.deleteComment(repo, id),
-    issues: (repo) => list(repo, (r) => [...r.issues.values()].filter((i) => !i.deleted).map((i) => asIssue(store, repo, i, urls()))),
-    comments: (repo) => list(repo, (r) => [...r.comments.values()].map((c) => asComment(store, repo, c, urls()))),
+    issues: (repo) => list(repo, (r) => [...r.issues.values()].filter((i) => !i.deleted).map((i) => asIssue(store, repo, i, f.urls()))),
+    comments: (repo) => list(repo, (r) => [...r.comments.values()].map((c) => asComment(store, repo, c, f.urls()))),
     rateLimitState: (token) => {
-      const w = limits.window(token ?? opts.token ?? 'anonymous');
+      const w = limits.window(token ?? defaultKey);
       return { limit: w.limit, used: w.used, remaining: Math.max(0, w.limit - w.used), reset: w.reset };
     },
-    setRateLimit: (o, token) => limits.set(token ?? opts.token ?? 'anonymous', o),
+    setRateLimit: (o, token) => limits.set(token ?? defaultKey, o),
   };
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FakeStore, RepoRecord, IssueRecord, CommentRecord } from './store.js';
 import { commentJson, eventJson, issueJson, labelJson, userJson, userOf, type Urls } from './json.js';
 import { writeIssue } from './write-routes.js';
-import { escapeHtml, mediaOf, renderHtml } from './render.js';
+import { escapeHtml, mediaOf, renderHtml, type Media } from './render.js';
 import { SECONDARY_CREATES_PER_MINUTE, type RateLimits } from './rate-limits.js';
 
 export interface FakeRequest {
@@ -45,6 +45,21 @@ const fail = (status: number, message: string, extra: Record<string, unknown> = 
  */
 export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): FakeResponse {
   const p = r.path.replace(/\/+$/, '');
+  const account = accountRoute(store, limits, r, p);
+  if (account) return account;
+  const found = findRepo(store, p);
+  if (!found) return fail(404, 'Not Found');
+  const { repo, rest } = found;
+  const answer = repoRoute(repo, rest, r);
+  if (answer) return answer;
+  if (!rest.startsWith('/issues')) return fail(404, 'Not Found');
+  if (!repo.hasIssues) return fail(410, 'Issues are disabled for this repo');
+  const media = mediaOf(r.headers.accept);
+  return listRoute(repo, rest, r, media) ?? commentRoute(store, repo, rest, r, media) ?? issueRoute(store, limits, repo, rest, r, media);
+}
+
+/** The routes of the authorised account: its rate limit, itself and its repositories. */
+function accountRoute(store: FakeStore, limits: RateLimits, r: FakeRequest, p: string): FakeResponse | undefined {
   if (r.method === 'GET' && p === '/rate_limit') {
     const w = limits.window(r.rateKey);
     const core = { limit: w.limit, used: w.used, remaining: Math.max(0, w.limit - w.used), reset: w.reset };
@@ -57,103 +72,120 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
     const repos = [...store.repos.values()].sort((a, b) => `${a.owner}/${a.name}`.localeCompare(`${b.owner}/${b.name}`));
     return page(repos, q, r, (x) => repoJson(x, r.urls));
   }
+  return undefined;
+}
 
-  let m = /^\/repositories\/(\d+)(\/.*)?$/.exec(p);
-  let repo: RepoRecord | undefined;
-  let rest: string;
-  if (m) {
-    repo = [...store.repos.values()].find((x) => x.id === Number(m![1]));
-    rest = m[2] ?? '';
-  } else {
-    m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(p);
-    if (!m) return fail(404, 'Not Found');
-    repo = store.repo(`${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}`);
-    rest = m[3] ?? '';
+/** The repository a path names, by /repositories/{id} or /repos/{owner}/{repo}, and the path's rest. */
+function findRepo(store: FakeStore, p: string): { repo: RepoRecord; rest: string } | undefined {
+  const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(p);
+  if (byId) {
+    const repo = [...store.repos.values()].find((x) => x.id === Number(byId[1]));
+    return repo && { repo, rest: byId[2] ?? '' };
   }
-  if (!repo) return fail(404, 'Not Found');
-  if (rest === '' && r.method === 'GET') return json(200, repoJson(repo, r.urls));
-  if (rest === '/labels' && r.method === 'GET') {
+  const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(p);
+  const repo = m && store.repo(`${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}`);
+  return repo ? { repo, rest: m[3] ?? '' } : undefined;
+}
+
+/** The repository itself, its labels and its assignable users. */
+function repoRoute(repo: RepoRecord, rest: string, r: FakeRequest): FakeResponse | undefined {
+  if (r.method !== 'GET') return undefined;
+  if (rest === '') return json(200, repoJson(repo, r.urls));
+  if (rest === '/labels') {
     const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created']);
     if (typeof q === 'string') return fail(422, q);
-    return page([...repo.labels].sort(), q, r, (l) => labelJson(repo!, l, r.urls));
+    return page([...repo.labels].sort(), q, r, (l) => labelJson(repo, l, r.urls));
   }
-  if (rest === '/assignees' && r.method === 'GET') {
+  if (rest === '/assignees') {
     const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created']);
     if (typeof q === 'string') return fail(422, q);
     return page([...repo.assignable], q, r, (a) => userJson(userOf(a), r.urls));
   }
-  if (!rest.startsWith('/issues')) return fail(404, 'Not Found');
-  if (!repo.hasIssues) return fail(410, 'Issues are disabled for this repo');
-  const media = mediaOf(r.headers.accept);
+  return undefined;
+}
 
-  if (rest === '/issues' && r.method === 'GET') {
-    const q = readListQuery(r.query, { sort: 'created', direction: 'desc' }, ['created', 'updated', 'comments']);
-    if (typeof q === 'string') return fail(422, q);
-    const state = r.query.get('state') ?? 'open';
-    if (!['open', 'closed', 'all'].includes(state)) return fail(422, 'Validation Failed');
-    const labels = (r.query.get('labels') ?? '')
-      .split(',')
-      .map((l) => l.trim())
-      .filter(Boolean);
-    const items = [...repo.issues.values()]
-      .filter((i) => !i.deleted && (state === 'all' || i.state === state))
-      .filter((i) => labels.every((l) => i.labels.includes(l)))
-      .filter((i) => q.since === undefined || i.updatedAt >= q.since);
-    const key = (i: IssueRecord) => (q.sort === 'updated' ? i.updatedAt : q.sort === 'comments' ? i.comments : i.createdAt);
-    return page(sorted(items, key, q.direction), q, r, (i) => issueJson(repo!, i, media, r.urls));
-  }
-  if (rest === '/issues/comments' && r.method === 'GET') {
+/** The repository-wide lists: issues, comments and issue events. */
+function listRoute(repo: RepoRecord, rest: string, r: FakeRequest, media: Media): FakeResponse | undefined {
+  if (r.method !== 'GET') return undefined;
+  if (rest === '/issues') return listIssues(repo, r, media);
+  if (rest === '/issues/comments') {
     const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created', 'updated']);
     if (typeof q === 'string') return fail(422, q);
     const items = [...repo.comments.values()].filter((c) => q.since === undefined || c.updatedAt >= q.since);
     const key = (c: CommentRecord) => (q.sort === 'updated' ? c.updatedAt : c.createdAt);
-    return page(sorted(items, key, q.direction), q, r, (c) => commentJson(repo!, c, media, r.urls));
+    return page(sorted(items, key, q.direction), q, r, (c) => commentJson(repo, c, media, r.urls));
   }
-  if (rest === '/issues/events' && r.method === 'GET') {
+  if (rest === '/issues/events') {
     // Newest first, offset pages, no since (GitHub: "List issue events for a repository").
     const q = readListQuery(r.query, { sort: 'created', direction: 'desc' }, ['created']);
     if (typeof q === 'string') return fail(422, q);
-    const live = repo.events.filter((e) => !repo!.issues.get(e.issueNumber)?.deleted);
+    const live = repo.events.filter((e) => !repo.issues.get(e.issueNumber)?.deleted);
     return page(
       [...live].sort((a, b) => b.id - a.id),
       q,
       r,
-      (e) => eventJson(repo!, e, r.urls, true),
+      (e) => eventJson(repo, e, r.urls, true),
     );
   }
-  m = /^\/issues\/comments\/(\d+)$/.exec(rest);
-  if (m) {
-    const c = repo.comments.get(Number(m[1]));
-    if (!c) return fail(404, 'Not Found');
-    if (r.method === 'GET') return etagged(r, json(200, commentJson(repo, c, media, r.urls)));
-    if (r.method === 'DELETE') {
-      store.deleteComment(`${repo.owner}/${repo.name}`, c.id);
-      return { status: 204, headers: {}, body: '' };
-    }
-    return fail(404, 'Not Found');
+  return undefined;
+}
+
+function listIssues(repo: RepoRecord, r: FakeRequest, media: Media): FakeResponse {
+  const q = readListQuery(r.query, { sort: 'created', direction: 'desc' }, ['created', 'updated', 'comments']);
+  if (typeof q === 'string') return fail(422, q);
+  const state = r.query.get('state') ?? 'open';
+  if (!['open', 'closed', 'all'].includes(state)) return fail(422, 'Validation Failed');
+  const labels = (r.query.get('labels') ?? '')
+    .split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const items = [...repo.issues.values()]
+    .filter((i) => !i.deleted && (state === 'all' || i.state === state))
+    .filter((i) => labels.every((l) => i.labels.includes(l)))
+    .filter((i) => q.since === undefined || i.updatedAt >= q.since);
+  const key = (i: IssueRecord) => (q.sort === 'updated' ? i.updatedAt : q.sort === 'comments' ? i.comments : i.createdAt);
+  return page(sorted(items, key, q.direction), q, r, (i) => issueJson(repo, i, media, r.urls));
+}
+
+/** One comment by id: read or deleted. */
+function commentRoute(store: FakeStore, repo: RepoRecord, rest: string, r: FakeRequest, media: Media): FakeResponse | undefined {
+  const m = /^\/issues\/comments\/(\d+)$/.exec(rest);
+  if (!m) return undefined;
+  const c = repo.comments.get(Number(m[1]));
+  if (!c) return fail(404, 'Not Found');
+  if (r.method === 'GET') return etagged(r, json(200, commentJson(repo, c, media, r.urls)));
+  if (r.method === 'DELETE') {
+    store.deleteComment(`${repo.owner}/${repo.name}`, c.id);
+    return { status: 204, headers: {}, body: '' };
   }
-  m = /^\/issues\/(\d+)(\/comments|\/events|\/assignees|\/labels(?:\/[^/]+)?)?$/.exec(rest);
+  return fail(404, 'Not Found');
+}
+
+/** One issue and what hangs off it: the card's writes, its events and its comments. */
+function issueRoute(store: FakeStore, limits: RateLimits, repo: RepoRecord, rest: string, r: FakeRequest, media: Media): FakeResponse {
+  const m = /^\/issues\/(\d+)(\/comments|\/events|\/assignees|\/labels(?:\/[^/]+)?)?$/.exec(rest);
   if (!m) return fail(404, 'Not Found');
   const issue = repo.issues.get(Number(m[1]));
   if (!issue) return fail(404, 'Not Found');
   if (issue.deleted) return fail(410, 'This issue was deleted');
-  const written = writeIssue(store, repo, issue, { method: r.method, sub: m[2] ?? '', body: r.body, urls: r.urls, media }, AUTH_USER);
+  const sub = m[2];
+  const written = writeIssue(store, repo, issue, { method: r.method, sub: sub ?? '', body: r.body, urls: r.urls, media }, AUTH_USER);
   if (written)
     return written.message === undefined
       ? json(written.status, written.value)
       : fail(written.status, written.message, written.errors ? { errors: written.errors } : {});
-  if (m[2] === '/events' && r.method === 'GET') {
+  if (sub === '/events' && r.method === 'GET') {
     const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created']);
     if (typeof q === 'string') return fail(422, q);
     return page(
       repo.events.filter((e) => e.issueNumber === issue.number),
       q,
       r,
-      (e) => eventJson(repo!, e, r.urls, false),
+      (e) => eventJson(repo, e, r.urls, false),
     );
   }
-  if (m[2] !== undefined && m[2] !== '/comments') return fail(404, 'Not Found');
-  if (!m[2]) {
+  if (sub !== undefined && sub !== '/comments') return fail(404, 'Not Found');
+  if (!sub) {
     if (r.method !== 'GET') return fail(404, 'Not Found');
     return etagged(r, json(200, issueJson(repo, issue, media, r.urls)));
   }
@@ -165,35 +197,38 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
       sorted(items, (c) => c.createdAt, 'asc'),
       q,
       r,
-      (c) => commentJson(repo!, c, media, r.urls),
+      (c) => commentJson(repo, c, media, r.urls),
     );
   }
-  if (r.method === 'POST') {
-    let body: unknown;
-    try {
-      body = JSON.parse(r.body || 'null');
-    } catch {
-      return fail(400, 'Problems parsing JSON');
-    }
-    const text = typeof body === 'object' && body !== null ? (body as { body?: unknown }).body : undefined;
-    if (typeof text !== 'string' || text.trim() === '') {
-      return fail(422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }] });
-    }
-    if (text.length > 65_536)
-      return fail(422, 'Validation Failed', {
-        errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }],
-      });
-    if (issue.locked) return fail(403, 'Unable to create comment because issue is locked.');
-    if (limits.overSecondary(r.rateKey)) {
-      return {
-        ...fail(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'),
-        headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '60' },
-      };
-    }
-    const c = store.createComment(`${repo.owner}/${repo.name}`, issue.number, { body: text, user: AUTH_USER, association: 'MEMBER' });
-    return json(201, commentJson(repo, c, media, r.urls), { location: `${r.urls.api}/repos/${repo.owner}/${repo.name}/issues/comments/${c.id}` });
-  }
+  if (r.method === 'POST') return postComment(store, limits, repo, issue, r, media);
   return fail(404, 'Not Found');
+}
+
+/** An agent's reply: GitHub's validation, lock and secondary-limit refusals, then 201. */
+function postComment(store: FakeStore, limits: RateLimits, repo: RepoRecord, issue: IssueRecord, r: FakeRequest, media: Media): FakeResponse {
+  let body: unknown;
+  try {
+    body = JSON.parse(r.body || 'null');
+  } catch {
+    return fail(400, 'Problems parsing JSON');
+  }
+  const text = typeof body === 'object' && body !== null ? (body as { body?: unknown }).body : undefined;
+  if (typeof text !== 'string' || text.trim() === '') {
+    return fail(422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }] });
+  }
+  if (text.length > 65_536)
+    return fail(422, 'Validation Failed', {
+      errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }],
+    });
+  if (issue.locked) return fail(403, 'Unable to create comment because issue is locked.');
+  if (limits.overSecondary(r.rateKey)) {
+    return {
+      ...fail(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'),
+      headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '60' },
+    };
+  }
+  const c = store.createComment(`${repo.owner}/${repo.name}`, issue.number, { body: text, user: AUTH_USER, association: 'MEMBER' });
+  return json(201, commentJson(repo, c, media, r.urls), { location: `${r.urls.api}/repos/${repo.owner}/${repo.name}/issues/comments/${c.id}` });
 }
 
 /** The web page an agent lands on from Desk's "view on GitHub" link, in the sandbox. */
