@@ -45,6 +45,7 @@ export async function startServer(
       deskApiUrl: config.deskApiUrl,
       deskConnection: config.deskConnection ?? 'zohodesk',
       invoke,
+      transportFor: gitHubTransports(config),
       ...options.webhooks,
     });
     webhooks.register(app);

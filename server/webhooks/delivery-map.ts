@@ -1,28 +1,17 @@
 import type { SyncUnit } from '../sync/batch.js';
-import { readComment, readIssue } from '../connectors/github/github-types.js';
+import { readComment, readIssue, type GhIssue } from '../connectors/github/github-types.js';
 import { commentThread, issueUnit } from '../connectors/github/mapping.js';
 import { isEligible } from '../connectors/github/repo-sync.js';
 import { isOwnReply } from '../connectors/github/marker.js';
 import { markerTicket } from '../connectors/github/ext-ids.js';
 import type { GitHubSettings } from '../connectors/github/settings.js';
 import type { HookTarget } from './seal.js';
+import { STORY_ACTIONS } from './delivery-story.js';
 
-export type Mapped = { kind: 'unit'; unit: SyncUnit; updatedAt: number } | { kind: 'ignored'; why: string };
+export type Mapped = { kind: 'unit'; unit: SyncUnit; updatedAt: number; issue: GhIssue } | { kind: 'ignored'; why: string };
 
-/** `issues` actions that change what the ticket's card shows: the ticket is re-sent. */
-const TICKET_ACTIONS = new Set([
-  'closed',
-  'reopened',
-  'labeled',
-  'unlabeled',
-  'assigned',
-  'unassigned',
-  'milestoned',
-  'demilestoned',
-  'locked',
-  'unlocked',
-  'transferred',
-]);
+/** `issues` actions that change what the ticket's card shows: the ticket is re-sent (the story's ones with their threads). */
+const TICKET_ACTIONS = new Set([...STORY_ACTIONS, 'transferred']);
 
 /**
  * One verified delivery as SYNC items, through the pull's own mapping (mapping.ts) and
@@ -32,7 +21,7 @@ const TICKET_ACTIONS = new Set([
  * Webhook payloads carry Markdown only (no body_html): the body is shown as escaped
  * text until the next pull re-sends the item with GitHub's rendering (same extId, an
  * update). Story threads are not made here: their extIds are the issue events' ids,
- * which a delivery does not carry, so a delivery's thread would duplicate the pull's.
+ * which a delivery does not carry; the route reads them (delivery-story.ts).
  */
 export function mapDelivery(event: string, payload: unknown, target: HookTarget, secret: string): Mapped {
   if (typeof payload !== 'object' || payload === null) return { kind: 'ignored', why: 'not an object' };
@@ -53,7 +42,7 @@ export function mapDelivery(event: string, payload: unknown, target: HookTarget,
       if (!TICKET_ACTIONS.has(action)) return { kind: 'ignored', why: `issues.${action.slice(0, 40)} is not mapped` };
       unit.threads = [];
     }
-    return { kind: 'unit', unit, updatedAt: issue.updatedAt };
+    return { kind: 'unit', unit, updatedAt: issue.updatedAt, issue };
   }
   if (event === 'issue_comment') {
     if (action !== 'created' && action !== 'edited') return { kind: 'ignored', why: `issue_comment.${action.slice(0, 40)} is not mapped` };
@@ -66,6 +55,7 @@ export function mapDelivery(event: string, payload: unknown, target: HookTarget,
       kind: 'unit',
       unit: { tickets: issueUnit(repo, issue).tickets, threads: [commentThread(repo, { ...comment, issueNumber: issue.number })] },
       updatedAt: comment.updatedAt,
+      issue,
     };
   }
   return { kind: 'ignored', why: `event ${event.slice(0, 40)} is not mapped` };

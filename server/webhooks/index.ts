@@ -5,6 +5,8 @@ import { ImportCoalescer, type ImportReport } from './coalescer.js';
 import { DeskImporter } from './import-client.js';
 import { DeliveryMemory, logImport, registerWebhookRoute } from './route.js';
 import { hookKeys } from './seal.js';
+import type { DeskCall } from '../desk/normalise.js';
+import type { Transport } from '../transport/transport.js';
 
 export interface WebhookServiceOptions {
   extensionSecret: string;
@@ -17,6 +19,8 @@ export interface WebhookServiceOptions {
   onImport?: (report: ImportReport) => void;
   /** The clock deliveries are judged by (GitHub's times; tests move it). */
   now?: () => number;
+  /** GitHub as the pull calls it, per installation: deliveries read the story's events through it. */
+  transportFor?: (q: DeskCall) => Transport;
 }
 
 /** The delivery path as one piece the app mounts: route, coalescing, Desk's import. */
@@ -41,7 +45,14 @@ export function webhookService(o: WebhookServiceOptions) {
     coalescer,
     register(app: ReturnType<typeof buildApp>['app']): void {
       log = app.log as Logger;
-      registerWebhookRoute(app, { keys, extensionSecret: o.extensionSecret, coalescer, imported, ...(o.now ? { now: o.now } : {}) });
+      registerWebhookRoute(app, {
+        keys,
+        extensionSecret: o.extensionSecret,
+        coalescer,
+        imported,
+        transportFor: o.transportFor,
+        ...(o.now ? { now: o.now } : {}),
+      });
     },
   };
 }

@@ -4,9 +4,15 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { jsonTooDeep } from '../http/json-depth.js';
 import { mapDelivery } from './delivery-map.js';
-import { HOOK_ID_PATTERN, MAX_TOKEN_LENGTH, hookSecret, openTarget, type HookKeys } from './seal.js';
+import { HOOK_ID_PATTERN, MAX_TOKEN_LENGTH, hookSecret, openTarget, type HookKeys, type HookTarget } from './seal.js';
+import type { GhIssue } from '../connectors/github/github-types.js';
 import { signatureMatches } from './signature.js';
 import type { DeliveryRef, ImportCoalescer } from './coalescer.js';
+import { storyOfDelivery, wantsStory, withStory } from './delivery-story.js';
+import { GitHubApi } from '../connectors/github/api.js';
+import { isAppError } from '../errors.js';
+import type { DeskCall } from '../desk/normalise.js';
+import type { Transport } from '../transport/transport.js';
 
 /** GitHub caps payloads at 25 MB; an issue or comment delivery is tens of KB (a body is at most 65,536 characters). */
 export const MAX_DELIVERY_BYTES = 512 * 1024;
@@ -24,6 +30,8 @@ export interface WebhookRouteOptions {
   coalescer: ImportCoalescer;
   imported: DeliveryMemory;
   now?: () => number;
+  /** GitHub for the installation the hook seals (as the pull calls it): the story's events are read through it. */
+  transportFor?: ((q: DeskCall) => Transport) | undefined;
 }
 
 /** Recently imported delivery ids (bounded, oldest forgotten first). */
@@ -93,9 +101,24 @@ async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*
     req.log.info({ delivery: id, event, repo: target.r, why: mapped.why }, 'delivery ignored');
     return reply.code(202).send({ ok: true, ignored: mapped.why });
   }
-  const ref: DeliveryRef = { id, event: `${event}.${String((payload as { action?: unknown }).action ?? '').slice(0, 40)}`, repo: target.r, receivedAt };
-  o.coalescer.add({ orgId: target.o, securityContext: target.s }, mapped.unit, ref);
-  return reply.code(202).send({ ok: true, queued: mapped.unit.tickets.length + mapped.unit.threads.length });
+  const action = String((payload as { action?: unknown }).action ?? '').slice(0, 40);
+  const unit =
+    o.transportFor && wantsStory(event, action, target) ? withStory(mapped.unit, await storyOf(o, target, mapped.issue, action, req, id)) : mapped.unit;
+  const ref: DeliveryRef = { id, event: `${event}.${action}`, repo: target.r, receivedAt };
+  o.coalescer.add({ orgId: target.o, securityContext: target.s }, unit, ref);
+  return reply.code(202).send({ ok: true, queued: unit.tickets.length + unit.threads.length });
+}
+
+/** The delivery's story threads; none when GitHub cannot be read (the ticket still goes, the next pull tells the story). */
+async function storyOf(o: WebhookRouteOptions, target: HookTarget, issue: GhIssue, action: string, req: FastifyRequest, delivery: string) {
+  try {
+    const api = new GitHubApi(o.transportFor!({ orgId: target.o, securityContext: target.s }), o.now ?? Date.now);
+    return await storyOfDelivery(api, target.r, issue, action);
+  } catch (err) {
+    const code = isAppError(err) ? err.code : 'INTERNAL';
+    req.log.warn({ code, err, delivery, repo: target.r }, `story threads of the delivery not read (${code}): the next pull tells them`);
+    return [];
+  }
 }
 
 function header(req: FastifyRequest, name: string, pattern: RegExp): string | undefined {

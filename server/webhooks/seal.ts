@@ -20,6 +20,8 @@ export interface HookTarget {
   l?: string[];
   /** 1: pull requests and their comments belong to the channel. */
   p?: 1;
+  /** 1: story threads are on (`story_threads`); absent = off, so a hook sealed before it tells no story until repaired. */
+  t?: 1;
 }
 
 export interface HookKeys {
@@ -99,6 +101,7 @@ function isTarget(t: unknown): t is HookTarget {
     typeof x.s === 'string' &&
     typeof x.r === 'string' &&
     (x.l === undefined || (Array.isArray(x.l) && x.l.every((l) => typeof l === 'string'))) &&
-    (x.p === undefined || x.p === 1)
+    (x.p === undefined || x.p === 1) &&
+    (x.t === undefined || x.t === 1)
   );
 }

@@ -35,6 +35,7 @@ export function desiredHook(ctx: Pick<HookContext, 'keys' | 'publicUrl' | 'orgId
   const target: HookTarget = { o: ctx.orgId, s: ctx.securityContext, r: repo };
   if (settings.labels.length > 0) target.l = settings.labels;
   if (settings.includePullRequests) target.p = 1;
+  if (settings.storyThreads) target.t = 1;
   const { id, token } = sealTarget(ctx.keys, target);
   const prefix = `${ctx.publicUrl.replace(/\/$/, '')}/github/webhooks/${id}/`;
   const secret = hookSecret(ctx.keys, id);

@@ -1,0 +1,60 @@
+import type { SyncThread } from '../desk/wire-types.js';
+import type { SyncUnit } from '../sync/batch.js';
+import { GitHubError, type GitHubApi } from '../connectors/github/api.js';
+import type { GhIssue } from '../connectors/github/github-types.js';
+import { readIssueEvent } from '../connectors/github/issue-event.js';
+import { storyThread } from '../connectors/github/story-thread.js';
+import type { HookTarget } from './seal.js';
+
+/** `issues` actions the story tells (story-thread.ts storyLine): only these cost an events read. */
+export const STORY_ACTIONS = new Set([
+  'closed',
+  'reopened',
+  'labeled',
+  'unlabeled',
+  'assigned',
+  'unassigned',
+  'milestoned',
+  'demilestoned',
+  'locked',
+  'unlocked',
+]);
+/** Events this much older than the delivery's issue change are another delivery's (or the pull's); retelling one is an update. */
+export const STORY_LOOKBACK_SECONDS = 300;
+/** GitHub gives a delivery 10 s; the events read must leave time to answer. */
+const EVENTS_TIMEOUT_MS = 5_000;
+const PER_PAGE = 100;
+
+export function wantsStory(event: string, action: string, target: HookTarget): boolean {
+  return event === 'issues' && target.t === 1 && STORY_ACTIONS.has(action);
+}
+
+/**
+ * The story threads a delivery implies (events of its action, of the last minutes), read
+ * from the issue's own events list (oldest first, so its last page) and mapped by the
+ * pull's storyThread: the same event gives
+ * the same extId (`<repo>:e<id>`) whichever path tells it, so the pull's later copy is
+ * an update. The delivery's issue stands in for the event's (this list carries none).
+ */
+export async function storyOfDelivery(api: GitHubApi, repo: string, issue: GhIssue, action: string): Promise<SyncThread[]> {
+  const path = `/repos/${repo}/issues/${issue.number}/events`;
+  const read = (page: number) => api.request<unknown>('GET', path, { query: { per_page: String(PER_PAGE), page: String(page) }, timeoutMs: EVENTS_TIMEOUT_MS });
+  let res = await read(1);
+  const last = res.lastUrl ? Number(URL.parse(res.lastUrl)?.searchParams.get('page')) : 1;
+  if (Number.isSafeInteger(last) && last > 1) res = await read(last);
+  if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${path}: not a list`, res.status);
+  const threads: SyncThread[] = [];
+  for (const raw of res.data as unknown[]) {
+    const e = readIssueEvent(raw);
+    if (!e) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${path}: an item lacks required fields`, res.status);
+    if (e.event !== action || e.createdAt < issue.updatedAt - STORY_LOOKBACK_SECONDS) continue;
+    const thread = storyThread(repo, { ...e, issue });
+    if (thread) threads.push(thread);
+  }
+  return threads;
+}
+
+/** The delivery's unit with its story threads after the ticket (parent first). */
+export function withStory(unit: SyncUnit, threads: SyncThread[]): SyncUnit {
+  return { tickets: unit.tickets, threads: [...unit.threads, ...threads] };
+}
