@@ -45,7 +45,11 @@ export function enginePull<S, C extends object>(connector: Connector<S, C>, o: {
     const sources = connector.sources(settings);
     const session = connector.open({ query, settings, limits: o.limits, startedAt: started, now, log });
     const stored = Object.fromEntries(Object.entries(decoded.state?.r ?? {}).map(([key, r]) => [key, cursorPart(r)]));
-    const upkeep = session.upkeep?.(stored, deadline);
+    // Upkeep is a speed-up beside the sync (GitHub: webhooks): its failure costs its records, never the pull.
+    const upkeep = session.upkeep?.(stored, deadline).catch((err: unknown) => {
+      log?.error({ code: 'INTERNAL', service: connector.service, err }, 'connector upkeep failed: its records are rebuilt by a later pull');
+      return {} as Record<string, Record<string, unknown>>;
+    });
     const { batch, state } = await runPull({
       session,
       sources,
