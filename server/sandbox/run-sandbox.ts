@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeGitHub } from './fake-github/index.js';
 import { seedRealistic, startActivity } from './fake-github/activity.js';
-import { startDeskSimulator, type PullOutcome } from './desk-simulator/index.js';
+import { channelUrls, startDeskSimulator, type PullOutcome } from './desk-simulator/index.js';
 import { startWidgetHost } from './widget-host.js';
 import { startServer } from '../server.js';
 import { createChannel } from '../channel-factory.js';
@@ -77,7 +77,7 @@ async function startChannelAndDesk(gh: GitHub, repos: string[]) {
   const serverUrl = `http://127.0.0.1:${config.port}`;
   const desk = await startDeskSimulator({
     secret: SECRET,
-    channel: { pullUrl: `${serverUrl}/desk/pull`, pushUrl: `${serverUrl}/desk/push`, callbackUrl: `${serverUrl}/desk/callbacks` },
+    channel: channelUrls(serverUrl),
     configParams: { repositories: repos.join(', '), import_since: '30d' },
     connections: { github: { token: TOKEN }, zohodesk: { token: 'sandbox-desk-token' } },
   });

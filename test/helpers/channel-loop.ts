@@ -1,5 +1,5 @@
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
-import { startDeskSimulator, type DeskSimulator, type PullOutcome } from '../../server/sandbox/desk-simulator/index.js';
+import { channelUrls, startDeskSimulator, type DeskSimulator, type PullOutcome } from '../../server/sandbox/desk-simulator/index.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { lateBoundChannel } from '../../server/local-config.js';
 import { startServer, type RunningServer } from '../../server/server.js';
@@ -49,7 +49,7 @@ export async function startChannelLoop(o: {
   const desk = await startDeskSimulator({
     secret: config.extensionSecret,
     securityContext: SENTINEL.securityContext,
-    channel: { pullUrl: `${server.url}/desk/pull`, pushUrl: `${server.url}/desk/push`, callbackUrl: `${server.url}/desk/callbacks` },
+    channel: channelUrls(server.url),
     configParams: o.configParams,
     connections: { github: { token: SENTINEL.token } },
     ...(o.shapeSeed === undefined ? {} : { shapeSeed: o.shapeSeed }),

@@ -1,6 +1,6 @@
 import { freePort } from '../../server/sandbox/free-port.js';
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
-import { startDeskSimulator, type DeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
+import { channelUrls, startDeskSimulator, type DeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
 import type { RotationPolicy } from '../../server/sandbox/desk-simulator/rotation.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { startServer, type RunningServer } from '../../server/server.js';
@@ -47,7 +47,7 @@ export async function startWebhookLoop(o: {
   const desk = await startDeskSimulator({
     secret: SENTINEL.secret,
     securityContext: SENTINEL.securityContext,
-    channel: { pullUrl: `${serverUrl}/desk/pull`, pushUrl: `${serverUrl}/desk/push`, callbackUrl: `${serverUrl}/desk/callbacks` },
+    channel: channelUrls(serverUrl),
     configParams: o.configParams,
     connections: { github: { token: SENTINEL.token }, zohodesk: { token: DESK_TOKEN } },
     ...(o.rotate ? { rotateSecurityContext: o.rotate } : {}),

@@ -12,6 +12,7 @@ import { newSecurityContext, rotationDue, type RotationPolicy } from './rotation
 
 export type { DeskSimulatorOptions, PullOutcome, PushOutcome, AgentReply, Rejection, InvokeLogEntry, StoredTicket, StoredThread, HistoryEntry };
 export { DeskStore };
+export { channelUrls } from './options.js';
 
 export interface DeskSimulator {
   /** DESK_API_URL for the channel server: Invoke is POST `${url}/api/v1/invoke?orgId=…`. */

@@ -2,6 +2,11 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { deskSchemas, firstError } from './desk-schemas.js';
 import type { EnvelopeShape } from './invoke-envelope.js';
 
+/** The channel's URLs as resources.json names them, for a channel server at `base` (routes of server/http/app.ts). */
+export function channelUrls(base: string): { pullUrl: string; pushUrl: string; callbackUrl: string } {
+  return { pullUrl: `${base}/desk/pull`, pushUrl: `${base}/desk/push`, callbackUrl: `${base}/desk/callbacks` };
+}
+
 export interface DeskSimulatorOptions {
   /** The extension's manifest secret: the HASH key (§6.2, §9.3). */
   secret: string;
