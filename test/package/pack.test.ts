@@ -1,12 +1,28 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pack } from '../../scripts/pack.js';
+import { pack as packInto, type PackOptions } from '../../scripts/pack.js';
 import { zipFile } from '../../scripts/zip-entries.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// Every zip of these tests goes to a temporary folder: none lands at dist/'s documented
+// output path holding a test secret.
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'pack-test-'));
+let packs = 0;
+const pack = (o: PackOptions): ReturnType<typeof packInto> => packInto({ out: path.join(tmp, `p${packs++}.zip`), ...o });
+const URL_KEY = 'pack-test-url-key-0123';
+/** `npm run pack` itself, through npm, with only the environment given. */
+function npmPack(args: string[], env: Record<string, string> = {}): { status: number | null; out: string } {
+  const r = spawnSync('npm', ['run', '--silent', 'pack', '--', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', npm_config_loglevel: 'silent', ...env },
+  });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -17,6 +33,7 @@ function filesUnder(dir: string): string[] {
 
 describe('The extension package', function () {
   this.timeout(180_000);
+  after(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('passes the real `zet validate` at the project root with no error', () => {
     const r = spawnSync(path.join(root, 'node_modules/.bin/zet'), ['validate'], {
@@ -57,7 +74,7 @@ describe('The extension package', function () {
   });
 
   it('writes the deployment into the packed manifest: GitHub origin whitelisted, connections shared by --shared-by', () => {
-    const plain = pack({ baseUrl: 'https://channel.test.example', secret: 'pack-test-secret-0123', skipBuild: true, log: () => undefined });
+    const plain = pack({ baseUrl: 'https://channel.test.example', secret: 'pack-test-secret-0123', urlKey: URL_KEY, skipBuild: true, log: () => undefined });
     const github = JSON.parse(zipFile(plain.zip, 'plugin-manifest.json').toString('utf8'));
     expect(github.whiteListedDomains).to.deep.equal(['https://api.github.com']);
     expect(github.connectors[0]).not.to.have.property('sharedBy');
@@ -65,6 +82,7 @@ describe('The extension package', function () {
     const ghes = pack({
       baseUrl: 'https://channel.test.example',
       secret: 'pack-test-secret-0123',
+      noUrlKey: true,
       sharedBy: '64000123',
       githubApiUrl: 'https://ghe.acme.test/api/v3',
       skipBuild: true,
@@ -82,6 +100,65 @@ describe('The extension package', function () {
       'story_threads',
       'selected_repositories',
     ]);
-    expect(() => pack({ sharedBy: 'someone', skipBuild: true, log: () => undefined })).to.throw(/--shared-by/);
+    expect(() => pack({ sandbox: true, sharedBy: 'someone', skipBuild: true, log: () => undefined })).to.throw(/--shared-by/);
+  });
+
+  it('refuses, with exit 2 and one line, a pack that cannot work, and leaves no zip at the output path', () => {
+    const out = path.join(tmp, 'refused.zip');
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [[], {}, /--base-url .*is required.*EXTENSION_SECRET is required.*DESK_URL_KEY is required/],
+      [['--base-url', 'https://channel.test.example'], { DESK_URL_KEY: URL_KEY }, /EXTENSION_SECRET is required/],
+      [['--base-url', 'https://channel.test.example'], { EXTENSION_SECRET: '', DESK_URL_KEY: URL_KEY }, /EXTENSION_SECRET is set but empty/],
+      [['--base-url', 'https://channel.test.example'], { EXTENSION_SECRET: 'pack-test-secret-0123', DESK_URL_KEY: '' }, /DESK_URL_KEY is set but empty/],
+      [['--base-url', 'https://channel.test.example'], { EXTENSION_SECRET: 'pack-test-secret-0123' }, /DESK_URL_KEY is required/],
+      [['--base-url=http://channel.test.example'], { EXTENSION_SECRET: 'pack-test-secret-0123', DESK_URL_KEY: URL_KEY }, /must be an https/],
+      [['--kye', 'x', '--base-url', 'https://channel.test.example'], {}, /unknown option "--kye"/],
+      [['--key', URL_KEY], {}, /--key is not taken on the command line .* DESK_URL_KEY/],
+      [['--base-url'], {}, /--base-url needs a value/],
+    ];
+    for (const [args, env, message] of cases) {
+      writeFileSync(out, 'an older zip');
+      const r = npmPack([...args, '--out', out], env);
+      expect(r.status, `${args.join(' ')}: ${r.out}`).to.equal(2);
+      expect(r.out.trim().split('\n'), r.out).to.have.length(1);
+      expect(r.out).to.match(message);
+      expect(r.out, 'no secret echoed').not.to.include(URL_KEY);
+      expect(r.out).not.to.match(/^\s+at /m);
+      expect(existsSync(out), `${args.join(' ')} left a zip`).to.equal(false);
+    }
+  });
+
+  it('takes --opt=value and --opt value alike, and the key and secret from the environment only', () => {
+    const out = path.join(tmp, 'cli.zip');
+    const r = npmPack(['--base-url=https://channel.test.example/', '--shared-by', '64000123', `--out=${out}`], {
+      EXTENSION_SECRET: 'pack-test-secret-0123',
+      DESK_URL_KEY: URL_KEY,
+    });
+    expect(r.status, r.out).to.equal(0);
+    expect(r.out).not.to.include(URL_KEY);
+    expect(r.out).not.to.include('pack-test-secret-0123');
+    const resources = JSON.parse(zipFile(out, 'resources.json').toString('utf8'));
+    expect(resources.channel.sync.pull).to.equal(`https://channel.test.example/desk/pull?key=${URL_KEY}`);
+    const manifest = JSON.parse(zipFile(out, 'plugin-manifest.json').toString('utf8'));
+    expect(manifest.secret).to.equal('pack-test-secret-0123');
+    expect(manifest.connectors[0].sharedBy).to.equal('64000123');
+  });
+
+  it('packs a local package with --sandbox only, with placeholders and a name of its own', () => {
+    const out = path.join(tmp, 'sandbox.zip');
+    const r = npmPack(['--sandbox', '--out', out]);
+    expect(r.status, r.out).to.equal(0);
+    expect(r.out).to.match(/sandbox package/);
+    const resources = JSON.parse(zipFile(out, 'resources.json').toString('utf8'));
+    expect(resources.channel.sync.pull).to.equal('https://channel.example.com/desk/pull');
+    expect(
+      path.basename(
+        // The default output of a sandbox pack never takes the production zip's name.
+        spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./scripts/pack.ts').then((m) => console.log(m.defaultOutput(true)))"], {
+          cwd: root,
+          encoding: 'utf8',
+        }).stdout.trim(),
+      ),
+    ).to.equal('github-issues-channel-sandbox.zip');
   });
 });
