@@ -6,20 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
 import { seedRealistic } from '../../server/sandbox/fake-github/activity.js';
 import { startDeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
+import { alive } from '../helpers/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN = 'serve-test-github-token';
 const SECRET = 'serve-test-secret-0123456';
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', npm_config_loglevel: 'silent' };
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await check()) return;
   throw new Error(`timed out waiting for ${what}`);
