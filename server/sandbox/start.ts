@@ -17,6 +17,14 @@ if (mode === 'sandbox') {
   const { runSandbox } = await import('./run-sandbox.js');
   await runSandbox();
 } else if (mode === 'production') {
+  if (process.env.MODE === undefined) {
+    // Said first, so a GITHUB_TOKEN left in a shell never turns the sandbox off unexplained.
+    const names = productionVars.join(', ');
+    console.error(
+      `npm start: ${names} ${productionVars.length > 1 ? 'are' : 'is'} set, so this is the production server, not the sandbox; ` +
+        `for the sandbox run: env ${productionVars.map((n) => `-u ${n}`).join(' ')} npm start`,
+    );
+  }
   await runService();
 } else {
   console.error('MODE must be production or sandbox');

@@ -98,4 +98,13 @@ describe('Starting the server', function () {
     expect(r.status).to.equal(2);
     expect(r.stderr).to.include('GITHUB_TOKEN is required');
   });
+
+  it('says why the sandbox did not start, naming the variable and how to unset it, and never its value', () => {
+    const r = run({ GITHUB_TOKEN: 'ghp_secretvalue' });
+    expect(r.status).to.equal(2);
+    const first = r.stderr.split('\n')[0];
+    expect(first).to.include('GITHUB_TOKEN is set, so this is the production server, not the sandbox');
+    expect(first).to.include('env -u GITHUB_TOKEN npm start');
+    expect(r.stderr + r.stdout).not.to.include('ghp_secretvalue');
+  });
 });
