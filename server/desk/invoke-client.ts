@@ -1,3 +1,4 @@
+import { isDeskHost } from './data-centres.js';
 import { AppError } from '../errors.js';
 import { invokeHash, type InvokeHashFields } from './hash.js';
 
@@ -117,8 +118,6 @@ export class InvokeClient {
 /** Redirects that keep the method and body (303 would turn the call into a GET). */
 const REDIRECTS = new Set([301, 302, 307, 308]);
 const MAX_REDIRECTS = 3;
-/** Zoho Desk's API hosts in each data centre. */
-const DESK_HOST = /^desk\.zoho\.(?:com|eu|in|com\.au|jp|com\.cn|sa|ca|uk)$/;
 
 /**
  * Where a redirect from Invoke may go: an https Zoho Desk origin, or the configured
@@ -132,7 +131,7 @@ export function deskRedirectTarget(from: string, location: string, endpoint: str
     return undefined;
   }
   if (u.username || u.password) return undefined;
-  const zoho = u.protocol === 'https:' && DESK_HOST.test(u.hostname) && (u.port === '' || u.port === '443');
+  const zoho = u.protocol === 'https:' && isDeskHost(u.hostname) && (u.port === '' || u.port === '443');
   return zoho || u.origin === new URL(endpoint).origin ? u.toString() : undefined;
 }
 

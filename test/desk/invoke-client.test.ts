@@ -3,6 +3,10 @@ import { InvokeClient, deskRedirectTarget, unwrapInvokeEnvelope } from '../../se
 import { InvokeTransport } from '../../server/transport/invoke-transport.js';
 import { invokeHash } from '../../server/desk/hash.js';
 import { AppError } from '../../server/errors.js';
+import { DESK_DATA_CENTRES } from '../../server/desk/data-centres.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../helpers/http-test-server.js';
 
 const SECRET = 'invoke-test-secret-123';
@@ -146,12 +150,29 @@ describe('Invoke client', () => {
     expect(elsewhere.requests, 'the securityContext never left for another origin').to.have.length(0);
   });
 
+  for (const [dc, host] of Object.entries(DESK_DATA_CENTRES)) {
+    it(`takes the ${dc} data centre's Desk host ${host} as a redirect target`, () => {
+      const from = 'https://desk.zoho.com/api/v1/invoke?orgId=1';
+      expect(deskRedirectTarget(from, `https://${host}/api/v1/invoke?orgId=1`, 'https://desk.zoho.com/api/v1/invoke')).to.equal(
+        `https://${host}/api/v1/invoke?orgId=1`,
+      );
+    });
+  }
+
+  it('lists the same data-centre hosts as docs/desk-compatibility.md', () => {
+    const doc = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../docs/desk-compatibility.md'), 'utf8');
+    const listed = /only to an https Zoho Desk origin \(([^)]*)\)/.exec(doc)?.[1] ?? '';
+    expect([...listed.matchAll(/`([a-z.]+)`/g)].map((m) => m[1]).sort()).to.deep.equal(Object.values(DESK_DATA_CENTRES).sort());
+  });
+
   it("takes Zoho Desk's data-centre origins as redirect targets, and nothing like them", () => {
     const from = 'https://desk.zoho.com/api/v1/invoke?orgId=1';
     const endpoint = 'https://desk.zoho.com/api/v1/invoke';
     expect(deskRedirectTarget(from, 'https://desk.zoho.eu/api/v1/invoke?orgId=1', endpoint)).to.equal('https://desk.zoho.eu/api/v1/invoke?orgId=1');
     expect(deskRedirectTarget(from, 'https://desk.zoho.com.au/api/v1/invoke', endpoint)).to.equal('https://desk.zoho.com.au/api/v1/invoke');
     for (const bad of [
+      'https://desk.zoho.ca/api/v1/invoke',
+      'https://desk.zoho.ae.example/x',
       'http://desk.zoho.eu/api/v1/invoke',
       'https://desk.zoho.eu.evil.example/x',
       'https://evildesk.zoho.com/x',
