@@ -1,4 +1,4 @@
-import type { ConfigParams, DeskConfigParams, DeskConfigParamValue, DeskQuery, PushRequestBody } from './wire-types.js';
+import type { ConfigParams, DeskConfigParams, DeskConfigParamValue, DeskQuery, PullRequestBody, PushRequestBody } from './wire-types.js';
 
 /**
  * Liberal in, exact inside: every request shape Desk's docs or Zoho's samples show
@@ -35,6 +35,12 @@ export function configParamsOf(raw: DeskConfigParams): ConfigParams {
   const entries: Array<[string, DeskConfigParamValue | undefined]> = Array.isArray(raw) ? raw.map((p) => [p.name, p.value]) : Object.entries(raw);
   for (const [name, value] of entries) out[name] = textOf(value);
   return out;
+}
+
+/** A pull's body: the config params flat (Desk's docs), or wrapped in `configParams` as a push carries them. */
+export function pullParamsOf(raw: PullRequestBody): ConfigParams {
+  if (!Array.isArray(raw) && typeof raw.configParams === 'object' && raw.configParams !== null) return configParamsOf(raw.configParams);
+  return configParamsOf(raw as DeskConfigParams);
 }
 
 export function pushReplyOf(raw: PushRequestBody): PushReply {

@@ -263,9 +263,12 @@ export interface IssueExtraValue {
 
 // pull-request.json
 /**
- * POST sync.pull body: the installation's non-secure config params, channelState among them (§2), in either shape Desk may use.
+ * POST sync.pull body: the installation's non-secure config params, channelState among them (§2), in either shape Desk may use, flat or wrapped as the push wraps them ({configParams: …}, as a hand-made pull may send it). The server normalises both at the edge; other fields beside a wrapped configParams are ignored.
  */
-export type PullRequestBody = DeskConfigParams;
+export type PullRequestBody = DeskConfigParams | WrappedPullRequestBody;
+export interface WrappedPullRequestBody {
+  configParams: DeskConfigParams;
+}
 
 // push-request.json
 export type PushIdValue = string | null | number;

@@ -6,7 +6,7 @@ import { sendError, toAppError } from './error-reply.js';
 import { safeEqual } from '../desk/hash.js';
 import { handleCallback, type UninstallHook } from './callbacks.js';
 import { describeErrors, validators } from '../desk/schemas.js';
-import { configParamsOf, deskCallOf, pushReplyOf, type DeskCall } from '../desk/normalise.js';
+import { deskCallOf, pullParamsOf, pushReplyOf, type DeskCall } from '../desk/normalise.js';
 import type { Channel, RedirectTarget } from './channel.js';
 import { HttpMetrics } from './metrics.js';
 import { normaliseDeskUrl } from './desk-url.js';
@@ -72,7 +72,7 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/pull', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
-    const answer = await channel.pull({ query, body: configParamsOf(req.body), signal: abortOnHangUp(reply), log: req.log });
+    const answer = await channel.pull({ query, body: pullParamsOf(req.body), signal: abortOnHangUp(reply), log: req.log });
     checked('sync', answer.sync);
     return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answer.json);
   });
