@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, round } from './stats.js';
+import { benchTable } from '../scripts/doc-figures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
@@ -65,29 +66,7 @@ writeFileSync(
   JSON.stringify({ repeat: REPEAT, runsPerCase: last.runs, date: new Date().toISOString(), machine: last.machine, figures, runs }, null, 2) + '\n',
 );
 
-const f = (name: string, unit = ''): string => {
-  const x = figures[name]!;
-  return x.min === x.max ? `${x.median}${unit}` : `${x.median}${unit} (${x.min}–${x.max})`;
-};
-console.log(`\nwrote ${path.relative(root, OUT)}: medians of ${REPEAT} runs, (min–max) across them\n`);
-console.log('| case | channel server | floor | ratio | details |');
-console.log('| --- | --- | --- | --- | --- |');
 console.log(
-  `| full pull (1000 issues + 1000 comments waiting) | ${f('fullPull.serverMs', ' ms')} | ${f('fullPull.floorMs', ' ms')} | ${f('fullPull.ratioToFloor', 'x')} | ${f('fullPull.cpuUsPerItem', ' µs')} CPU per item, +${f('fullPull.peakExtraRssMB', ' MB')} RSS |`,
+  `\nwrote ${path.relative(root, OUT)}: medians of ${REPEAT} runs, (min–max) across them; \`npm run docs:figures\` puts this table into the README\n`,
 );
-console.log(
-  `| idle pull (3 repositories, nothing new) | ${f('idlePull.serverMs', ' ms')} | ${f('idlePull.floorMs', ' ms')} | ${f('idlePull.ratioToFloor', 'x')} | ${f('idlePull.rateLimitPointsPerRepository')} rate-limit points per repository |`,
-);
-console.log(
-  `| fleet (500 installations × 3 repositories, 100 at once) | ${f('fleet.pullsPerSecond', ' pulls/s')}, p99 ${f('fleet.p99Ms', ' ms')} | ${f('fleet.floorPullsPerSecond', ' pulls/s')} | ${f('fleet.ratioToFloor', 'x')} | idle pulls |`,
-);
-console.log(
-  `| backlog drain (20,000 issues + 60,000 comments) | ${f('backlogDrain.pulls')} pulls, ${f('backlogDrain.seconds', ' s')} | | | ${f('backlogDrain.requestsPer100Items')} GitHub requests per 100 items |`,
-);
-console.log(
-  `| serve start (built server) | ${f('serveStart.listeningMs', ' ms')} to listening | | | ${f('serveStart.badSettingsMs', ' ms')} to the list of bad settings |`,
-);
-console.log(`| widget bundle | ${f('widget.gzipBytes', ' bytes')} gzipped | | | |`);
-console.log(
-  `| delivery → import (burst of 1,000 deliveries) | p50 ${f('deliveryToImport.p50Ms', ' ms')}, p95 ${f('deliveryToImport.p95Ms', ' ms')} | p95 ${f('deliveryToImport.floorP95Ms', ' ms')} | | ${f('deliveryToImport.importCallsPer100Events', '')} import calls per 100 events; one quiet delivery p50 ${f('deliveryToImport.singleP50Ms', ' ms')} |`,
-);
+console.log(benchTable({ figures }));

@@ -309,6 +309,13 @@ describe('A cluster: three replicas behind HAProxy', function () {
     expect(r.comments, 'comments left on GitHub').to.equal(1);
     expect(r.extIds.size).to.equal(1);
     expect(r.posts).to.be.within(1, 3);
-    figures.pushesInMemory = { pushes: 20, perReplica: r.perReplica, commentsCreated: r.posts, deletedAgain: r.deletes, commentsLeft: r.comments };
+    figures.pushesInMemory = {
+      pushes: 20,
+      perReplica: r.perReplica,
+      commentsCreated: r.posts,
+      extraCommentsRemoved: r.posts - r.comments,
+      deleteRequests: r.deletes,
+      commentsLeft: r.comments,
+    };
   });
 });
