@@ -41,6 +41,10 @@ cp -a "$base" "$root"
 # What a new machine of ours has besides Debian's base: the same Node.js and npm (copied
 # from this machine, with npm's settings), and Debian's python3, make, g++ and git.
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The machine's own certificate authorities (a registry may be reached through a proxy
+# that presents its own), installed into the root's store once ca-certificates is in.
+mkdir -p "$root/usr/local/share/ca-certificates"
+cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
 node_bin=$(readlink -f "$(command -v node)")
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 mkdir -p "$root/usr/lib/node_modules" "$root/usr/include"
@@ -61,6 +65,7 @@ git -C "$root/work/main" checkout --quiet "$(git -C "$repo" rev-parse HEAD)"
 inner='set -e
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates git python3 make g++ procps >/dev/null
+update-ca-certificates >/dev/null 2>&1
 for b in chromium redis-server haproxy; do
   if command -v $b >/dev/null 2>&1 || [ -x /usr/sbin/$b ]; then echo "fresh-check: $b is present before .ci/run: the root is not bare"; exit 3; fi
 done
@@ -68,18 +73,21 @@ echo "fresh-check: bare root ready: node $(node --version), npm $(npm --version)
 cd /work/main
 CI=true bash .ci/run'
 
+# The certificate settings of the machine's environment, which CI's run keeps too.
+certs=()
+for v in NODE_EXTRA_CA_CERTS SSL_CERT_FILE SSL_CERT_DIR; do [ -n "${!v:-}" ] && certs+=("$v=${!v}"); done
 echo "fresh-check: running .ci/run inside the root (its own PID and mount namespaces)"
 set +e
 unshare --mount --pid --fork --propagation private bash -c '
   set -e
-  root=$1; inner=$2
+  root=$1; inner=$2; shift 2
   mount -t proc proc "$root/proc"
   mount -t sysfs sys "$root/sys"
   mount --rbind /dev "$root/dev"
   mount -t tmpfs -o size=8g tmpfs "$root/dev/shm"
   mount -t tmpfs tmpfs "$root/tmp"
-  chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 /bin/bash -c "$inner"
-' fresh-check "$root" "$inner" 2>&1 | tee "$cache/last-run.log"
+  chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@" /bin/bash -c "$inner"
+' fresh-check "$root" "$inner" "${certs[@]}" 2>&1 | tee "$cache/last-run.log"
 status=${PIPESTATUS[0]}
 set -e
 echo "fresh-check: .ci/run in a bare root exited $status (log: $cache/last-run.log)"
