@@ -24,6 +24,8 @@ export const ERROR_CATALOGUE = {
   WRONG_REPOSITORY: { status: 422, hint: 'The delivery is about another repository than the hook it arrived at.' },
   DESK_IMPORT_REFUSED: { status: 502, hint: "Desk's import refused a delivery's items: the next pull brings them." },
   INTERNAL: { status: 500, hint: 'An unexpected error; the server log has the details.' },
+  // channelState that names what this server never wrote (forged, or damaged): ignored, logged.
+  STATE_INVALID: { status: 400, hint: 'channelState names a repository or hook this server did not write: it is ignored and nothing on GitHub is touched.' },
   // Configuration of an installation (config params).
   CONFIG_INVALID: { status: 400, hint: 'Check the extension settings: repositories must be owner/repo, comma separated.' },
   // Replies (push).

@@ -288,7 +288,9 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     const patches = count('PATCH');
     for (let i = 0; i < 3; i++) await loop.pull();
     expect(count('PATCH') - patches, 'a new securityContext every pull: one PATCH per repository per pull').to.equal(6);
-    expect(count('GET'), 'no listing while the hook id is known').to.equal(2);
+    const gets = loop.gh.requests.filter((r) => r.method === 'GET' && r.path.includes('/hooks'));
+    expect(gets.filter((r) => /\/hooks$/.test(r.path)).length, 'no listing while the hook id is known').to.equal(2);
+    expect(gets.filter((r) => /\/hooks\/\d+$/.test(r.path)).length, 'each PATCH first reads the hook: ours by its URL, not by the state').to.equal(6);
     for (const repo of [REPO, OTHER]) expect(hooksOf(loop, repo)).to.have.length(1);
     // The hook still works with the latest securityContext.
     loop.gh.createIssue(REPO, { title: 'after rotation' });

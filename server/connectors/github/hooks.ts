@@ -7,6 +7,7 @@ import type { RequestLog } from '../../http/channel.js';
 import { GitHubError, type GitHubApi } from './api.js';
 import type { GitHubSettings } from './settings.js';
 import { hookSecret, sealTarget, type HookKeys, type HookTarget } from '../../webhooks/seal.js';
+import { REPO_PATTERN } from './ext-ids.js';
 
 /** How long a hook that looked right, or a repository that refused us hooks, goes unchecked. */
 export const HOOK_RECHECK_SECONDS = 86_400;
@@ -88,12 +89,20 @@ export async function syncHooks(
     }),
   );
   // A hook that could not be removed is kept in the state and tried again at the next pull:
-  // forgetting it would leave a repository outside the settings feeding Desk.
+  // forgetting it would leave a repository outside the settings feeding Desk. The state
+  // comes back from Desk but anyone holding the URL key can forge one: a name GitHub
+  // would not give a repository is dropped unread, and a hook is removed only when
+  // GitHub shows it is ours (our prefix), never on the state's word.
   const unremoved: Record<string, HookState> = {};
   const departed = Object.entries(previous ?? {}).filter(([repo, r]) => !settings.repositories.includes(repo) && r.w?.i !== undefined);
   await Promise.all(
     departed.map(async ([repo, r]) => {
-      if (!(await removeHook(ctx, repo, r.w!.i!))) unremoved[repo] = r.w!;
+      if (!REPO_PATTERN.test(repo)) {
+        ctx.log?.warn({ code: 'STATE_INVALID' }, 'a webhook record names no repository GitHub could have: dropped, nothing touched');
+        return;
+      }
+      const prefix = desiredHook(ctx, repo, settings).prefix;
+      if (!(await removeHookIfOurs(ctx, repo, r.w!.i!, prefix))) unremoved[repo] = r.w!;
     }),
   );
   return { hooks, unremoved };
@@ -111,8 +120,9 @@ export async function ensureHook(ctx: HookContext, repo: string, want: DesiredHo
   if (fresh && !prev.p && prev.i !== undefined && prev.f === want.fingerprint) return prev;
   try {
     if (fresh && !prev.p && prev.i !== undefined) {
-      // A new securityContext or filter: one PATCH by id, no listing.
-      if (await patchHook(ctx, repo, prev.i, want)) return { i: prev.i, f: want.fingerprint, t: prev.t };
+      // A new securityContext or filter: the hook by id, and one PATCH if GitHub shows it
+      // is ours (the id comes from channelState, which a caller can forge), no listing.
+      if ((await ourHook(ctx, repo, prev.i, want.prefix)) && (await patchHook(ctx, repo, prev.i, want))) return { i: prev.i, f: want.fingerprint, t: prev.t };
     }
     const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks`, {
       query: { per_page: '100' },
@@ -159,6 +169,38 @@ export async function removeHook(ctx: Pick<HookContext, 'api' | 'log'>, repo: st
   } catch (err) {
     ctx.log?.warn({ code: err instanceof GitHubError ? err.code : 'INTERNAL', repo }, 'webhook removal failed: tried again at the next pull');
     return false;
+  }
+}
+
+/**
+ * Removes the hook `id` if GitHub shows it is ours (its URL starts with our prefix);
+ * true when nothing of ours is left there (removed, gone, or never ours).
+ */
+async function removeHookIfOurs(ctx: Pick<HookContext, 'api' | 'log'>, repo: string, id: number, prefix: string): Promise<boolean> {
+  try {
+    if (!(await ourHook(ctx, repo, id, prefix))) {
+      ctx.log?.warn({ code: 'STATE_INVALID', repo, hook: id }, 'a webhook record names a hook that is not ours: left alone, record dropped');
+      return true;
+    }
+  } catch (err) {
+    ctx.log?.warn({ code: err instanceof GitHubError ? err.code : 'INTERNAL', repo }, 'webhook removal failed: tried again at the next pull');
+    return false;
+  }
+  return removeHook(ctx, repo, id);
+}
+
+/** The hook `id` as GitHub lists it, if its URL starts with our prefix; undefined when it is gone or not ours. */
+async function ourHook(ctx: Pick<HookContext, 'api'>, repo: string, id: number, prefix: string): Promise<ListedHook | undefined> {
+  try {
+    const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/hooks/${id}`, {
+      accept: 'application/vnd.github+json',
+      timeoutMs: HOOK_REQUEST_TIMEOUT_MS,
+    });
+    const hook = readHook(res.data)[0];
+    return hook && hook.id === id && hook.url.startsWith(prefix) ? hook : undefined;
+  } catch (err) {
+    if (err instanceof GitHubError && err.upstreamStatus === 404) return undefined;
+    throw err;
   }
 }
 
