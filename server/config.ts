@@ -29,6 +29,8 @@ export interface ServerConfig {
   /** Where the GitHub query travels in an Invoke call: inside requestURL (as Zoho's samples do) or in queryParams. */
   invokeQuery: 'url' | 'params';
   pull: PullLimits;
+  /** Open connections in all and per peer address (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT); defaults in http/connection-caps.ts. */
+  connectionCaps?: { total: number; perClient: number };
   /** PUBLIC_URL: the origin where GitHub reaches this server; set = webhooks on (README, "Webhooks"). */
   publicUrl?: string | undefined;
   /** The Desk connection (zohoAuthorisation's connectionLinkName) that Desk's import API is called with. */
@@ -113,6 +115,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const claimStore = str('CLAIM_STORE', 'memory')!;
   if (claimStore !== 'memory' && claimStore !== 'none' && !/^rediss?:\/\/[^/?#\s]+(?:\/\d{1,2})?$/.test(claimStore)) {
     problems.push('CLAIM_STORE must be memory, none or a redis:// (rediss://) URL: redis://[:password@]host[:port][/db]');
+  } else if (claimStore.startsWith('redis') && safeDecode(/^rediss?:\/\/([^@/]*)@/.exec(claimStore)?.[1] ?? '') === undefined) {
+    // Named, never echoed: the password is a secret.
+    problems.push("CLAIM_STORE's password has a malformed %-escape: percent-encode it (encodeURIComponent)");
   }
   const callbackHash = str('CALLBACK_HASH', 'log');
   if (callbackHash !== 'log' && callbackHash !== 'enforce') problems.push('CALLBACK_HASH must be log or enforce');
@@ -145,16 +150,25 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     publicUrl,
     deskConnection,
     pull: pullLimits(int),
+    connectionCaps: { total: int('MAX_CONNECTIONS', 2048, 16, 100_000), perClient: int('MAX_CONNECTIONS_PER_CLIENT', 256, 1, 100_000) },
   };
   if (config.shutdownDelayMs >= config.shutdownGraceMs && config.shutdownDelayMs > 0) problems.push('SHUTDOWN_DELAY_MS must be less than SHUTDOWN_GRACE_MS');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
+/** decodeURIComponent, or undefined for a malformed %-escape (which would otherwise throw at start-up). */
+export function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The values that must never appear in a log line, a response or channelState. */
 export function secretsOf(config: ServerConfig): string[] {
-  const storePassword = !config.claimStore.startsWith('redis')
-    ? undefined
-    : decodeURIComponent(/^rediss?:\/\/(?:[^:@/]*:)?([^@/]*)@/.exec(config.claimStore)?.[1] ?? '');
+  const raw = config.claimStore.startsWith('redis') ? (/^rediss?:\/\/(?:[^:@/]*:)?([^@/]*)@/.exec(config.claimStore)?.[1] ?? '') : '';
+  const storePassword = raw === '' ? undefined : (safeDecode(raw) ?? raw);
   return [config.extensionSecret, config.deskUrlKey, config.githubToken, storePassword].filter((s): s is string => !!s);
 }

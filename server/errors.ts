@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   BAD_SIGNATURE: { status: 401, hint: "The delivery's X-Hub-Signature-256 is missing or does not match the hook's secret." },
   BAD_HOOK_URL: { status: 404, hint: "The delivery's URL was not made by this server (or under another EXTENSION_SECRET)." },
   WRONG_REPOSITORY: { status: 422, hint: 'The delivery is about another repository than the hook it arrived at.' },
+  DELIVERY_OVERLOAD: { status: 503, hint: 'Too many deliveries at once: this one is dropped and the next pull brings its items.' },
   DESK_IMPORT_REFUSED: { status: 502, hint: "Desk's import refused a delivery's items: the next pull brings them." },
   INTERNAL: { status: 500, hint: 'An unexpected error; the server log has the details.' },
   // channelState that names what this server never wrote (forged, or damaged): ignored, logged.

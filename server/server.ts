@@ -1,3 +1,4 @@
+import { capConnections, DEFAULT_CONNECTION_CAPS } from './http/connection-caps.js';
 import type { ServerConfig } from './config.js';
 import { secretsOf } from './config.js';
 import { createLogger } from './http/logger.js';
@@ -35,7 +36,7 @@ export async function startServer(
     keys && config.publicUrl
       ? (body, log) => removeHooksOnUninstall({ keys, publicUrl: config.publicUrl!, transportFor: gitHubTransports(config) }, body, log)
       : undefined;
-  const { app, startDraining } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses, onUninstall });
+  const { app, metrics, startDraining } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses, onUninstall });
   // Deliveries from GitHub (PUBLIC_URL set): verified, then imported into Desk (server/webhooks).
   let webhooks: WebhookService | undefined;
   if (config.publicUrl) {
@@ -50,6 +51,7 @@ export async function startServer(
     });
     webhooks.register(app);
   }
+  capConnections(app.server, config.connectionCaps ?? DEFAULT_CONNECTION_CAPS, (why) => metrics.countRefusedConnection(why));
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

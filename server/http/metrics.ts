@@ -27,6 +27,13 @@ export class HttpMetrics {
     this.#callbacks.set(key, (this.#callbacks.get(key) ?? 0) + 1);
   }
 
+  /** Connections closed as they were accepted, past a cap (connection-caps.ts). */
+  readonly #refused = new Map<string, number>();
+
+  countRefusedConnection(why: 'total' | 'per-client'): void {
+    this.#refused.set(why, (this.#refused.get(why) ?? 0) + 1);
+  }
+
   observe(method: string, route: string, status: number, seconds: number): void {
     const key = `method="${method}",route="${escapeLabel(route)}",status="${status}"`;
     let s = this.#series.get(key);
@@ -53,6 +60,19 @@ export class HttpMetrics {
     for (const [code, n] of this.#errors) lines.push(`http_errors_total{code="${escapeLabel(code)}"} ${n}`);
     lines.push('# HELP desk_callbacks_total Lifecycle callbacks received, by event and whether their HASH verified.', '# TYPE desk_callbacks_total counter');
     for (const [k, n] of this.#callbacks) lines.push(`desk_callbacks_total{${k}} ${n}`);
+    lines.push(
+      '# HELP connections_refused_total Connections closed as they were accepted, past the total or per-client cap.',
+      '# TYPE connections_refused_total counter',
+    );
+    for (const [why, n] of this.#refused) lines.push(`connections_refused_total{cap="${why}"} ${n}`);
+    const memory = process.memoryUsage();
+    lines.push('# HELP process_resident_memory_bytes Resident memory of the process.', '# TYPE process_resident_memory_bytes gauge');
+    lines.push(`process_resident_memory_bytes ${memory.rss}`);
+    lines.push(
+      '# HELP nodejs_heap_used_bytes V8 heap in use (what an attack left behind, whatever the allocator keeps).',
+      '# TYPE nodejs_heap_used_bytes gauge',
+    );
+    lines.push(`nodejs_heap_used_bytes ${memory.heapUsed}`);
     return lines.join('\n') + '\n';
   }
 }

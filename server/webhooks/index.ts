@@ -5,6 +5,7 @@ import { ImportCoalescer, type ImportReport } from './coalescer.js';
 import { DeskImporter } from './import-client.js';
 import { DeliveryMemory, logImport, registerWebhookRoute } from './route.js';
 import { hookKeys } from './seal.js';
+import type { DoorLimits } from './door.js';
 import type { DeskCall } from '../desk/normalise.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -21,6 +22,8 @@ export interface WebhookServiceOptions {
   now?: () => number;
   /** GitHub as the pull calls it, per installation: deliveries read the story's events through it. */
   transportFor?: (q: DeskCall) => Transport;
+  /** The webhook door's bounds (door.ts); tests narrow them. */
+  limits?: Partial<DoorLimits>;
 }
 
 /** The delivery path as one piece the app mounts: route, coalescing, Desk's import. */
@@ -51,6 +54,7 @@ export function webhookService(o: WebhookServiceOptions) {
         coalescer,
         imported,
         transportFor: o.transportFor,
+        limits: o.limits,
         ...(o.now ? { now: o.now } : {}),
       });
     },

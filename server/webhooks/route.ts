@@ -6,7 +6,7 @@ import { jsonTooDeep } from '../http/json-depth.js';
 import { mapDelivery } from './delivery-map.js';
 import { HOOK_ID_PATTERN, MAX_TOKEN_LENGTH, hookSecret, openTarget, type HookKeys, type HookTarget } from './seal.js';
 import type { GhIssue } from '../connectors/github/github-types.js';
-import { signatureMatches } from './signature.js';
+import { Admission, closeAfterAnswer, DOOR_LIMITS, readSigned, refuseBeforeBody, type DoorLimits } from './door.js';
 import type { DeliveryRef, ImportCoalescer } from './coalescer.js';
 import { storyOfDelivery, wantsStory, withStory } from './delivery-story.js';
 import { GitHubApi } from '../connectors/github/api.js';
@@ -14,8 +14,6 @@ import { isAppError } from '../errors.js';
 import type { DeskCall } from '../desk/normalise.js';
 import type { Transport } from '../transport/transport.js';
 
-/** GitHub caps payloads at 25 MB; an issue or comment delivery is tens of KB (a body is at most 65,536 characters). */
-export const MAX_DELIVERY_BYTES = 512 * 1024;
 /** A delivery about an item last changed longer ago than this is a replay or a manual redelivery: the pull has it. */
 export const MAX_DELIVERY_AGE_SECONDS = 3600;
 /** Delivery ids already imported, so GitHub's redelivery of one costs Desk no second call. */
@@ -32,6 +30,8 @@ export interface WebhookRouteOptions {
   now?: () => number;
   /** GitHub for the installation the hook seals (as the pull calls it): the story's events are read through it. */
   transportFor?: ((q: DeskCall) => Transport) | undefined;
+  /** The door's bounds (size, body deadline, deliveries in flight); tests narrow them. */
+  limits?: Partial<DoorLimits> | undefined;
 }
 
 /** Recently imported delivery ids (bounded, oldest forgotten first). */
@@ -53,24 +53,57 @@ export class DeliveryMemory {
  * Desk: GitHub gives up after 10 s and never retries, and the pull is the safety net.
  */
 export function registerWebhookRoute(app: ReturnType<typeof buildApp>['app'], o: WebhookRouteOptions): void {
+  const limits: DoorLimits = { ...DOOR_LIMITS, ...o.limits };
+  const admission = new Admission(limits);
+  const verified = new WeakSet<FastifyRequest>();
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    // The raw bytes, unparsed: the signature is over them.
-    scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_DELIVERY_BYTES }, (_req, body, done) => done(null, body));
-    scope.post<{ Params: { '*': string } }>(WEBHOOK_ROUTE, (req, reply) => handle(o, req, reply));
+    // Before the body: the URL's shape, the headers, and a place at the door.
+    scope.addHook('onRequest', async (req, reply) => {
+      try {
+        hookUrl(req as FastifyRequest<{ Params: { '*': string } }>);
+        refuseBeforeBody(req, limits);
+      } catch (err) {
+        closeAfterAnswer(req, reply);
+        throw err;
+      }
+      const release = admission.enter(req.ip);
+      if (!release) {
+        closeAfterAnswer(req, reply);
+        throw new AppError('DELIVERY_OVERLOAD', 'too many deliveries at once: this one is dropped, the next pull brings its items');
+      }
+      reply.raw.once('close', release);
+    });
+    // The raw bytes, signed as they stream: nothing is parsed before the signature verifies.
+    scope.addContentTypeParser('application/json', (req, payload, done) => {
+      const { hid } = hookUrl(req as FastifyRequest<{ Params: { '*': string } }>);
+      readSigned(payload, hookSecret(o.keys, hid), String(req.headers['x-hub-signature-256']), limits).then(
+        (body) => {
+          verified.add(req);
+          done(null, body);
+        },
+        // What is left of a refused body is never read: the connection goes with the answer (onError).
+        (err: AppError) => done(err, undefined),
+      );
+    });
+    scope.addHook('onError', async (req, reply) => closeAfterAnswer(req, reply));
+    scope.post<{ Params: { '*': string } }>(WEBHOOK_ROUTE, (req, reply) => handle(o, req, reply, verified.has(req)));
   });
 }
 
-async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) {
-  const receivedAt = performance.now();
-  const [hid = '', token = '', ...more] = req.params['*'].split('/');
+/** The hook id and sealed token from the URL, or BAD_HOOK_URL. */
+function hookUrl(req: FastifyRequest<{ Params: { '*': string } }>): { hid: string; token: string } {
+  const [hid = '', token = '', ...more] = (req.params['*'] ?? '').split('/');
   if (!HOOK_ID_PATTERN.test(hid) || token.length > MAX_TOKEN_LENGTH || more.length > 0) throw new AppError('BAD_HOOK_URL', 'the hook URL is not one of ours');
+  return { hid, token };
+}
+
+async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply, signed: boolean) {
+  const receivedAt = performance.now();
+  const { hid, token } = hookUrl(req);
   const body = req.body;
-  if (!Buffer.isBuffer(body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'a delivery is application/json');
-  const signature = req.headers['x-hub-signature-256'];
-  if (!signatureMatches(hookSecret(o.keys, hid), body, typeof signature === 'string' ? signature : undefined)) {
-    throw new AppError('BAD_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match');
-  }
+  // Only a body read by the door's parser has had its signature checked (an empty one has not).
+  if (!signed || !Buffer.isBuffer(body)) throw new AppError('BAD_SIGNATURE', 'X-Hub-Signature-256 does not match the body');
   const target = openTarget(o.keys, hid, token);
   if (!target) throw new AppError('BAD_HOOK_URL', "the hook URL does not open under this server's key");
   const event = header(req, 'x-github-event', /^[a-z_]{1,40}$/);

@@ -1,3 +1,4 @@
+import type { DoorLimits } from '../../server/webhooks/door.js';
 import { freePort } from '../../server/sandbox/free-port.js';
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
 import { channelUrls, startDeskSimulator, type DeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
@@ -37,6 +38,8 @@ export async function startWebhookLoop(o: {
   rotate?: RotationPolicy;
   windowMs?: number;
   pull?: Partial<ServerConfig['pull']>;
+  /** The webhook door's bounds, narrowed for a test. */
+  door?: Partial<DoorLimits>;
 }): Promise<WebhookLoop> {
   const clock = new TestClock(Date.parse('2026-06-01T00:00:00Z'));
   const gh = await startFakeGitHub({ token: SENTINEL.token, now: clock.now });
@@ -68,7 +71,12 @@ export async function startWebhookLoop(o: {
     channel: createChannel(config, { now: clock.now }),
     logDestination: log,
     checkResponses: true,
-    webhooks: { onImport: (r) => imports.push(r), now: clock.now, ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}) },
+    webhooks: {
+      onImport: (r) => imports.push(r),
+      now: clock.now,
+      ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
+      ...(o.door ? { limits: o.door } : {}),
+    },
   });
   return {
     gh,

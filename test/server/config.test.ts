@@ -40,6 +40,20 @@ describe('Server configuration', () => {
     expect(() => readConfig({ ...good, DESK_CONNECTION: 'has space' })).to.throw(/DESK_CONNECTION/);
   });
 
+  it('names a CLAIM_STORE password with a malformed %-escape as a problem, never echoing it, and caps connections by default', () => {
+    expect(() => readConfig({ ...good, CLAIM_STORE: 'redis://:pa%zzword@127.0.0.1:6379' })).to.throw(
+      ConfigError,
+      /CLAIM_STORE's password has a malformed %-escape/,
+    );
+    try {
+      readConfig({ ...good, CLAIM_STORE: 'redis://:pa%zzword@127.0.0.1:6379' });
+    } catch (err) {
+      expect((err as Error).message).not.to.include('pa%zzword');
+    }
+    expect(readConfig(good).connectionCaps).to.deep.equal({ total: 2048, perClient: 256 });
+    expect(readConfig({ ...good, MAX_CONNECTIONS: '64', MAX_CONNECTIONS_PER_CLIENT: '8' }).connectionCaps).to.deep.equal({ total: 64, perClient: 8 });
+  });
+
   it('lists every problem at once', () => {
     const err = (() => {
       try {
