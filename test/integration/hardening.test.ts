@@ -108,7 +108,15 @@ describe('Hardening: attacks that once worked', function () {
       const second = await startApp(createChannel(app!.config, { now: clock.now }), app!.config);
       closers.push(second.close);
       const issue = gh.createIssue(REPO, { title: 'x' }).number;
-      gh.faults.add({ match: { method: 'GET', path: /\/comments$/ }, times: 2, fault: { kind: 'latency', ms: 200 } });
+      // Both replicas' first lookups are held until both have asked: neither sees the other's comment (a barrier, not a sleep).
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let arrived = 0;
+      gh.faults.add({
+        match: { method: 'GET', path: /\/comments$/ },
+        times: 2,
+        fault: { kind: 'gate', release: released, arrived: () => void (++arrived === 2 && release()) },
+      });
       gh.faults.add({ match: { method: 'DELETE' }, times: 10, fault: { kind: 'status', status: 500 } });
       const body = JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}:${issue}`, content: '<p>Racing</p>' } });
       const send = (url: string) =>
