@@ -31,7 +31,16 @@ export interface CoalescerOptions {
   windowMs: number;
   maxBytes: number;
   onImport?: (who: ImportInstallation, report: ImportReport) => void;
+  /** Items per import (Desk's cap; tests narrow it). */
+  maxItems?: number;
+  /** Batches waiting per installation, the one being filled included (the one in flight not). */
+  maxBatchesPerLane?: number;
+  /** Batches waiting in all: with Desk hanging, a flood of deliveries holds at most this many × maxBytes. */
+  maxBatches?: number;
 }
+
+/** With Desk hanging, what waits is bounded: beyond it a delivery is refused (the pull brings its items). */
+export const QUEUE_LIMITS = { maxBatchesPerLane: 3, maxBatches: 16 };
 
 interface Pending {
   who: ImportInstallation;
@@ -60,21 +69,40 @@ export class ImportCoalescer {
   /** modifiedTime (ms) of items Desk has from us, per installation and extId (bounded): an older delivery arriving later is dropped. */
   readonly #imported = new Map<string, number>();
   readonly #idle = new Set<() => void>();
-  constructor(private readonly o: CoalescerOptions) {}
+  /** Batches waiting (pending or full) over every lane. */
+  #waiting = 0;
+  readonly #limits: { maxBatchesPerLane: number; maxBatches: number };
+  constructor(private readonly o: CoalescerOptions) {
+    this.#limits = { maxBatchesPerLane: o.maxBatchesPerLane ?? QUEUE_LIMITS.maxBatchesPerLane, maxBatches: o.maxBatches ?? QUEUE_LIMITS.maxBatches };
+  }
 
-  add(who: ImportInstallation, unit: SyncUnit, delivery: DeliveryRef): void {
+  /**
+   * Queues a delivery's items; false when the queue is at its bound (nothing is kept:
+   * the caller answers that the delivery was dropped, and the next pull brings it).
+   */
+  add(who: ImportInstallation, unit: SyncUnit, delivery: DeliveryRef): boolean {
     const key = `${who.orgId}\n${who.securityContext}`;
     let lane = this.#lanes.get(key);
+    const room = (l: Lane | undefined): boolean =>
+      this.#waiting < this.#limits.maxBatches && (l === undefined || l.full.length + (l.pending ? 1 : 0) < this.#limits.maxBatchesPerLane);
+    if (!lane?.pending && !room(lane)) return false;
     if (!lane) this.#lanes.set(key, (lane = { pending: undefined, full: [], flying: false, timer: undefined }));
     lane.pending ??= this.#fresh(who);
     if (!this.#put(lane.pending, unit)) {
+      if (!room(lane)) return false;
       lane.full.push(lane.pending);
       lane.pending = this.#fresh(who);
       this.#put(lane.pending, unit);
     }
     lane.pending.deliveries.push(delivery);
-    if (lane.full.length > 0) return void this.#pump(key, lane);
-    if (!lane.flying && !lane.timer) lane.timer = setTimeout(() => this.#pump(key, lane), this.o.windowMs);
+    if (lane.full.length > 0) this.#pump(key, lane);
+    else if (!lane.flying && !lane.timer) lane.timer = setTimeout(() => this.#pump(key, lane), this.o.windowMs);
+    return true;
+  }
+
+  /** Batches waiting for their import, over every installation (metrics, tests). */
+  get waiting(): number {
+    return this.#waiting;
   }
 
   /** Resolves once nothing is queued or in flight (tests, bench, shutdown). */
@@ -84,10 +112,12 @@ export class ImportCoalescer {
   }
 
   #fresh(who: ImportInstallation): Pending {
+    this.#waiting++;
+    const items = this.o.maxItems ?? IMPORT_MAX_ITEMS;
     return {
       who,
       batch: new SyncBatch(),
-      budget: new Budget({ tickets: IMPORT_MAX_ITEMS, threads: IMPORT_MAX_ITEMS, bytes: this.o.maxBytes, deadline: Infinity }),
+      budget: new Budget({ tickets: items, threads: items, bytes: this.o.maxBytes, deadline: Infinity }),
       times: new Map(),
       deliveries: [],
     };
@@ -121,6 +151,7 @@ export class ImportCoalescer {
     if (lane.flying) return;
     const next = lane.full.shift() ?? lane.pending;
     if (next === lane.pending) lane.pending = undefined;
+    if (next) this.#waiting--;
     if (!next) {
       this.#lanes.delete(key);
       if (this.#lanes.size === 0) for (const done of this.#idle) done();

@@ -16,6 +16,8 @@ export interface WebhookServiceOptions {
   invoke: InvokeClient;
   /** How long a first delivery waits for others to join its import (ms). */
   windowMs?: number;
+  /** The import queue's bounds and items per import (coalescer.ts); tests narrow them. */
+  queue?: { maxItems?: number; maxBatchesPerLane?: number; maxBatches?: number };
   maxImportBytes?: number;
   onImport?: (report: ImportReport) => void;
   /** The clock deliveries are judged by (GitHub's times; tests move it). */
@@ -36,8 +38,10 @@ export function webhookService(o: WebhookServiceOptions) {
     send: (who, sync) => importer.import(who, sync),
     windowMs: o.windowMs ?? 25,
     maxBytes: o.maxImportBytes ?? 5 * 1024 * 1024,
+    ...o.queue,
     onImport: (_who, report) => {
-      if (report.ok) for (const d of report.deliveries) imported.add(d.id);
+      // Taken in as they were queued; a failed import lets a redelivery try again.
+      if (!report.ok) for (const d of report.deliveries) imported.delete(d.id);
       if (log) logImport(log, report);
       o.onImport?.(report);
     },

@@ -34,7 +34,11 @@ export interface WebhookRouteOptions {
   limits?: Partial<DoorLimits> | undefined;
 }
 
-/** Recently imported delivery ids (bounded, oldest forgotten first). */
+/**
+ * Delivery ids taken in (bounded, oldest forgotten first): remembered as they are
+ * queued, so concurrent copies of one delivery import once, and forgotten again when
+ * their import fails or is refused, so GitHub's "Redeliver" can bring them.
+ */
 export class DeliveryMemory {
   readonly #ids = new Set<string>();
   has(id: string): boolean {
@@ -43,6 +47,9 @@ export class DeliveryMemory {
   add(id: string): void {
     this.#ids.add(id);
     if (this.#ids.size > REMEMBERED_DELIVERIES) this.#ids.delete(this.#ids.values().next().value!);
+  }
+  delete(id: string): void {
+    this.#ids.delete(id);
   }
 }
 
@@ -135,10 +142,15 @@ async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*
     return reply.code(202).send({ ok: true, ignored: mapped.why });
   }
   const action = String((payload as { action?: unknown }).action ?? '').slice(0, 40);
+  // Taken before the first await: a concurrent copy of this delivery now answers duplicate.
+  o.imported.add(id);
   const unit =
     o.transportFor && wantsStory(event, action, target) ? withStory(mapped.unit, await storyOf(o, target, mapped.issue, action, req, id)) : mapped.unit;
   const ref: DeliveryRef = { id, event: `${event}.${action}`, repo: target.r, receivedAt };
-  o.coalescer.add({ orgId: target.o, securityContext: target.s }, unit, ref);
+  if (!o.coalescer.add({ orgId: target.o, securityContext: target.s }, unit, ref)) {
+    o.imported.delete(id);
+    throw new AppError('DELIVERY_OVERLOAD', "Desk's imports are behind and their queue is full: this delivery is dropped, the next pull brings its items");
+  }
   return reply.code(202).send({ ok: true, queued: unit.tickets.length + unit.threads.length });
 }
 

@@ -40,6 +40,8 @@ export async function startWebhookLoop(o: {
   pull?: Partial<ServerConfig['pull']>;
   /** The webhook door's bounds, narrowed for a test. */
   door?: Partial<DoorLimits>;
+  /** The import queue's bounds and items per import, narrowed for a test. */
+  queue?: { maxItems?: number; maxBatchesPerLane?: number; maxBatches?: number };
 }): Promise<WebhookLoop> {
   const clock = new TestClock(Date.parse('2026-06-01T00:00:00Z'));
   const gh = await startFakeGitHub({ token: SENTINEL.token, now: clock.now });
@@ -76,6 +78,7 @@ export async function startWebhookLoop(o: {
       now: clock.now,
       ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
       ...(o.door ? { limits: o.door } : {}),
+      ...(o.queue ? { queue: o.queue } : {}),
     },
   });
   return {

@@ -19,7 +19,7 @@ export interface DeskHttpServer {
  * clear JSON refusal (404, 405, 413), and a fault inside the simulator a 500 rather
  * than a dropped connection.
  */
-export type ImportHandler = (installationId: string, headers: http.IncomingHttpHeaders, raw: string) => InvokeAnswer;
+export type ImportHandler = (installationId: string, headers: http.IncomingHttpHeaders, raw: string) => InvokeAnswer | Promise<InvokeAnswer>;
 /** Desk's import API (§5), reached through Invoke's own forwarding. */
 const IMPORT_PATH = /^\/api\/v1\/channels\/([^/]{1,40})\/import$/;
 
@@ -55,7 +55,7 @@ export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0
     req.on('end', () => {
       if (tooLarge) return;
       const raw = Buffer.concat(chunks).toString('utf8');
-      if (importOf) return send(onImport!(importOf[1]!, req.headers, raw));
+      if (importOf) return void Promise.resolve(onImport!(importOf[1]!, req.headers, raw)).then(send);
       onInvoke(url, req.headers, raw).then(send, (err: unknown) =>
         send({
           status: 500,

@@ -40,6 +40,8 @@ export interface DeskSimulator {
   invokeLog: InvokeLogEntry[];
   /** Every import call (§5), refused ones included: each is one API credit. */
   importLog: ImportLogEntry[];
+  /** While set, import calls wait for it before they are answered (a Desk that hangs). */
+  importGate: Promise<void> | undefined;
   /** Gives the installation a new securityContext now; the old one is refused from then on. */
   rotateSecurityContext(): void;
   close(): Promise<void>;
@@ -79,8 +81,9 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
       ),
     undefined,
     undefined,
-    (installationId, headers, raw) =>
-      handleImport(
+    async (installationId, headers, raw) => {
+      if (sim.importGate) await sim.importGate;
+      return handleImport(
         {
           orgId: s.orgId,
           installationId: s.installationId,
@@ -93,7 +96,8 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
         installationId,
         headers,
         raw,
-      ),
+      );
+    },
   );
 
   // Desk adds channelState to the installation's params itself (§1.3), so it is always in the body, null until first set.
@@ -128,6 +132,7 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     store,
     invokeLog,
     importLog,
+    importGate: undefined,
     rotateSecurityContext() {
       sim.securityContext = newSecurityContext();
       rotation.at = now();
