@@ -47,12 +47,38 @@ const OPTIONS: sanitizeHtml.IOptions = {
 export const MAX_HTML_DEPTH = 256;
 export const TOO_DEEP_NOTICE = "<p><em>(This content is nested too deeply to show here: open it at its source through the ticket's link.)</em></p>";
 
-/** External HTML, reduced to the allow-list: no script, style, handler, frame, form or foreign URL scheme. */
+/**
+ * Desk's cap on a ticket's description and a thread's content (1,000,000 characters).
+ * Sanitising can lengthen a body (300 KB of bare `&` becomes 1.5 M characters of
+ * `&amp;`): one such issue would have Desk refuse every pull until the issue changed.
+ */
+export const MAX_CONTENT_CHARS = 1_000_000;
+export const TOO_LONG_NOTICE = "<p><em>(This content is longer than Desk shows: the rest is at its source, through the ticket's link.)</em></p>";
+
+/** External HTML, reduced to the allow-list: no script, style, handler, frame, form or foreign URL scheme; within Desk's cap. */
 export function sanitiseHtml(html: string): string {
   const known = memo.get(html);
   if (known !== undefined) return known;
-  const safe = nestingDepth(html, MAX_HTML_DEPTH) > MAX_HTML_DEPTH ? TOO_DEEP_NOTICE : sanitizeHtml(html, OPTIONS);
+  const safe = nestingDepth(html, MAX_HTML_DEPTH) > MAX_HTML_DEPTH ? TOO_DEEP_NOTICE : withinCap(sanitizeHtml(html, OPTIONS));
   memo.set(html, safe);
+  return safe;
+}
+
+/**
+ * Safe HTML over Desk's cap, cut where no tag or entity is open and sanitised again (so
+ * every element the cut left open is closed), with a notice that the rest is at the source.
+ */
+export function withinCap(safe: string, max = MAX_CONTENT_CHARS): string {
+  let room = max - TOO_LONG_NOTICE.length;
+  for (let out = safe; out.length > max; room = Math.floor(room * 0.9)) {
+    let cut = room;
+    const lt = safe.lastIndexOf('<', cut - 1);
+    if (lt > safe.lastIndexOf('>', cut - 1)) cut = lt;
+    const amp = safe.lastIndexOf('&', cut - 1);
+    if (amp >= 0 && amp > cut - 12 && safe.indexOf(';', amp) >= cut) cut = amp;
+    out = sanitizeHtml(safe.slice(0, cut), OPTIONS) + TOO_LONG_NOTICE;
+    if (out.length <= max) return out;
+  }
   return safe;
 }
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { MAX_CONTENT_CHARS, TOO_LONG_NOTICE } from '../../server/desk/sanitise.js';
 import net from 'node:net';
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
 import { createChannel } from '../../server/channel-factory.js';
@@ -381,6 +382,22 @@ describe('Hardening: attacks that once worked', function () {
       expect(out.state.r[REPO]!.s.err?.c).to.equal('UPSTREAM_BAD_RESPONSE');
       expect(app!.log.text).to.include('"code":"UPSTREAM_BAD_RESPONSE"');
     });
+  });
+
+  it("round two, 7. a body that sanitising swells past Desk's cap (300 KB of bare &) is cut to the cap with a notice: no pull is refused", async () => {
+    const url = await hostile((req, answer): Upstream => {
+      if (req.method !== 'GET' || !req.path.endsWith('/issues')) return answer;
+      const issues = JSON.parse(answer.body) as Array<Record<string, unknown>>;
+      for (const i of issues) i.body_html = `<p>${'&'.repeat(300_000)}</p>`;
+      return { ...answer, body: JSON.stringify(issues) };
+    });
+    await start({}, url);
+    gh.createIssue(REPO, { title: 'ampersands', body: 'y' });
+    clock.advance(10); // past the settle horizon
+    const { sync } = await pull({ repositories: REPO, importSince: 'all' });
+    const body = sync.data.threads.find((t) => t.extId.endsWith(':body'))!;
+    expect(body.content.length).to.be.at.most(MAX_CONTENT_CHARS);
+    expect(body.content.endsWith(TOO_LONG_NOTICE)).to.equal(true);
   });
 
   describe('10. smaller', () => {

@@ -3,7 +3,7 @@ import type { SyncUnit } from '../../sync/batch.js';
 import type { GhComment, GhIssue, GhUser } from './github-types.js';
 import { issueExtra } from './issue-extra.js';
 import { GHOST_ACTOR_EXT_ID, actorExtId, bodyThreadExtId, commentThreadExtId, ticketExtId } from './ext-ids.js';
-import { plainText, safeHttpUrl, sanitiseHtml } from '../../desk/sanitise.js';
+import { plainText, safeHttpUrl, sanitiseHtml, withinCap } from '../../desk/sanitise.js';
 
 /** Comments by the repository's own people are the "agent side" of the conversation. */
 const OWN_PEOPLE = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
@@ -75,12 +75,13 @@ function subjectOf(title: string): string {
   return t.length === 0 ? '(no title)' : t.length > 255 ? `${t.slice(0, 254)}…` : t;
 }
 
-/** A body as Desk shows it: sanitised (a cut tag is closed or dropped by the sanitiser). */
+/** A body as Desk shows it: sanitised (a cut tag is closed or dropped by the sanitiser), within Desk's cap. */
 export function contentOf(html: string): string {
   if (html.trim() === '') return '<p><em>No description provided.</em></p>';
-  const safe = sanitiseHtml(html.length > MAX_CONTENT ? html.slice(0, MAX_CONTENT) : html);
+  const cut = html.length > MAX_CONTENT;
+  const safe = sanitiseHtml(cut ? html.slice(0, MAX_CONTENT) : html);
   if (safe.trim() === '') return '<p><em>No readable content.</em></p>';
-  return html.length > MAX_CONTENT ? `${safe}<p><em>(truncated: read the rest on GitHub)</em></p>` : safe;
+  return cut ? withinCap(`${safe}<p><em>(truncated: read the rest on GitHub)</em></p>`) : safe;
 }
 
 /** Desk wants ISO-8601 with milliseconds (protocol §3.2). */
