@@ -35,10 +35,28 @@ const OPTIONS: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
   // Only a disabled checkbox (GitHub's task lists) survives as an input.
   exclusiveFilter: (frame) => frame.tag === 'input' && (frame.attribs.type !== 'checkbox' || frame.attribs.disabled === undefined),
+  // Relative URLs are dropped: in Desk they would resolve against Desk's own origin
+  // (an agent's browser sent to desk.zoho.com/x with its session), never to GitHub.
   transformTags: {
-    a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow', target: '_blank' } }),
+    a: (tagName, attribs) => ({ tagName, attribs: { ...absolute(attribs, 'href'), rel: 'noopener noreferrer nofollow', target: '_blank' } }),
+    img: (tagName, attribs) => ({ tagName, attribs: absolute(attribs, 'src') }),
+    source: (tagName, attribs) => ({ tagName, attribs: absolute(attribs, 'srcset') }),
+    blockquote: (tagName, attribs) => ({ tagName, attribs: absolute(attribs, 'cite') }),
+    q: (tagName, attribs) => ({ tagName, attribs: absolute(attribs, 'cite') }),
   },
 };
+
+const ABSOLUTE = /^\s*(?:https?:\/\/|mailto:)/i;
+
+/** `attribs` without `name` unless every URL in it is absolute (srcset holds several, comma separated). */
+function absolute(attribs: sanitizeHtml.Attributes, name: string): sanitizeHtml.Attributes {
+  const value = attribs[name];
+  if (value === undefined) return attribs;
+  const urls = name === 'srcset' ? value.split(',').map((c) => c.trim().split(/\s+/)[0] ?? '') : [value];
+  if (urls.every((u) => ABSOLUTE.test(u))) return attribs;
+  const { [name]: _dropped, ...rest } = attribs;
+  return rest;
+}
 
 /**
  * GitHub's renderer nests a few dozen levels at most (lists in quotes in tables); the

@@ -157,7 +157,11 @@ function addEdgeHooks(app: ReturnType<typeof createFastify>, config: AppOptions[
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     req.rawBody = body as string;
-    if (jsonTooDeep(body as string)) return done(new AppError('BAD_JSON', 'the body nests deeper than any Desk request'), undefined);
+    // A callback's body that cannot be read (empty, a prototype key, too deep) reaches its
+    // handler as no body: answered 200 and not acted on, never a 400 that could block an install.
+    const lenient = req.url.startsWith('/desk/callbacks/');
+    if (jsonTooDeep(body as string)) return done(lenient ? null : new AppError('BAD_JSON', 'the body nests deeper than any Desk request'), undefined);
+    if (lenient) return parseJson(req, body as string, (err, value) => done(null, err ? undefined : value));
     parseJson(req, body as string, done);
   });
 

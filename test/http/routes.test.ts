@@ -144,6 +144,15 @@ describe("HTTP routes: Desk's documented requests", () => {
     expect(notActed.join('')).not.to.include(SENTINEL.securityContext);
   });
 
+  it('answers a callback whose body cannot be read (empty, a __proto__ key, too deep) 200 and does not act on it', async () => {
+    for (const raw of ['', '{"__proto__":{"polluted":1},"event":"onInstall","orgId":1,"securityContext":"x"}', '['.repeat(100) + ']'.repeat(100)]) {
+      const hash = createHmac('sha256', SENTINEL.secret).update(raw).digest('hex');
+      const res = await post('/desk/callbacks/onInstall', raw, { hash });
+      expect([res.status, await res.json()], JSON.stringify(raw.slice(0, 30))).to.deep.equal([200, { ok: true, acted: false }]);
+    }
+    expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+  });
+
   it('refuses an unverified callback with CALLBACK_HASH=enforce', async () => {
     const strict = await startApp(rec.channel, { callbackHash: 'enforce' });
     try {

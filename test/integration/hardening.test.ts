@@ -400,6 +400,25 @@ describe('Hardening: attacks that once worked', function () {
     expect(body.content.endsWith(TOO_LONG_NOTICE)).to.equal(true);
   });
 
+  it('round two, 8. relative URLs (which Desk would resolve against its own origin) never reach Desk', async () => {
+    const url = await hostile((req, answer): Upstream => {
+      if (req.method !== 'GET' || !req.path.endsWith('/issues')) return answer;
+      const issues = JSON.parse(answer.body) as Array<Record<string, unknown>>;
+      for (const i of issues)
+        i.body_html =
+          '<p><img src="/x.png"><a href="/settings">rel</a><a href="//evil.example/">pr</a><a href="https://github.com/acme/widgets/issues/2">ok</a></p>' +
+          '<picture><source srcset="/a.png 1x, https://ok.example/b.png 2x"></picture><blockquote cite="/q">q</blockquote>';
+      return { ...answer, body: JSON.stringify(issues) };
+    });
+    await start({}, url);
+    gh.createIssue(REPO, { title: 'relative', body: 'y' });
+    clock.advance(10); // past the settle horizon
+    const { sync } = await pull({ repositories: REPO, importSince: 'all' });
+    const content = sync.data.threads.find((t) => t.extId.endsWith(':body'))!.content;
+    expect(content).not.to.match(/(src|href|srcset|cite)="(?!https?:\/\/)/);
+    expect(content).to.include('href="https://github.com/acme/widgets/issues/2"');
+  });
+
   describe('10. smaller', () => {
     it('repositories "acme/.." is CONFIG_INVALID and nothing is asked of GitHub', async () => {
       await start();
