@@ -3,6 +3,9 @@ import tls from 'node:tls';
 
 export type RespValue = string | number | null;
 
+/** A claim's answers are a few bytes; nothing the store asks for comes near this. */
+const MAX_REPLY_BYTES = 64 * 1024;
+
 /**
  * The least of Redis's protocol (RESP2) the claim store needs: one connection, commands
  * answered in order, simple strings, errors, integers and bulk strings. Opened on first
@@ -38,9 +41,11 @@ export class RespClient {
     socket.setNoDelay(true);
     socket.unref();
     this.#socket = socket;
-    socket.on('data', (chunk: Buffer) => this.#read(chunk));
-    socket.on('error', (err) => this.#fail(err));
-    socket.on('close', () => this.#fail(new Error('connection closed')));
+    // Only the current socket speaks for the client: an old one closing late (after a
+    // timeout destroyed it and a new one was opened) must not fail the new one's commands.
+    socket.on('data', (chunk: Buffer) => this.#socket === socket && this.#read(chunk, socket));
+    socket.on('error', (err) => this.#socket === socket && this.#fail(err));
+    socket.on('close', () => this.#socket === socket && this.#fail(new Error('connection closed')));
     this.#ready = new Promise<void>((resolve, reject) => {
       socket.once(this.url.protocol === 'rediss:' ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
@@ -65,8 +70,12 @@ export class RespClient {
     if (!socket) return Promise.reject(new Error('not connected'));
     return new Promise<RespValue>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`no answer within ${this.timeoutMs} ms`));
-        socket.destroy(); // answers after this would pair with the wrong command
+        const err = new Error(`no answer within ${this.timeoutMs} ms`);
+        reject(err);
+        // Answers after this would pair with the wrong command: the connection goes now, and
+        // the next command opens a new one (this one's late 'close' is then ignored).
+        socket.destroy();
+        if (this.#socket === socket) this.#fail(err);
       }, this.timeoutMs);
       const settle =
         <T>(fn: (v: T) => void) =>
@@ -76,7 +85,14 @@ export class RespClient {
     });
   }
 
-  #read(chunk: Buffer): void {
+  #read(chunk: Buffer, socket: net.Socket): void {
+    // Bytes nobody asked for, or more than any answer of ours holds: the server is not
+    // speaking our protocol. Dropped with the connection, never buffered.
+    if (this.#pending.length === 0 || this.#buffer.length + chunk.length > MAX_REPLY_BYTES) {
+      socket.destroy();
+      this.#fail(new Error(this.#pending.length === 0 ? 'redis: bytes without a command' : 'redis: a reply larger than any claim'));
+      return;
+    }
     this.#buffer = Buffer.concat([this.#buffer, chunk]);
     for (;;) {
       const end = this.#buffer.indexOf('\r\n');
@@ -90,6 +106,11 @@ export class RespClient {
       else if (type === ':') value = Number(line);
       else if (type === '$') {
         const n = Number(line);
+        if (!Number.isSafeInteger(n) || n > MAX_REPLY_BYTES) {
+          socket.destroy();
+          this.#fail(new Error('redis: a bulk reply larger than any claim'));
+          return;
+        }
         if (n < 0) value = null;
         else {
           if (this.#buffer.length < used + n + 2) return;
@@ -97,14 +118,19 @@ export class RespClient {
           used += n + 2;
         }
       } else {
-        this.#socket?.destroy();
+        socket.destroy();
         this.#fail(new Error(`redis: unexpected reply type ${JSON.stringify(type)}`));
         return;
       }
       this.#buffer = this.#buffer.subarray(used);
       const waiter = this.#pending.shift();
-      if (value instanceof Error) waiter?.reject(value);
-      else waiter?.resolve(value);
+      if (!waiter) {
+        socket.destroy();
+        this.#fail(new Error('redis: a reply without a command'));
+        return;
+      }
+      if (value instanceof Error) waiter.reject(value);
+      else waiter.resolve(value);
     }
   }
 
