@@ -18,19 +18,21 @@ export function nestingDepth(html: string, limit: number): number {
   let i = 0;
   while ((i = html.indexOf('<', i)) >= 0) {
     if (html.startsWith('<!--', i)) {
-      const end = html.indexOf('-->', i + 4);
-      i = end < 0 ? html.length : end + 3;
+      i = commentEnd(html, i + 4);
       continue;
     }
     const closing = html[i + 1] === '/';
     const nameStart = i + (closing ? 2 : 1);
-    let nameEnd = nameStart;
-    while (nameEnd < html.length && /[A-Za-z0-9-]/.test(html[nameEnd]!)) nameEnd++;
-    if (nameEnd === nameStart || !/[A-Za-z]/.test(html[nameStart]!)) {
-      // `<!doctype>`, `<?x>` or a lone `<` in text.
-      i = html[nameStart] === '!' || html[nameStart] === '?' ? tagEnd(html, nameStart) : i + 1;
+    if (!isAsciiAlpha(html.charCodeAt(nameStart))) {
+      // `<!doctype>`, `<?x>`, `</ >` (bogus comments, up to the next `>`) or a lone `<` in text.
+      const c = html[nameStart];
+      i = c === '!' || c === '?' || (closing && c !== undefined) ? bogusEnd(html, nameStart) : i + 1;
       continue;
     }
+    // As HTML's tokenizer reads a tag name: everything up to whitespace, `/` or `>`
+    // (`<x.a>` is the element x.a, not x), so no name can slip past the count.
+    let nameEnd = nameStart;
+    while (nameEnd < html.length && !NAME_END.has(html.charCodeAt(nameEnd))) nameEnd++;
     const name = html.slice(nameStart, nameEnd).toLowerCase();
     const end = tagEnd(html, nameEnd);
     if (closing) {
@@ -46,6 +48,34 @@ export function nestingDepth(html: string, limit: number): number {
     i = end;
   }
   return max;
+}
+
+/** Whitespace (tab, LF, FF, CR, space), `/` and `>`: what ends a tag name in HTML. */
+const NAME_END = new Set([0x09, 0x0a, 0x0c, 0x0d, 0x20, 0x2f, 0x3e]);
+const isAsciiAlpha = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
+/**
+ * Where a comment opened at `<!--` ends, as HTML's tokenizer says (the earliest of its
+ * rules, so that no parser sees tags we took for comment): `<!-->` and `<!--->` end at
+ * once; otherwise at `-->` or `--!>`; unterminated, at the end of the input.
+ */
+function commentEnd(html: string, from: number): number {
+  if (html[from] === '>') return from + 1;
+  if (html[from] === '-' && html[from + 1] === '>') return from + 2;
+  // One forward scan for `--`: each comment costs what it spans, so many comments stay linear.
+  for (let j = from; ;) {
+    const k = html.indexOf('--', j);
+    if (k < 0) return html.length;
+    if (html[k + 2] === '>') return k + 3;
+    if (html[k + 2] === '!' && html[k + 3] === '>') return k + 4;
+    j = k + 1;
+  }
+}
+
+/** A bogus comment (`<!x>`, `<?x>`, `</ x>`) ends at the first `>`. */
+function bogusEnd(html: string, from: number): number {
+  const end = html.indexOf('>', from);
+  return end < 0 ? html.length : end + 1;
 }
 
 /**

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { MAX_CONTENT_CHARS, TOO_LONG_NOTICE } from '../../server/desk/sanitise.js';
+import { MAX_CONTENT_CHARS, TOO_DEEP_NOTICE, TOO_LONG_NOTICE } from '../../server/desk/sanitise.js';
 import net from 'node:net';
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { gitHubChannel } from '../../server/connectors/github/github-channel.js';
 import { contentOf } from '../../server/connectors/github/mapping.js';
-import { TOO_DEEP_NOTICE } from '../../server/desk/sanitise.js';
 import { clientErrorCode } from '../../server/http/client-errors.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import type { ChannelState, SyncObject } from '../../server/desk/wire-types.js';
@@ -417,6 +416,24 @@ describe('Hardening: attacks that once worked', function () {
     const content = sync.data.threads.find((t) => t.extId.endsWith(':body'))!.content;
     expect(content).not.to.match(/(src|href|srcset|cite)="(?!https?:\/\/)/);
     expect(content).to.include('href="https://github.com/acme/widgets/issues/2"');
+  });
+
+  it('round two, 6. the depth scan reads comments and tag names as HTML does: <!--> and <x.a></x.b> cannot hide nesting', async () => {
+    // A pull: every issue's body is 45,000 mismatched dotted tags (a parser nests them all).
+    const url = await hostile((req, answer): Upstream => {
+      if (req.method !== 'GET' || !req.path.endsWith('/issues')) return answer;
+      const issues = JSON.parse(answer.body) as Array<Record<string, unknown>>;
+      for (const i of issues) i.body_html = '<x.a></x.b>'.repeat(45_000);
+      return { ...answer, body: JSON.stringify(issues) };
+    });
+    await start({}, url);
+    const issue = gh.createIssue(REPO, { title: 'dotted', body: 'y' }).number;
+    clock.advance(10); // past the settle horizon
+    const { sync } = await pull({ repositories: REPO, importSince: 'all' });
+    expect(sync.data.threads.find((t) => t.extId.endsWith(':body'))!.content).to.equal(TOO_DEEP_NOTICE);
+    // A reply: a comment that HTML ends at once, then 50,000 open divs (within the push's size bound).
+    const out = await push(issue, '<!-->' + '<div>'.repeat(50_000));
+    expect([out.status, out.json.code]).to.deep.equal([422, 'REPLY_TOO_DEEP']);
   });
 
   describe('10. smaller', () => {
