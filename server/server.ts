@@ -1,3 +1,4 @@
+import { VersionLedger } from './sync/version-ledger.js';
 import { capConnections, DEFAULT_CONNECTION_CAPS } from './http/connection-caps.js';
 import type { ServerConfig } from './config.js';
 import { secretsOf } from './config.js';
@@ -36,7 +37,16 @@ export async function startServer(
     keys && config.publicUrl
       ? (body, log) => removeHooksOnUninstall({ keys, publicUrl: config.publicUrl!, transportFor: gitHubTransports(config) }, body, log)
       : undefined;
-  const { app, metrics, startDraining } = buildApp({ config, logger, channel: options.channel, checkResponses: options.checkResponses, onUninstall });
+  // What this process sent each installation's Desk, by pull and by import: a delivery older than it is not imported.
+  const ledger = config.publicUrl ? new VersionLedger() : undefined;
+  const { app, metrics, startDraining } = buildApp({
+    config,
+    logger,
+    channel: options.channel,
+    checkResponses: options.checkResponses,
+    onUninstall,
+    onPulled: ledger ? (orgId, sync) => ledger.noteSync(orgId, sync) : undefined,
+  });
   // Deliveries from GitHub (PUBLIC_URL set): verified, then imported into Desk (server/webhooks).
   let webhooks: WebhookService | undefined;
   if (config.publicUrl) {
@@ -47,6 +57,7 @@ export async function startServer(
       deskConnection: config.deskConnection ?? 'zohodesk',
       invoke,
       transportFor: gitHubTransports(config),
+      ledger,
       ...options.webhooks,
     });
     webhooks.register(app);

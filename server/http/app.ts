@@ -7,7 +7,7 @@ import { safeEqual } from '../desk/hash.js';
 import { handleCallback, type UninstallHook } from './callbacks.js';
 import { describeErrors, validators } from '../desk/schemas.js';
 import { deskCallOf, pullParamsOf, pushReplyOf, type DeskCall } from '../desk/normalise.js';
-import type { Channel, RedirectTarget } from './channel.js';
+import type { Channel, PullAnswer, RedirectTarget } from './channel.js';
 import { HttpMetrics } from './metrics.js';
 import { normaliseDeskUrl } from './desk-url.js';
 import { answerClientError, clientErrorCode } from './client-errors.js';
@@ -21,6 +21,8 @@ export interface AppOptions {
   checkResponses?: boolean;
   /** With webhooks on: what a verified onUninstall does (removes our hooks). */
   onUninstall?: UninstallHook | undefined;
+  /** Each pull's answer as it leaves, with its org (the webhooks' version ledger notes what Desk was sent). */
+  onPulled?: ((orgId: string, sync: PullAnswer['sync']) => void) | undefined;
 }
 
 declare module 'fastify' {
@@ -74,6 +76,7 @@ export function buildApp(options: AppOptions) {
     if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
     const answer = await channel.pull({ query, body: pullParamsOf(req.body), signal: abortOnHangUp(reply), log: req.log });
     checked('sync', answer.sync);
+    options.onPulled?.(query.orgId, answer.sync);
     return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answer.json);
   });
 

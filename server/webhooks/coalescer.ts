@@ -3,6 +3,7 @@ import { SyncBatch, type SyncUnit } from '../sync/batch.js';
 import { isAppError } from '../errors.js';
 import type { ImportInstallation } from './import-client.js';
 import type { SyncObject } from '../desk/wire-types.js';
+import { VersionLedger, versionOf } from '../sync/version-ledger.js';
 
 /** Desk's caps per SYNC array (protocol §3.1). */
 export const IMPORT_MAX_ITEMS = 1000;
@@ -37,6 +38,8 @@ export interface CoalescerOptions {
   maxBatchesPerLane?: number;
   /** Batches waiting in all: with Desk hanging, a flood of deliveries holds at most this many × maxBytes. */
   maxBatches?: number;
+  /** What this process has sent each installation's Desk (pulls and imports): older items are left out. */
+  ledger?: VersionLedger;
 }
 
 /** With Desk hanging, what waits is bounded: beyond it a delivery is refused (the pull brings its items). */
@@ -66,14 +69,15 @@ interface Lane {
  */
 export class ImportCoalescer {
   readonly #lanes = new Map<string, Lane>();
-  /** modifiedTime (ms) of items Desk has from us, per installation and extId (bounded): an older delivery arriving later is dropped. */
-  readonly #imported = new Map<string, number>();
+  /** The newest version of each item sent to Desk, by a pull or an import in flight or done: an older delivery is dropped. */
+  readonly #ledger: VersionLedger;
   readonly #idle = new Set<() => void>();
   /** Batches waiting (pending or full) over every lane. */
   #waiting = 0;
   readonly #limits: { maxBatchesPerLane: number; maxBatches: number };
   constructor(private readonly o: CoalescerOptions) {
     this.#limits = { maxBatchesPerLane: o.maxBatchesPerLane ?? QUEUE_LIMITS.maxBatchesPerLane, maxBatches: o.maxBatches ?? QUEUE_LIMITS.maxBatches };
+    this.#ledger = o.ledger ?? new VersionLedger();
   }
 
   /**
@@ -123,26 +127,27 @@ export class ImportCoalescer {
     };
   }
 
-  /** False when the batch is full; items older than the batch's copy are left out (the batch keeps the parent). */
+  /**
+   * False when the batch is full. A thread goes only when it is newer than this batch's
+   * copy and than anything Desk was sent of it (by a pull, or an import in flight or
+   * done): an older or equal version would undo or repeat what Desk has. A ticket goes
+   * when it is newer than what Desk was sent, or, at the same version, as the parent of
+   * a thread that goes (parent first in every call); an older one never goes, and its
+   * threads rely on the newer copy Desk has or is being sent.
+   */
   #put(p: Pending, unit: SyncUnit): boolean {
-    const lane = `${p.who.orgId}\n${p.who.securityContext}\n`;
-    const stale = (i: { extId: string; modifiedTime?: string; createdTime?: string }) =>
-      (p.times.get(i.extId) ?? -1) > timeOf(i) || (this.#imported.get(lane + i.extId) ?? -1) > timeOf(i);
-    const kept: SyncUnit = { tickets: unit.tickets.filter((i) => !stale(i)), threads: unit.threads.filter((i) => !stale(i)) };
-    // A ticket left out is in this batch already, or Desk has a newer one from us.
-    const sentBefore = new Set(unit.tickets.filter((t) => stale(t)).map((t) => t.extId));
+    const sent = (i: { extId: string }) => this.#ledger.newest(p.who.orgId, i.extId);
+    const inBatch = (i: { extId: string }) => p.times.get(i.extId) ?? -1;
+    const threads = unit.threads.filter((i) => inBatch(i) <= versionOf(i) && sent(i) < versionOf(i));
+    const parents = new Set(threads.map((t) => t.extParentId));
+    const older = (t: SyncUnit['tickets'][number]) => inBatch(t) > versionOf(t) || sent(t) > versionOf(t);
+    const tickets = unit.tickets.filter((t) => !older(t) && (sent(t) < versionOf(t) || parents.has(t.extId)));
+    const kept: SyncUnit = { tickets, threads };
+    // A ticket left out as older is in this batch already, or Desk has (or is sent) a newer one from us.
+    const sentBefore = new Set(unit.tickets.filter(older).map((t) => t.extId));
     if (!p.batch.add(kept, p.budget, sentBefore)) return p.batch.size === 0;
-    for (const i of [...kept.tickets, ...kept.threads]) p.times.set(i.extId, timeOf(i));
+    for (const i of [...kept.tickets, ...kept.threads]) p.times.set(i.extId, versionOf(i));
     return true;
-  }
-
-  #remember(p: Pending): void {
-    const lane = `${p.who.orgId}\n${p.who.securityContext}\n`;
-    for (const [extId, t] of p.times) {
-      this.#imported.delete(lane + extId);
-      this.#imported.set(lane + extId, t);
-    }
-    while (this.#imported.size > REMEMBERED_ITEMS) this.#imported.delete(this.#imported.keys().next().value!);
   }
 
   #pump(key: string, lane: Lane): void {
@@ -162,8 +167,9 @@ export class ImportCoalescer {
     if (next.batch.size === 0) return void this.#pump(key, lane);
     lane.flying = true;
     const sync: SyncObject = { data: { tickets: next.batch.tickets, threads: next.batch.threads } };
+    // Noted as it leaves: an older copy arriving while this import is in flight is left out too.
+    for (const [extId, t] of next.times) this.#ledger.note(next.who.orgId, extId, t);
     const report = (ok: boolean, code?: string) => {
-      if (ok) this.#remember(next);
       this.o.onImport?.(next.who, {
         deliveries: next.deliveries,
         tickets: next.batch.tickets.length,
@@ -185,11 +191,4 @@ export class ImportCoalescer {
         this.#pump(key, lane);
       });
   }
-}
-
-const REMEMBERED_ITEMS = 50_000;
-
-function timeOf(i: { modifiedTime?: string; createdTime?: string }): number {
-  const ms = Date.parse(i.modifiedTime ?? i.createdTime ?? '');
-  return Number.isFinite(ms) ? ms : 0;
 }

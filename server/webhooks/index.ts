@@ -6,6 +6,7 @@ import { DeskImporter } from './import-client.js';
 import { DeliveryMemory, logImport, registerWebhookRoute } from './route.js';
 import { hookKeys } from './seal.js';
 import type { DoorLimits } from './door.js';
+import type { VersionLedger } from '../sync/version-ledger.js';
 import type { DeskCall } from '../desk/normalise.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -16,6 +17,8 @@ export interface WebhookServiceOptions {
   invoke: InvokeClient;
   /** How long a first delivery waits for others to join its import (ms). */
   windowMs?: number;
+  /** What this process sent each installation's Desk (pulls and imports): older deliveries are left out. */
+  ledger?: VersionLedger | undefined;
   /** The import queue's bounds and items per import (coalescer.ts); tests narrow them. */
   queue?: { maxItems?: number; maxBatchesPerLane?: number; maxBatches?: number };
   maxImportBytes?: number;
@@ -38,6 +41,7 @@ export function webhookService(o: WebhookServiceOptions) {
     send: (who, sync) => importer.import(who, sync),
     windowMs: o.windowMs ?? 25,
     maxBytes: o.maxImportBytes ?? 5 * 1024 * 1024,
+    ...(o.ledger ? { ledger: o.ledger } : {}),
     ...o.queue,
     onImport: (_who, report) => {
       // Taken in as they were queued; a failed import lets a redelivery try again.

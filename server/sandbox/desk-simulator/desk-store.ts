@@ -24,6 +24,8 @@ export interface HistoryEntry {
   op: 'create' | 'update';
   kind: 'ticket' | 'thread';
   extId: string;
+  /** The item's modifiedTime (else createdTime) as stored, in ms: a test can prove no older version replaced a newer one. */
+  version: number;
 }
 
 /**
@@ -106,7 +108,9 @@ export class DeskStore {
       map.set(extId, { object, createdCount: 1, updateCount: 0, firstSeenPull: pull });
       this.deskIds.set(extId, String(this.#nextDeskId++));
     }
-    this.history.push({ pull, via, op: had ? 'update' : 'create', kind, extId });
+    const times = object as { modifiedTime?: string; createdTime?: string };
+    const version = Date.parse(times.modifiedTime ?? times.createdTime ?? '');
+    this.history.push({ pull, via, op: had ? 'update' : 'create', kind, extId, version: Number.isFinite(version) ? version : 0 });
     return !had;
   }
 }

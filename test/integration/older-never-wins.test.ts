@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
+import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
+
+const REPO = 'acme/widgets';
+
+/** Never older over newer: an older version of an item never replaces a newer one Desk was sent. */
+describe('Deliveries delayed, replayed or reordered around imports and pulls', function () {
+  this.timeout(30_000);
+  let loop: WebhookLoop;
+  afterEach(async () => loop?.close());
+
+  async function setUp() {
+    loop = await startWebhookLoop({ configParams: { repositories: REPO }, windowMs: 1 });
+    loop.gh.createRepo(REPO);
+    const issue = loop.gh.createIssue(REPO, { title: 'x' });
+    const comment = loop.gh.createComment(REPO, issue.number, { body: 'original' });
+    loop.clock.advance(30);
+    await loop.pullUntilQuiet();
+    loop.gh.hooks.drop = true;
+    return { issue: issue.number, comment: comment.id };
+  }
+  /** The payload GitHub sends for the comment as it stands now. */
+  const edited = (issue: number, comment: number) =>
+    JSON.stringify(loop.gh.hooks.payload({ repo: REPO, event: 'issue_comment', action: 'edited', issue, comment, sender: { login: 'octocat', id: 1 } }));
+  const deliver = async (body: string) => {
+    const hook = loop.gh.hooks.hooks.get(REPO)![0]!;
+    const headers = deliveryHeaders({ id: hook.id, secret: hook.secret }, { id: crypto.randomUUID(), event: 'issue_comment' }, body);
+    const res = await fetch(hook.url, { method: 'POST', headers, body });
+    return res.status;
+  };
+  const shown = (comment: number) => loop.desk.store.threads.get(`${REPO}:c${comment}`)?.object.content ?? '';
+
+  it('an older edit delivered while the newer one is being imported stays out', async () => {
+    const { issue, comment } = await setUp();
+    loop.gh.editComment(REPO, comment, 'first edit');
+    const old = edited(issue, comment);
+    loop.clock.advance(5);
+    loop.gh.editComment(REPO, comment, 'second edit');
+    const newer = edited(issue, comment);
+    let release!: () => void;
+    loop.desk.importGate = new Promise<void>((r) => (release = r));
+    expect(await deliver(newer)).to.equal(202);
+    await new Promise((r) => setTimeout(r, 30)); // the newer import is in flight (held by Desk)
+    expect(await deliver(old)).to.equal(202);
+    release();
+    loop.desk.importGate = undefined;
+    await loop.settle();
+    expect(shown(comment)).to.include('second edit');
+  });
+
+  it('a delayed or replayed older delivery arriving after the pull brought the newer version changes nothing', async () => {
+    const { issue, comment } = await setUp();
+    loop.gh.editComment(REPO, comment, 'first edit');
+    const old = edited(issue, comment);
+    loop.clock.advance(5);
+    loop.gh.editComment(REPO, comment, 'second edit');
+    loop.clock.advance(30);
+    await loop.pullUntilQuiet();
+    expect(shown(comment)).to.include('second edit');
+    const imports = loop.desk.importLog.length;
+    expect(await deliver(old)).to.equal(202);
+    await loop.settle();
+    expect(shown(comment)).to.include('second edit');
+    expect(loop.desk.importLog.length, 'no import call for it: no API credit spent').to.equal(imports);
+  });
+});
