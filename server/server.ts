@@ -58,6 +58,7 @@ export async function startServer(
       invoke,
       transportFor: gitHubTransports(config),
       ledger,
+      onStoryRead: (outcome) => metrics.countStoryRead(outcome),
       ...options.webhooks,
     });
     webhooks.register(app);

@@ -29,24 +29,28 @@ export function wantsStory(event: string, action: string, target: HookTarget): b
   return event === 'issues' && target.t === 1 && STORY_ACTIONS.has(action);
 }
 
-/**
- * The story threads a delivery implies (events of its action, of the last minutes), read
- * from the issue's own events list (oldest first, so its last page) and mapped by the
- * pull's storyThread: the same event gives
- * the same extId (`<repo>:e<id>`) whichever path tells it, so the pull's later copy is
- * an update. The delivery's issue stands in for the event's (this list carries none).
- */
-export async function storyOfDelivery(api: GitHubApi, repo: string, issue: GhIssue, action: string): Promise<SyncThread[]> {
-  const path = `/repos/${repo}/issues/${issue.number}/events`;
+/** The issue's events list, its last page (oldest first: the newest events are there). */
+export async function lastEvents(api: GitHubApi, repo: string, issueNumber: number): Promise<unknown[]> {
+  const path = `/repos/${repo}/issues/${issueNumber}/events`;
   const read = (page: number) => api.request<unknown>('GET', path, { query: { per_page: String(PER_PAGE), page: String(page) }, timeoutMs: EVENTS_TIMEOUT_MS });
   let res = await read(1);
   const last = res.lastUrl ? Number(URL.parse(res.lastUrl)?.searchParams.get('page')) : 1;
   if (Number.isSafeInteger(last) && last > 1) res = await read(last);
   if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${path}: not a list`, res.status);
+  return res.data as unknown[];
+}
+
+/**
+ * The story threads a delivery implies (events of its action, of the last minutes), from
+ * the issue's last events page, mapped by the pull's storyThread: the same event gives
+ * the same extId (`<repo>:e<id>`) whichever path tells it, so the pull's later copy is
+ * an update. The delivery's issue stands in for the event's (this list carries none).
+ */
+export function storyOfEvents(events: unknown[], repo: string, issue: GhIssue, action: string): SyncThread[] {
   const threads: SyncThread[] = [];
-  for (const raw of res.data as unknown[]) {
+  for (const raw of events) {
     const e = readIssueEvent(raw);
-    if (!e) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${path}: an item lacks required fields`, res.status);
+    if (!e) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${issue.number}/events: an item lacks required fields`, 200);
     if (e.event !== action || e.createdAt < issue.updatedAt - STORY_LOOKBACK_SECONDS) continue;
     const thread = storyThread(repo, { ...e, issue });
     if (thread) threads.push(thread);

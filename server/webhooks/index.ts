@@ -6,6 +6,7 @@ import { DeskImporter } from './import-client.js';
 import { DeliveryMemory, logImport, registerWebhookRoute } from './route.js';
 import { hookKeys } from './seal.js';
 import type { DoorLimits } from './door.js';
+import { StoryReads, type StoryReadOutcome } from './story-reads.js';
 import type { VersionLedger } from '../sync/version-ledger.js';
 import type { DeskCall } from '../desk/normalise.js';
 import type { Transport } from '../transport/transport.js';
@@ -17,6 +18,8 @@ export interface WebhookServiceOptions {
   invoke: InvokeClient;
   /** How long a first delivery waits for others to join its import (ms). */
   windowMs?: number;
+  /** Counts each delivery's story read by outcome (the app's /metrics). */
+  onStoryRead?: (outcome: StoryReadOutcome) => void;
   /** What this process sent each installation's Desk (pulls and imports): older deliveries are left out. */
   ledger?: VersionLedger | undefined;
   /** The import queue's bounds and items per import (coalescer.ts); tests narrow them. */
@@ -63,6 +66,7 @@ export function webhookService(o: WebhookServiceOptions) {
         imported,
         transportFor: o.transportFor,
         limits: o.limits,
+        storyReads: new StoryReads(2, Date.now, o.onStoryRead),
         ...(o.now ? { now: o.now } : {}),
       });
     },

@@ -8,7 +8,8 @@ import { HOOK_ID_PATTERN, MAX_TOKEN_LENGTH, hookSecret, openTarget, type HookKey
 import type { GhIssue } from '../connectors/github/github-types.js';
 import { Admission, closeAfterAnswer, DOOR_LIMITS, readSigned, refuseBeforeBody, type DoorLimits } from './door.js';
 import type { DeliveryRef, ImportCoalescer } from './coalescer.js';
-import { storyOfDelivery, wantsStory, withStory } from './delivery-story.js';
+import { lastEvents, storyOfEvents, wantsStory, withStory } from './delivery-story.js';
+import { StoryReads } from './story-reads.js';
 import { GitHubApi } from '../connectors/github/api.js';
 import { isAppError } from '../errors.js';
 import type { DeskCall } from '../desk/normalise.js';
@@ -32,6 +33,8 @@ export interface WebhookRouteOptions {
   transportFor?: ((q: DeskCall) => Transport) | undefined;
   /** The door's bounds (size, body deadline, deliveries in flight); tests narrow them. */
   limits?: Partial<DoorLimits> | undefined;
+  /** The story's events reads, shared and bounded per installation. */
+  storyReads?: StoryReads | undefined;
 }
 
 /**
@@ -154,11 +157,16 @@ async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*
   return reply.code(202).send({ ok: true, queued: unit.tickets.length + unit.threads.length });
 }
 
-/** The delivery's story threads; none when GitHub cannot be read (the ticket still goes, the next pull tells the story). */
+/**
+ * The delivery's story threads; none when GitHub cannot be read, or when the
+ * installation's share of reads is taken (the ticket still goes, the next pull tells them).
+ */
 async function storyOf(o: WebhookRouteOptions, target: HookTarget, issue: GhIssue, action: string, req: FastifyRequest, delivery: string) {
+  const reads = (o.storyReads ??= new StoryReads());
   try {
     const api = new GitHubApi(o.transportFor!({ orgId: target.o, securityContext: target.s }), o.now ?? Date.now);
-    return await storyOfDelivery(api, target.r, issue, action);
+    const events = await reads.read(target.o, `${target.r}#${issue.number}@${issue.updatedAt}`, () => lastEvents(api, target.r, issue.number));
+    return events ? storyOfEvents(events, target.r, issue, action) : [];
   } catch (err) {
     const code = isAppError(err) ? err.code : 'INTERNAL';
     req.log.warn({ code, err, delivery, repo: target.r }, `story threads of the delivery not read (${code}): the next pull tells them`);

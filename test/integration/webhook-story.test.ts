@@ -120,3 +120,56 @@ describe('Webhooks: the story threads of an issues delivery', function () {
     expect(storyOf(loop, `${REPO}:${issue.number}`).map((t) => t.extId)).to.deep.equal([`${REPO}:e${close.id}`]);
   });
 });
+
+describe('Webhooks: story reads shared and bounded per installation', function () {
+  this.timeout(30_000);
+  let loop: WebhookLoop;
+  afterEach(async () => loop?.close());
+
+  it('20 label deliveries at once cost at most 2 events reads in flight; the rest are left to the pull, which tells every story', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: REPO } });
+    loop.gh.createRepo(REPO);
+    const issues = Array.from({ length: 20 }, (_, i) => loop.gh.createIssue(REPO, { title: `issue ${i}` }).number);
+    await loop.pullUntilQuiet();
+    loop.clock.advance(5);
+    // The deliveries are captured, then sent all at once (as GitHub's do, from many workers).
+    loop.gh.hooks.drop = true;
+    for (const n of issues) loop.gh.editIssue(REPO, n, { labels: ['bug'] });
+    const deliveries = loop.gh.hooks.deliveries.slice(-20);
+    const readsBefore = loop.gh.requests.filter((r) => /\/events$/.test(r.path)).length;
+    // GitHub's events reads are held until released: what is in flight at once can be counted.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held = 0;
+    loop.gh.faults.add({ match: { method: 'GET', path: /\/issues\/\d+\/events$/ }, fault: { kind: 'gate', release: released, arrived: () => void held++ } });
+    let answered = 0;
+    const sent = deliveries.map((d) =>
+      fetch(d.url, { method: 'POST', headers: d.headers, body: d.body }).then(async (r) => (await r.arrayBuffer(), answered++, r.status)),
+    );
+    try {
+      for (const end = Date.now() + 5000; Date.now() < end && answered < 18;) await new Promise((r) => setTimeout(r, 20));
+      expect(answered, 'the deliveries whose story is left to the pull are answered at once').to.be.at.least(18);
+      // Two reads admitted; the transport may send them one after the other (one token, calls never a crowd).
+      expect(held, 'events reads in flight for one installation').to.be.within(1, 2);
+    } finally {
+      release();
+      loop.gh.faults.clear();
+    }
+    expect(await Promise.all(sent)).to.deep.equal(deliveries.map(() => 202));
+    await loop.settle();
+    const metrics = await (await fetch(`${loop.server.url}/metrics`)).text();
+    const count = (outcome: string) => Number(new RegExp(`^webhook_story_reads_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(count('read') + count('shared') + count('skipped'), 'every delivery counted once').to.equal(20);
+    expect(count('skipped'), 'left to the pull while the share was taken').to.be.at.least(10);
+    expect(loop.gh.requests.filter((r) => /\/events$/.test(r.path)).length - readsBefore, 'events requests: one per read made').to.equal(count('read'));
+    for (const n of issues) expect(loop.desk.store.tickets.has(`${REPO}:${n}`), 'every ticket still goes').to.equal(true);
+    await loop.pullUntilQuiet();
+    for (const n of issues)
+      expect(
+        storyOf(loop, `${REPO}:${n}`)
+          .map((t) => t.content)
+          .join(''),
+        `issue ${n}`,
+      ).to.include('Label “bug” added');
+  });
+});

@@ -116,3 +116,38 @@ describe('Coalescing deliveries into imports', () => {
     expect(sent.length, 'the older version is dropped: no call at all').to.equal(1);
   });
 });
+
+describe('Story reads', () => {
+  it('share identical reads, admit two per installation at once, and skip the rest; after a rate limit, none until its reset', async () => {
+    const { StoryReads } = await import('../../server/webhooks/story-reads.js');
+    const outcomes: string[] = [];
+    let now = 0;
+    const reads = new StoryReads(
+      2,
+      () => now,
+      (o) => outcomes.push(o),
+    );
+    const gates: Array<() => void> = [];
+    const held = () => new Promise<unknown[]>((r) => gates.push(() => r([{ id: 1 }])));
+    const a = reads.read('org1', 'i1', held);
+    const b = reads.read('org1', 'i1', held);
+    const c = reads.read('org1', 'i2', held);
+    const d = reads.read('org1', 'i3', held);
+    const other = reads.read('org2', 'i3', held);
+    expect(await d).to.equal(undefined);
+    expect(gates, 'requests made').to.have.length(3);
+    for (const g of gates) g();
+    expect(await a).to.deep.equal([{ id: 1 }]);
+    expect(await b).to.deep.equal([{ id: 1 }]);
+    await c;
+    await other;
+    expect(outcomes).to.deep.equal(['read', 'shared', 'read', 'skipped', 'read']);
+    const { AppError } = await import('../../server/errors.js');
+    await reads.read('org1', 'i4', () => Promise.reject(new AppError('UPSTREAM_RATE_LIMITED', 'x', { retryAfter: 30 }))).catch(() => undefined);
+    expect(await reads.read('org1', 'i5', held)).to.equal(undefined);
+    now += 31_000;
+    const after = reads.read('org1', 'i6', held);
+    gates.at(-1)!();
+    expect(await after).to.deep.equal([{ id: 1 }]);
+  });
+});
