@@ -1,5 +1,5 @@
 import { fromGitHub, labelsFromGitHub, type IssueView } from './card-issue.js';
-import { github, repoPath, type Refusal } from './github.js';
+import { github, isDotSegment, pathSegment, repoPath, type Refusal } from './github.js';
 import type { DeskSdk } from './sdk.js';
 
 /**
@@ -41,7 +41,17 @@ export async function perform(sdk: DeskSdk, issue: IssueView, action: Action): P
       return r.ok ? asLabels(r.data) : r;
     }
     case 'remove-label': {
-      const r = await github(sdk, 'DELETE', `${base}/labels/${encodeURIComponent(action.name)}`);
+      if (isDotSegment(action.name)) {
+        // No URL can name a label `.` or `..` (URL parsers collapse them, %2E%2E too):
+        // the issue's labels are read fresh and set again without it.
+        const now = await github(sdk, 'GET', base);
+        const current = now.ok ? fromGitHub(issue.repo, now.data) : undefined;
+        if (!now.ok) return now;
+        if (!current) return { ok: false, refusal: 'unavailable' };
+        const r = await github(sdk, 'PATCH', base, { labels: current.labels.map((l) => l.name).filter((n) => n !== action.name) });
+        return r.ok ? asIssue(r.data) : r;
+      }
+      const r = await github(sdk, 'DELETE', `${base}/labels/${pathSegment(action.name)}`);
       return r.ok ? asLabels(r.data) : r;
     }
     case 'assign': {

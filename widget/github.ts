@@ -43,5 +43,15 @@ export function refusalOf(status: number, body: unknown): Refusal {
 }
 
 /** A repository path segment pair for GitHub URLs, from a name we checked. */
-export const repoPath = (repo: string): string => repo.split('/').map(encodeURIComponent).join('/');
-export const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+export const repoPath = (repo: string): string => repo.split('/').map(pathSegment).join('/');
+/**
+ * `.` and `..` (a label may be called so) cannot be a path segment: URL parsers collapse
+ * them, and `%2E%2E` too (WHATWG URL), so `…/issues/1/labels/..` would be `…/issues/1`.
+ */
+export const isDotSegment = (name: string): boolean => /^(?:\.|%2e){1,2}$/i.test(name);
+/** One URL path segment, percent-encoded; refuses a dot-segment rather than send it anywhere. */
+export const pathSegment = (name: string): string => {
+  if (isDotSegment(name)) throw new RangeError('a dot-segment cannot name a resource');
+  return encodeURIComponent(name);
+};
+export const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;

@@ -173,6 +173,21 @@ describe('The ticket card and the repository picker in headless Chromium', funct
     await o.page.close();
   });
 
+  it('removes a label called ".." and only it: the name never becomes a dot-segment that moves a DELETE up the path', async () => {
+    loop.gh.editIssue(REPO, 2, { labels: ['..', 'enhancement'] });
+    loop.clock.advance(30);
+    await loop.pullUntilQuiet();
+    const o = await card(2);
+    await o.page.getByRole('button', { name: en['card.removeLabel']!.replace('{label}', '..') }).click();
+    await o.page.waitForFunction(() => !document.querySelector('[data-label=".."]'));
+    await settled(o);
+    expect(ghIssue(2).labels.map((l) => l.name)).to.deep.equal(['enhancement']);
+    const writes = loop.gh.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+    expect(writes, 'the labels set again without it, on the issue itself').to.deep.equal([`PATCH /repos/${REPO}/issues/2`]);
+    clean(o);
+    await o.page.close();
+  });
+
   it("closes and relabels on GitHub from Desk, changes only on GitHub's answer, and the next pull tells the ticket", async () => {
     const o = await card(1);
     // No token ever reaches the page: the connection adds it outside the browser.
