@@ -21,6 +21,9 @@ export class SyncBatch {
   readonly #ticketIndex = new Map<string, number>();
   readonly #threadIndex = new Map<string, number>();
 
+  /** @param sizeOf what an item's JSON costs the byte budget where it travels (default: its UTF-8 bytes). */
+  constructor(private readonly sizeOf: (json: string) => number = (json) => Buffer.byteLength(json)) {}
+
   hasTicket(extId: string): boolean {
     return this.#ticketIndex.has(extId);
   }
@@ -42,7 +45,7 @@ export class SyncBatch {
     const cost = {
       tickets: unit.tickets.filter((t) => !this.#ticketIndex.has(t.extId)).length,
       threads: unit.threads.filter((t) => !this.#threadIndex.has(t.extId)).length,
-      bytes: [...ticketJson, ...threadJson].reduce((n, j) => n + Buffer.byteLength(j) + 1, 0),
+      bytes: [...ticketJson, ...threadJson].reduce((n, j) => n + this.sizeOf(j) + 1, 0),
     };
     if (!budget.take(cost)) return false;
     unit.tickets.forEach((t, i) => upsert(this.tickets, this.#ticketJson, this.#ticketIndex, t, ticketJson[i]!));

@@ -5,6 +5,15 @@ import type { ImportInstallation } from './import-client.js';
 import type { SyncObject } from '../desk/wire-types.js';
 import { VersionLedger, versionOf } from '../sync/version-ledger.js';
 
+/**
+ * An import travels as a form-encoded field of an Invoke call: JSON's quotes, braces and
+ * colons take three bytes there, so the batch's byte budget counts that form, not the JSON.
+ * `maxBytes` is then the Invoke body's bound (4 MB: README, guesses).
+ */
+export function formEncodedBytes(json: string): number {
+  return Buffer.byteLength(new URLSearchParams({ p: json }).toString()) - 2;
+}
+
 /** Desk's caps per SYNC array (protocol §3.1). */
 export const IMPORT_MAX_ITEMS = 1000;
 
@@ -120,7 +129,7 @@ export class ImportCoalescer {
     const items = this.o.maxItems ?? IMPORT_MAX_ITEMS;
     return {
       who,
-      batch: new SyncBatch(),
+      batch: new SyncBatch(formEncodedBytes),
       budget: new Budget({ tickets: items, threads: items, bytes: this.o.maxBytes, deadline: Infinity }),
       times: new Map(),
       deliveries: [],

@@ -34,6 +34,9 @@ export interface WebhookServiceOptions {
   limits?: Partial<DoorLimits>;
 }
 
+/** An import's items, form-encoded as its Invoke call carries them, at most (with room for the call's other fields). */
+export const IMPORT_INVOKE_MAX_BYTES = 4 * 1024 * 1024 - 64 * 1024;
+
 /** The delivery path as one piece the app mounts: route, coalescing, Desk's import. */
 export function webhookService(o: WebhookServiceOptions) {
   const keys = hookKeys(o.extensionSecret);
@@ -43,7 +46,8 @@ export function webhookService(o: WebhookServiceOptions) {
   const coalescer = new ImportCoalescer({
     send: (who, sync) => importer.import(who, sync),
     windowMs: o.windowMs ?? 25,
-    maxBytes: o.maxImportBytes ?? 5 * 1024 * 1024,
+    // The Invoke call's body, form-encoded: a bound we keep below what Desk may take (README, guesses).
+    maxBytes: o.maxImportBytes ?? IMPORT_INVOKE_MAX_BYTES,
     ...(o.ledger ? { ledger: o.ledger } : {}),
     ...o.queue,
     onImport: (_who, report) => {

@@ -50,6 +50,33 @@ describe('The import queue under a flood with Desk hanging', function () {
     for (const n of issues) expect(loop.desk.store.tickets.has(`${REPO}:${n}`), `issue ${n}`).to.equal(true);
   });
 
+  it('keeps every import call within the Invoke body bound, counting the form encoding, not the JSON', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: REPO }, windowMs: 50 });
+    loop.gh.createRepo(REPO);
+    await loop.pullUntilQuiet();
+    loop.gh.hooks.drop = true;
+    // Bodies of JSON's own punctuation: each character takes three bytes once form-encoded.
+    const body = '"{}":[],'.repeat(7_000);
+    const issues = Array.from({ length: 60 }, (_, i) => loop.gh.createIssue(REPO, { title: `big ${i}`, body }).number);
+    // Desk holds the first import while the rest arrive: they wait together, as in a burst.
+    let release!: () => void;
+    loop.desk.importGate = new Promise<void>((r) => (release = r));
+    const answers: Array<{ status: number }> = [];
+    for (const n of issues) answers.push(await deliverOpened(n));
+    // Past the queue's bound a delivery is dropped (503): the pull brings those.
+    expect(answers.map((a) => a.status).filter((st) => st !== 202 && st !== 503)).to.deep.equal([]);
+    release();
+    loop.desk.importGate = undefined;
+    await loop.settle();
+    expect(
+      loop.desk.invokeLog.filter((e) => e.status === 413),
+      'no Invoke call over the bound',
+    ).to.deep.equal([]);
+    expect(loop.desk.importLog.every((e) => e.status === 200)).to.equal(true);
+    expect(loop.desk.importLog.length, 'the burst still coalesced').to.be.below(40);
+    issues.forEach((n, i) => answers[i]!.status === 202 && expect(loop.desk.store.tickets.has(`${REPO}:${n}`), `issue ${n}`).to.equal(true));
+  });
+
   it('imports one delivery once when 30 copies of it arrive at once', async () => {
     loop = await startWebhookLoop({ configParams: { repositories: REPO }, windowMs: 1 });
     loop.gh.createRepo(REPO);
