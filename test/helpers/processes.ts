@@ -88,3 +88,53 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** An npm script started through npm itself, as a user or a process manager has it, with its output kept. */
+export interface NpmRun {
+  npm: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  /** Resolves once `check` holds, or throws after `ms` with the output's tail. */
+  until(what: string, check: () => boolean, ms?: number): Promise<void>;
+}
+
+export function npmRun(cwd: string, script: string, env: Record<string, string> = {}): NpmRun {
+  const npm = spawn('npm', ['run', script], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', npm_config_loglevel: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
+  return {
+    npm,
+    output: () => out,
+    exited,
+    async until(what, check, ms = 40_000) {
+      for (const end = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 100))) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}:\n${out.slice(-3000)}`);
+      }
+    },
+  };
+}
+
+/**
+ * Sends `signal` to npm's pid only, as a terminal's Ctrl-C or a process manager does, and
+ * checks that npm exits 0 and that every process it had started is gone.
+ */
+export async function stopThroughNpm(run: NpmRun, signal: NodeJS.Signals): Promise<void> {
+  const below = descendants(run.npm.pid!);
+  if (below.length === 0) throw new Error(`npm started nothing:\n${run.output().slice(-2000)}`);
+  run.npm.kill(signal);
+  const timedOut = new Promise<string>((r) => setTimeout(() => r('still running 45 s after the signal'), 45_000).unref());
+  const code = await Promise.race([run.exited, timedOut]);
+  if (code !== 0) throw new Error(`npm answered ${signal} with ${String(code)}:\n${run.output().slice(-3000)}`);
+  await run.until('every process npm started to end', () => below.every((pid) => !alive(pid)), 10_000);
+}
+
+/** Kills whatever of a run is left (a test's finally). */
+export function killRun(run: NpmRun): void {
+  for (const pid of [run.npm.pid!, ...descendants(run.npm.pid!)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
