@@ -42,7 +42,9 @@ export async function runSandbox(): Promise<void> {
   stopActivity();
   await desk.close();
   await widget.close();
-  await server.close();
+  // As production stops (service.ts), with a short grace: a reply caught mid-way (its claim
+  // waiting on a Desk that is gone) is cut after 2 s instead of holding Ctrl-C for its TTL.
+  await server.shutdown({ graceMs: 2_000, delayMs: 0 });
   await gh.close();
   console.log(`stopped after ${pulls()} pulls: Desk holds ${desk.store.tickets.size} tickets and ${desk.store.threads.size} threads`);
 }

@@ -1,0 +1,143 @@
+/**
+ * A flood of signed deliveries while Desk's import hangs (issue 23's finding 2),
+ * measured: for FLOOD_SECONDS (default 60) a client sends valid `issues.opened`
+ * deliveries for distinct issues, 32 at a time, to a server whose DESK_API_URL accepts
+ * connections and never answers. Reports the server's resident memory each 5 s, the
+ * answers by status, and /healthz meanwhile. The server runs in a process of its own.
+ *   npx tsx bench/webhook-flood.ts
+ *   ROOT=/path/to/other/tree npx tsx bench/webhook-flood.ts   # another tree, for a before/after
+ * Prints JSON; not part of bench/results.json.
+ */
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
+import { hookKeys, hookSecret, sealTarget } from '../server/webhooks/seal.js';
+import { median, percentile, round } from './stats.js';
+
+const root = process.env.ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SECONDS = Number(process.env.FLOOD_SECONDS ?? 60);
+const SECRET = 'bench-secret-0123456789';
+const REPO = 'acme/widgets';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// A Desk that takes every Invoke call and never answers it.
+const held: http.ServerResponse[] = [];
+const desk = http.createServer((req, res) => {
+  req.resume();
+  held.push(res);
+});
+await new Promise<void>((r) => desk.listen(0, '127.0.0.1', r));
+const deskUrl = `http://127.0.0.1:${(desk.address() as net.AddressInfo).port}`;
+
+const port = await freePort();
+const server = spawn(path.join(root, 'node_modules/.bin/tsx'), ['server/main.ts'], {
+  cwd: root,
+  env: {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    MODE: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    EXTENSION_SECRET: SECRET,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DESK_API_URL: deskUrl,
+    LOG_LEVEL: 'silent',
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+await new Promise<void>((resolve) => server.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
+const children = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+const pid = children[0] ?? server.pid!;
+const rssMB = (): number => round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+
+// Real payloads from the fake GitHub's own builder, for issues that exist there.
+const gh = await startFakeGitHub({ token: 'bench-token' });
+gh.createRepo(REPO);
+gh.hooks.drop = true;
+const keys = hookKeys(SECRET);
+const { id, token } = sealTarget(keys, { o: '60012345', s: 'bench-security-context', r: REPO, t: 1 });
+const url = `http://127.0.0.1:${port}/github/webhooks/${id}/${token}`;
+const secret = hookSecret(keys, id);
+const agent = new Agent({ connections: 32, pipelining: 0 });
+
+const statuses: Record<string, number> = {};
+const healthz: number[] = [];
+const memory: number[] = [rssMB()];
+const idle = memory[0]!;
+let sent = 0;
+const end = Date.now() + SECONDS * 1000;
+const sampler = setInterval(() => memory.push(rssMB()), 5000);
+const health = (async () => {
+  while (Date.now() < end) {
+    const t = performance.now();
+    await (await fetch(`http://127.0.0.1:${port}/healthz`)).text();
+    healthz.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+})();
+await Promise.all(
+  Array.from({ length: 32 }, async () => {
+    while (Date.now() < end) {
+      const issue = gh.createIssue(REPO, { title: `flood ${sent}`, body: 'It breaks.' });
+      const body = JSON.stringify(
+        gh.hooks.payload({ repo: REPO, event: 'issues', action: 'opened', issue: issue.number, sender: { login: 'octocat', id: 1 } }),
+      );
+      sent++;
+      try {
+        const res = await request(url, {
+          method: 'POST',
+          dispatcher: agent,
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'issues',
+            'x-github-delivery': crypto.randomUUID(),
+            'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+          },
+        });
+        await res.body.text();
+        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+      } catch {
+        statuses.error = (statuses.error ?? 0) + 1;
+      }
+    }
+  }),
+);
+await health;
+clearInterval(sampler);
+memory.push(rssMB());
+console.log(
+  JSON.stringify(
+    {
+      root,
+      seconds: SECONDS,
+      deliveriesSent: sent,
+      answers: statuses,
+      rssMB: { idle, every5s: memory, peak: Math.max(...memory), peakOverIdle: round(Math.max(...memory) / idle) },
+      importCallsHeldByDesk: held.length,
+      healthzDuring: { n: healthz.length, medianMs: round(median(healthz)), p99Ms: round(percentile(healthz, 99)), maxMs: round(Math.max(...healthz)) },
+    },
+    null,
+    2,
+  ),
+);
+server.kill('SIGTERM');
+for (const r of held) r.destroy();
+await new Promise((r) => server.once('exit', r));
+await gh.close();
+desk.close();
+process.exit(0);
