@@ -1,6 +1,7 @@
 /**
- * The attacks of issue 12, timed: /healthz while keyless 1 MB bodies flood the server,
- * and the time to answer a 40,000-deep reply with /healthz polled meanwhile. The server
+ * The attacks of issues 12 and 23, timed: /healthz while keyless 1 MB bodies flood the
+ * server, and the time to answer hostile replies (40,000 deep; `<!-->` then 50,000 divs;
+ * 23,000 mismatched dotted tags) with /healthz polled meanwhile. The server
  * runs in a process of its own (a blocked event loop there must not stall this client).
  *   npx tsx bench/attacks.ts              # this tree
  *   ROOT=/path/to/other/tree npx tsx bench/attacks.ts   # another tree, for a before/after
@@ -93,31 +94,45 @@ flooding = false;
 await Promise.all(floods);
 out.floodAnswers = floodAnswers;
 
-// A 40,000-deep reply, with /healthz polled every 50 ms while it is answered.
-const polls: number[] = [];
-let polling = true;
-const poller = (async () => {
-  while (polling) {
-    polls.push(await healthz());
-    await new Promise((r) => setTimeout(r, 50));
-  }
-})();
-const t0 = performance.now();
-const deep = await request(`${base}/desk/push?key=${KEY}&orgId=1&securityContext=x`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}#1`, content: '<div>'.repeat(40_000) + 'x' } }),
-  dispatcher: agent,
-  headersTimeout: 120_000,
-  bodyTimeout: 120_000,
-}).then(
-  async (res) => ({ status: res.statusCode, body: (await res.body.text()).slice(0, 100) }),
-  (err: Error) => ({ status: 0, body: err.message }),
-);
-out.deepReply = { ...deep, ms: Math.round(performance.now() - t0) };
-polling = false;
-await poller;
-out.healthzDuringDeepReply = summarise(polls);
+/** A reply, answered with /healthz polled every 50 ms meanwhile. */
+async function replyWithHealth(content: string) {
+  const polls: number[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      polls.push(await healthz());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const t0 = performance.now();
+  const answer = await request(`${base}/desk/push?key=${KEY}&orgId=1&securityContext=x`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ configParams: { repositories: REPO }, resource: { extParentId: `${REPO}#1`, content } }),
+    dispatcher: agent,
+    headersTimeout: 120_000,
+    bodyTimeout: 120_000,
+  }).then(
+    async (res) => ({ status: res.statusCode, body: (await res.body.text()).slice(0, 100) }),
+    (err: Error) => ({ status: 0, body: err.message }),
+  );
+  const ms = Math.round(performance.now() - t0);
+  polling = false;
+  await poller;
+  return { answer: { ...answer, ms }, healthz: summarise(polls) };
+}
+
+// A 40,000-deep reply; then the shapes of issue 23's finding 6: a comment HTML ends at
+// once followed by 50,000 divs, and mismatched dotted tags that a parser nests.
+const deep = await replyWithHealth('<div>'.repeat(40_000) + 'x');
+out.deepReply = deep.answer;
+out.healthzDuringDeepReply = deep.healthz;
+const comment = await replyWithHealth('<!-->' + '<div>'.repeat(50_000));
+out.commentThenDivsReply = comment.answer;
+out.healthzDuringCommentThenDivs = comment.healthz;
+const dotted = await replyWithHealth('<x.a></x.b>'.repeat(23_000));
+out.dottedTagsReply = dotted.answer;
+out.healthzDuringDottedTags = dotted.healthz;
 
 console.log(JSON.stringify(out, null, 2));
 server.kill('SIGTERM');
