@@ -4,6 +4,7 @@
  *   (`npm run bench:summary` writes it);
  * - `cluster`: the cluster table, from the committed bench/cluster-results.json (a copy
  *   of the `.ci/out/cluster.json` that `npm run test:cluster` writes);
+ * - `benchrun`: when and on what machine the bench table was measured;
  * - `bundles`: the widgets' sizes, from the built app/js/ files.
  * Each sits in README.md between `<!-- figures:NAME -->` and `<!-- /figures:NAME -->`.
  * `npm run docs:figures [-- --cluster .ci/out/cluster.json]` rewrites those blocks (and
@@ -27,6 +28,16 @@ interface Figure {
 }
 export interface BenchResults {
   figures: Record<string, Figure>;
+  repeat?: number;
+  date?: string;
+  machine?: { cpus: number; cpuModel: string; memoryGB: number; node: string };
+}
+
+/** When and where the bench table was measured, as bench/results.json records it. */
+export function benchRun(results: BenchResults): string {
+  const m = results.machine;
+  const when = (results.date ?? '').slice(0, 10);
+  return `${results.repeat ?? 5} runs on ${when}, Node ${m?.node.replace(/^v/, '') ?? '?'}, ${m?.cpus ?? '?'} cores (${m?.cpuModel ?? '?'}), ${m?.memoryGB ?? '?'} GB`;
 }
 
 /** The bench table: medians of the runs, (min–max) across them; never the best run. */
@@ -92,6 +103,7 @@ export function bundleSizes(): string {
 
 export const RENDERERS: Record<string, () => string> = {
   bench: () => benchTable(JSON.parse(readFileSync(BENCH_RESULTS, 'utf8')) as BenchResults),
+  benchrun: () => benchRun(JSON.parse(readFileSync(BENCH_RESULTS, 'utf8')) as BenchResults),
   cluster: () => clusterTable(JSON.parse(readFileSync(CLUSTER_RESULTS, 'utf8')) as ClusterFigures),
   bundles: bundleSizes,
 };
