@@ -1,6 +1,39 @@
 import type { Server, Socket } from 'node:net';
 
 /**
+ * Places held at once, per key and in all: the one counter behind the connection caps
+ * below, the webhook door's deliveries in flight (webhooks/door.ts) and the story reads
+ * per installation (webhooks/story-reads.ts).
+ */
+export class PlaceCount {
+  #total = 0;
+  readonly #perKey = new Map<string, number>();
+  constructor(private readonly limits: { total: number; perKey: number }) {}
+
+  /** A release function (idempotent), or why there is no place: the total, or this key's share. */
+  enter(key: string): (() => void) | 'total' | 'per-key' {
+    const mine = this.#perKey.get(key) ?? 0;
+    if (this.#total >= this.limits.total) return 'total';
+    if (mine >= this.limits.perKey) return 'per-key';
+    this.#total++;
+    this.#perKey.set(key, mine + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#total--;
+      const left = (this.#perKey.get(key) ?? 1) - 1;
+      if (left <= 0) this.#perKey.delete(key);
+      else this.#perKey.set(key, left);
+    };
+  }
+
+  get held(): number {
+    return this.#total;
+  }
+}
+
+/**
  * Connections per peer address and in all, capped where they are accepted: past a cap a
  * connection is closed before a byte of it is read, so a flood of slow clients holds no
  * request state or body buffer (the webhook door caps bodies in flight on top: door.ts).
@@ -14,23 +47,14 @@ export interface ConnectionCaps {
 export const DEFAULT_CONNECTION_CAPS: ConnectionCaps = { total: 2048, perClient: 256 };
 
 export function capConnections(server: Server, caps: ConnectionCaps, onRefused: (why: 'total' | 'per-client') => void): void {
-  const perClient = new Map<string, number>();
-  let open = 0;
+  const places = new PlaceCount({ total: caps.total, perKey: caps.perClient });
   server.on('connection', (socket: Socket) => {
-    const peer = socket.remoteAddress ?? '';
-    const mine = perClient.get(peer) ?? 0;
-    if (open >= caps.total || mine >= caps.perClient) {
-      onRefused(open >= caps.total ? 'total' : 'per-client');
+    const release = places.enter(socket.remoteAddress ?? '');
+    if (typeof release !== 'function') {
+      onRefused(release === 'total' ? 'total' : 'per-client');
       socket.destroy();
       return;
     }
-    open++;
-    perClient.set(peer, mine + 1);
-    socket.once('close', () => {
-      open--;
-      const left = (perClient.get(peer) ?? 1) - 1;
-      if (left <= 0) perClient.delete(peer);
-      else perClient.set(peer, left);
-    });
+    socket.once('close', release);
   });
 }

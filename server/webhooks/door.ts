@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import { PlaceCount } from '../http/connection-caps.js';
 
 /**
  * The webhook door: the one route anyone on the internet may call without a key.
@@ -26,32 +27,9 @@ export const DOOR_LIMITS: DoorLimits = { maxBodyBytes: 512 * 1024, bodyDeadlineM
 
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
 
-/** Counts the deliveries in flight, per peer and in all. */
-export class Admission {
-  #total = 0;
-  readonly #perClient = new Map<string, number>();
-  constructor(private readonly limits: DoorLimits) {}
-
-  /** A release function, or undefined when the door is full for this peer. */
-  enter(peer: string): (() => void) | undefined {
-    const mine = this.#perClient.get(peer) ?? 0;
-    if (this.#total >= this.limits.maxInFlight || mine >= this.limits.maxInFlightPerClient) return undefined;
-    this.#total++;
-    this.#perClient.set(peer, mine + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#total--;
-      const left = (this.#perClient.get(peer) ?? 1) - 1;
-      if (left <= 0) this.#perClient.delete(peer);
-      else this.#perClient.set(peer, left);
-    };
-  }
-
-  get inFlight(): number {
-    return this.#total;
-  }
+/** The deliveries being received, per peer and in all (the door's bounds). */
+export function admission(limits: DoorLimits): PlaceCount {
+  return new PlaceCount({ total: limits.maxInFlight, perKey: limits.maxInFlightPerClient });
 }
 
 /**

@@ -6,7 +6,7 @@ import { jsonTooDeep } from '../http/json-depth.js';
 import { mapDelivery } from './delivery-map.js';
 import { HOOK_ID_PATTERN, MAX_TOKEN_LENGTH, hookSecret, openTarget, type HookKeys, type HookTarget } from './seal.js';
 import type { GhIssue } from '../connectors/github/github-types.js';
-import { Admission, closeAfterAnswer, DOOR_LIMITS, readSigned, refuseBeforeBody, type DoorLimits } from './door.js';
+import { admission, closeAfterAnswer, DOOR_LIMITS, readSigned, refuseBeforeBody, type DoorLimits } from './door.js';
 import type { DeliveryRef, ImportCoalescer } from './coalescer.js';
 import { lastEvents, storyOfEvents, wantsStory, withStory } from './delivery-story.js';
 import { StoryReads } from './story-reads.js';
@@ -64,7 +64,7 @@ export class DeliveryMemory {
  */
 export function registerWebhookRoute(app: ReturnType<typeof buildApp>['app'], o: WebhookRouteOptions): void {
   const limits: DoorLimits = { ...DOOR_LIMITS, ...o.limits };
-  const admission = new Admission(limits);
+  const door = admission(limits);
   const verified = new WeakSet<FastifyRequest>();
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -77,8 +77,8 @@ export function registerWebhookRoute(app: ReturnType<typeof buildApp>['app'], o:
         closeAfterAnswer(req, reply);
         throw err;
       }
-      const release = admission.enter(req.ip);
-      if (!release) {
+      const release = door.enter(req.ip);
+      if (typeof release !== 'function') {
         closeAfterAnswer(req, reply);
         throw new AppError('DELIVERY_OVERLOAD', 'too many deliveries at once: this one is dropped, the next pull brings its items');
       }

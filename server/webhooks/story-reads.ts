@@ -1,4 +1,5 @@
 import { isAppError } from '../errors.js';
+import { PlaceCount } from '../http/connection-caps.js';
 
 export type StoryReadOutcome = 'read' | 'shared' | 'skipped';
 
@@ -11,7 +12,7 @@ export type StoryReadOutcome = 'read' | 'shared' | 'skipped';
  */
 export class StoryReads {
   readonly #shared = new Map<string, Promise<unknown[]>>();
-  readonly #active = new Map<string, number>();
+  readonly #places: PlaceCount;
   readonly #coolDownUntil = new Map<string, number>();
 
   constructor(
@@ -19,7 +20,9 @@ export class StoryReads {
     private readonly now: () => number = Date.now,
     /** Told of each read as it is decided: made, shared with an identical one in flight, or skipped. */
     private readonly onOutcome: (outcome: StoryReadOutcome) => void = () => undefined,
-  ) {}
+  ) {
+    this.#places = new PlaceCount({ total: Infinity, perKey: perInstallation });
+  }
 
   /** The events `read` answers, or none when the read is left to the pull. */
   async read(installation: string, key: string, read: () => Promise<unknown[]>): Promise<unknown[] | undefined> {
@@ -28,13 +31,12 @@ export class StoryReads {
       this.onOutcome('shared');
       return shared;
     }
-    const active = this.#active.get(installation) ?? 0;
-    if ((this.#coolDownUntil.get(installation) ?? 0) > this.now() || active >= this.perInstallation) {
+    const release = (this.#coolDownUntil.get(installation) ?? 0) > this.now() ? undefined : this.#places.enter(installation);
+    if (typeof release !== 'function') {
       this.onOutcome('skipped');
       return undefined;
     }
     this.onOutcome('read');
-    this.#active.set(installation, active + 1);
     const pending = read();
     this.#shared.set(`${installation}\n${key}`, pending);
     try {
@@ -47,9 +49,7 @@ export class StoryReads {
       throw err;
     } finally {
       this.#shared.delete(`${installation}\n${key}`);
-      const left = (this.#active.get(installation) ?? 1) - 1;
-      if (left <= 0) this.#active.delete(installation);
-      else this.#active.set(installation, left);
+      release();
     }
   }
 }
