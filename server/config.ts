@@ -115,7 +115,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const claimStore = str('CLAIM_STORE', 'memory')!;
   if (claimStore !== 'memory' && claimStore !== 'none' && !/^rediss?:\/\/[^/?#\s]+(?:\/\d{1,2})?$/.test(claimStore)) {
     problems.push('CLAIM_STORE must be memory, none or a redis:// (rediss://) URL: redis://[:password@]host[:port][/db]');
-  } else if (claimStore.startsWith('redis') && safeDecode(/^rediss?:\/\/([^@/]*)@/.exec(claimStore)?.[1] ?? '') === undefined) {
+  } else if (safeDecode(storePasswordOf(claimStore)) === undefined) {
     // Named, never echoed: the password is a secret.
     problems.push("CLAIM_STORE's password has a malformed %-escape: percent-encode it (encodeURIComponent)");
   }
@@ -157,6 +157,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return config;
 }
 
+/** The password of a redis:// CLAIM_STORE as written (still %-encoded), or ''. */
+function storePasswordOf(claimStore: string): string {
+  return /^rediss?:\/\/(?:[^:@/]*:)?([^@/]*)@/.exec(claimStore)?.[1] ?? '';
+}
+
 /** decodeURIComponent, or undefined for a malformed %-escape (which would otherwise throw at start-up). */
 export function safeDecode(text: string): string | undefined {
   try {
@@ -168,7 +173,7 @@ export function safeDecode(text: string): string | undefined {
 
 /** The values that must never appear in a log line, a response or channelState. */
 export function secretsOf(config: ServerConfig): string[] {
-  const raw = config.claimStore.startsWith('redis') ? (/^rediss?:\/\/(?:[^:@/]*:)?([^@/]*)@/.exec(config.claimStore)?.[1] ?? '') : '';
+  const raw = storePasswordOf(config.claimStore);
   const storePassword = raw === '' ? undefined : (safeDecode(raw) ?? raw);
   return [config.extensionSecret, config.deskUrlKey, config.githubToken, storePassword].filter((s): s is string => !!s);
 }

@@ -87,17 +87,17 @@ export function sanitiseHtml(html: string): string {
  * every element the cut left open is closed), with a notice that the rest is at the source.
  */
 export function withinCap(safe: string, max = MAX_CONTENT_CHARS): string {
-  let room = max - TOO_LONG_NOTICE.length;
-  for (let out = safe; out.length > max; room = Math.floor(room * 0.9)) {
+  if (safe.length <= max) return safe;
+  // Re-sanitising can lengthen what is kept (an entity closed, a tag completed): cut shorter until it fits.
+  for (let room = max - TOO_LONG_NOTICE.length; ; room = Math.floor(room * 0.9)) {
     let cut = room;
     const lt = safe.lastIndexOf('<', cut - 1);
     if (lt > safe.lastIndexOf('>', cut - 1)) cut = lt;
     const amp = safe.lastIndexOf('&', cut - 1);
     if (amp >= 0 && amp > cut - 12 && safe.indexOf(';', amp) >= cut) cut = amp;
-    out = sanitizeHtml(safe.slice(0, cut), OPTIONS) + TOO_LONG_NOTICE;
+    const out = sanitizeHtml(safe.slice(0, cut), OPTIONS) + TOO_LONG_NOTICE;
     if (out.length <= max) return out;
   }
-  return safe;
 }
 
 /**

@@ -65,7 +65,6 @@ export class DeliveryMemory {
 export function registerWebhookRoute(app: ReturnType<typeof buildApp>['app'], o: WebhookRouteOptions): void {
   const limits: DoorLimits = { ...DOOR_LIMITS, ...o.limits };
   const door = admission(limits);
-  const verified = new WeakSet<FastifyRequest>();
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     // Before the body: the URL's shape, the headers, and a place at the door.
@@ -88,16 +87,13 @@ export function registerWebhookRoute(app: ReturnType<typeof buildApp>['app'], o:
     scope.addContentTypeParser('application/json', (req, payload, done) => {
       const { hid } = hookUrl(req as FastifyRequest<{ Params: { '*': string } }>);
       readSigned(payload, hookSecret(o.keys, hid), String(req.headers['x-hub-signature-256']), limits).then(
-        (body) => {
-          verified.add(req);
-          done(null, body);
-        },
+        (body) => done(null, body),
         // What is left of a refused body is never read: the connection goes with the answer (onError).
         (err: AppError) => done(err, undefined),
       );
     });
     scope.addHook('onError', async (req, reply) => closeAfterAnswer(req, reply));
-    scope.post<{ Params: { '*': string } }>(WEBHOOK_ROUTE, (req, reply) => handle(o, req, reply, verified.has(req)));
+    scope.post<{ Params: { '*': string } }>(WEBHOOK_ROUTE, (req, reply) => handle(o, req, reply));
   });
 }
 
@@ -108,12 +104,12 @@ function hookUrl(req: FastifyRequest<{ Params: { '*': string } }>): { hid: strin
   return { hid, token };
 }
 
-async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply, signed: boolean) {
+async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) {
   const receivedAt = performance.now();
   const { hid, token } = hookUrl(req);
   const body = req.body;
-  // Only a body read by the door's parser has had its signature checked (an empty one has not).
-  if (!signed || !Buffer.isBuffer(body)) throw new AppError('BAD_SIGNATURE', 'X-Hub-Signature-256 does not match the body');
+  // The scope's one parser yields a Buffer only once the signature verified; no body, no signature.
+  if (!Buffer.isBuffer(body)) throw new AppError('BAD_SIGNATURE', 'X-Hub-Signature-256 does not match the body');
   const target = openTarget(o.keys, hid, token);
   if (!target) throw new AppError('BAD_HOOK_URL', "the hook URL does not open under this server's key");
   const event = header(req, 'x-github-event', /^[a-z_]{1,40}$/);

@@ -151,3 +151,17 @@ describe('Story reads', () => {
     expect(await after).to.deep.equal([{ id: 1 }]);
   });
 });
+
+describe('The form-encoded size of an import item', () => {
+  it('counts exactly what URLSearchParams writes, for any text (ASCII, accents, astral characters, lone surrogates)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { formEncodedBytes } = await import('../../server/webhooks/coalescer.js');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        expect(formEncodedBytes(text)).to.equal(new URLSearchParams({ p: text }).toString().length - 2);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(formEncodedBytes('{"a":"é😀 x"}')).to.equal(new URLSearchParams({ p: '{"a":"é😀 x"}' }).toString().length - 2);
+  });
+});
