@@ -6,6 +6,7 @@ import { DeskImporter } from './import-client.js';
 import { DeliveryMemory, logImport, registerWebhookRoute } from './route.js';
 import { hookKeys } from './seal.js';
 import type { DoorLimits } from './door.js';
+import type { PlaceCount } from '../http/connection-caps.js';
 import { StoryReads, type StoryReadOutcome } from './story-reads.js';
 import type { VersionLedger } from '../sync/version-ledger.js';
 import type { DeskCall } from '../desk/normalise.js';
@@ -43,6 +44,7 @@ export function webhookService(o: WebhookServiceOptions) {
   const importer = new DeskImporter(o.invoke, o.deskApiUrl, o.deskConnection);
   const imported = new DeliveryMemory();
   let log: Logger | undefined;
+  let door: PlaceCount | undefined;
   const coalescer = new ImportCoalescer({
     send: (who, sync) => importer.import(who, sync),
     windowMs: o.windowMs ?? 25,
@@ -61,9 +63,11 @@ export function webhookService(o: WebhookServiceOptions) {
     keys,
     importer,
     coalescer,
+    /** Deliveries being received right now (the door's places held). */
+    deliveriesInFlight: (): number => door?.held ?? 0,
     register(app: ReturnType<typeof buildApp>['app']): void {
       log = app.log as Logger;
-      registerWebhookRoute(app, {
+      door = registerWebhookRoute(app, {
         keys,
         extensionSecret: o.extensionSecret,
         coalescer,

@@ -10,6 +10,7 @@ import { admission, closeAfterAnswer, DOOR_LIMITS, readSigned, refuseBeforeBody,
 import type { DeliveryRef, ImportCoalescer } from './coalescer.js';
 import { lastEvents, storyOfEvents, wantsStory, withStory } from './delivery-story.js';
 import { StoryReads } from './story-reads.js';
+import type { PlaceCount } from '../http/connection-caps.js';
 import { GitHubApi } from '../connectors/github/api.js';
 import { isAppError } from '../errors.js';
 import type { DeskCall } from '../desk/normalise.js';
@@ -62,7 +63,8 @@ export class DeliveryMemory {
  * target opened, the event mapped and queued for import. The answer does not wait for
  * Desk: GitHub gives up after 10 s and never retries, and the pull is the safety net.
  */
-export function registerWebhookRoute(app: ReturnType<typeof buildApp>['app'], o: WebhookRouteOptions): void {
+/** Registers the route; answers the door's place counter (deliveries being received). */
+export function registerWebhookRoute(app: ReturnType<typeof buildApp>['app'], o: WebhookRouteOptions): PlaceCount {
   const limits: DoorLimits = { ...DOOR_LIMITS, ...o.limits };
   const door = admission(limits);
   app.register(async (scope) => {
@@ -95,6 +97,7 @@ export function registerWebhookRoute(app: ReturnType<typeof buildApp>['app'], o:
     scope.addHook('onError', async (req, reply) => closeAfterAnswer(req, reply));
     scope.post<{ Params: { '*': string } }>(WEBHOOK_ROUTE, (req, reply) => handle(o, req, reply));
   });
+  return door;
 }
 
 /** The hook id and sealed token from the URL, or BAD_HOOK_URL. */

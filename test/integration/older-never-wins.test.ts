@@ -41,7 +41,9 @@ describe('Deliveries delayed, replayed or reordered around imports and pulls', f
     let release!: () => void;
     loop.desk.importGate = new Promise<void>((r) => (release = r));
     expect(await deliver(newer)).to.equal(202);
-    await new Promise((r) => setTimeout(r, 30)); // the newer import is in flight (held by Desk)
+    // The newer import is in flight: Desk holds it.
+    for (const end = Date.now() + 5000; loop.desk.importsHeld === 0; await new Promise((r) => setImmediate(r)))
+      if (Date.now() > end) throw new Error('the newer import never reached Desk');
     expect(await deliver(old)).to.equal(202);
     release();
     loop.desk.importGate = undefined;

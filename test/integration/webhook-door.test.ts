@@ -92,10 +92,10 @@ describe('The webhook door', function () {
     const before = loop.desk.importLog.length;
     const r = rawRequest(port, path, good(body));
     await r.send(body.slice(0, 10));
-    const started = Date.now();
     await r.closed;
-    expect(r.status(), r.answer()).to.be.oneOf([0, 408]);
-    expect(Date.now() - started, 'cut at the deadline, not at the server-wide request timeout').to.be.below(10_000);
+    // The door's own answer names its deadline: cut by it, not by the server-wide request timeout.
+    expect(r.status(), r.answer()).to.equal(408);
+    expect(r.answer()).to.include("the delivery's body did not arrive within 300 ms");
     expect(loop.desk.importLog.length).to.equal(before);
     expect(imports).to.be.at.most(before);
   });
@@ -103,14 +103,14 @@ describe('The webhook door', function () {
   it('admits so many deliveries at once per client; the next is answered 503 at once, and a place frees when one ends', async () => {
     const body = '{"zen":"x"}';
     const held = Array.from({ length: 4 }, () => rawRequest(port, path, good(body)));
-    await new Promise((r) => setTimeout(r, 100));
+    await until('four deliveries at the door', () => loop.server.webhooks!.deliveriesInFlight() === 4);
     const refused = rawRequest(port, path, good(body));
     await until('the 503', () => refused.status() !== 0);
     expect(refused.status(), refused.answer()).to.equal(503);
     expect(refused.answer()).to.include('DELIVERY_OVERLOAD');
     for (const h of held) h.socket.destroy();
     await Promise.all(held.map((h) => h.closed));
-    await new Promise((r) => setTimeout(r, 50));
+    await until('their places freed', () => loop.server.webhooks!.deliveriesInFlight() === 0);
     const after = rawRequest(port, path, good(body));
     await after.send(body);
     await until('an answer', () => after.status() !== 0);

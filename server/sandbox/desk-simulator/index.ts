@@ -42,6 +42,8 @@ export interface DeskSimulator {
   importLog: ImportLogEntry[];
   /** While set, import calls wait for it before they are answered (a Desk that hangs). */
   importGate: Promise<void> | undefined;
+  /** Import calls waiting at the gate now (a test's signal that an import is in flight). */
+  importsHeld: number;
   /** Gives the installation a new securityContext now; the old one is refused from then on. */
   rotateSecurityContext(): void;
   close(): Promise<void>;
@@ -82,7 +84,10 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     undefined,
     undefined,
     async (installationId, headers, raw) => {
-      if (sim.importGate) await sim.importGate;
+      if (sim.importGate) {
+        sim.importsHeld++;
+        await sim.importGate.finally(() => sim.importsHeld--);
+      }
       return handleImport(
         {
           orgId: s.orgId,
@@ -133,6 +138,7 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     invokeLog,
     importLog,
     importGate: undefined,
+    importsHeld: 0,
     rotateSecurityContext() {
       sim.securityContext = newSecurityContext();
       rotation.at = now();
