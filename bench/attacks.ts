@@ -7,49 +7,29 @@
  *   ROOT=/path/to/other/tree npx tsx bench/attacks.ts   # another tree, for a before/after
  * Prints JSON; not part of bench/results.json.
  */
-import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
 import { median, percentile, round } from './stats.js';
+import { startServerProcess } from './server-process.js';
 
 const root = process.env.ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'benchKey0123456789abcdef';
 const REPO = 'acme/widgets';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const gh = await startFakeGitHub({ token: 'bench-token' });
 gh.createRepo(REPO);
 gh.createIssue(REPO, { title: 'x' });
-const port = await freePort();
-const server = spawn(path.join(root, 'node_modules/.bin/tsx'), ['server/main.ts'], {
-  cwd: root,
-  env: {
-    ...process.env,
-    MODE: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    EXTENSION_SECRET: 'bench-secret-0123456789',
-    DESK_URL_KEY: KEY,
-    TRANSPORT: 'direct',
-    GITHUB_TOKEN: 'bench-token',
-    GITHUB_API_URL: gh.url,
-    LOG_LEVEL: 'silent',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
+const server = await startServerProcess(root, {
+  EXTENSION_SECRET: 'bench-secret-0123456789',
+  DESK_URL_KEY: KEY,
+  TRANSPORT: 'direct',
+  GITHUB_TOKEN: 'bench-token',
+  GITHUB_API_URL: gh.url,
+  LOG_LEVEL: 'silent',
 });
-await new Promise<void>((resolve) => server.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
-const base = `http://127.0.0.1:${port}`;
+const base = server.url;
 const agent = new Agent({ connections: 64 });
 
 async function healthz(): Promise<number> {
@@ -135,6 +115,6 @@ out.dottedTagsReply = dotted.answer;
 out.healthzDuringDottedTags = dotted.healthz;
 
 console.log(JSON.stringify(out, null, 2));
-server.kill('SIGTERM');
+await server.stop();
 await agent.close();
 await gh.close();

@@ -8,50 +8,29 @@
  *   ROOT=/path/to/other/tree npx tsx bench/webhook-door.ts   # another tree, for a before/after
  * Prints JSON; not part of bench/results.json.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, percentile, round } from './stats.js';
+import { startServerProcess } from './server-process.js';
+import { freePort } from '../server/sandbox/free-port.js';
 
 const root = process.env.ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONNECTIONS = Number(process.env.ATTACK_CONNECTIONS ?? 3000);
 const BODY = 512 * 1024;
 const SENT = 511 * 1024;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const port = await freePort();
-const server = spawn(path.join(root, 'node_modules/.bin/tsx'), ['server/main.ts'], {
-  cwd: root,
-  env: {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    MODE: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
+const server = await startServerProcess(
+  root,
+  {
     EXTENSION_SECRET: 'bench-secret-0123456789',
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'silent',
   },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-await new Promise<void>((resolve) => server.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
-// tsx runs the server in a child of its own: the node process that listens is the one measured.
-const serverPid = (): number => {
-  const children = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  return children[0] ?? server.pid!;
-};
-const pid = serverPid();
-const rssMB = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  port,
+);
+const rssMB = server.rssMB;
 
 async function healthz(): Promise<number> {
   const t = performance.now();
@@ -141,6 +120,5 @@ console.log(
     2,
   ),
 );
-server.kill('SIGTERM');
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 process.exit(0);

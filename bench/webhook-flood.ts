@@ -8,9 +8,7 @@
  *   ROOT=/path/to/other/tree npx tsx bench/webhook-flood.ts   # another tree, for a before/after
  * Prints JSON; not part of bench/results.json.
  */
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -19,20 +17,13 @@ import { Agent, request } from 'undici';
 import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
 import { hookKeys, hookSecret, sealTarget } from '../server/webhooks/seal.js';
 import { median, percentile, round } from './stats.js';
+import { startServerProcess } from './server-process.js';
+import { freePort } from '../server/sandbox/free-port.js';
 
 const root = process.env.ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.FLOOD_SECONDS ?? 60);
 const SECRET = 'bench-secret-0123456789';
 const REPO = 'acme/widgets';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // A Desk that takes every Invoke call and never answers it.
 const held: http.ServerResponse[] = [];
@@ -44,25 +35,17 @@ await new Promise<void>((r) => desk.listen(0, '127.0.0.1', r));
 const deskUrl = `http://127.0.0.1:${(desk.address() as net.AddressInfo).port}`;
 
 const port = await freePort();
-const server = spawn(path.join(root, 'node_modules/.bin/tsx'), ['server/main.ts'], {
-  cwd: root,
-  env: {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    MODE: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
+const server = await startServerProcess(
+  root,
+  {
     EXTENSION_SECRET: SECRET,
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DESK_API_URL: deskUrl,
     LOG_LEVEL: 'silent',
   },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-await new Promise<void>((resolve) => server.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
-const children = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-const pid = children[0] ?? server.pid!;
-const rssMB = (): number => round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+  port,
+);
+const rssMB = server.rssMB;
 
 // Real payloads from the fake GitHub's own builder, for issues that exist there.
 const gh = await startFakeGitHub({ token: 'bench-token' });
@@ -135,9 +118,8 @@ console.log(
     2,
   ),
 );
-server.kill('SIGTERM');
 for (const r of held) r.destroy();
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 await gh.close();
 desk.close();
 process.exit(0);
