@@ -1,15 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import { freePort } from '../../server/sandbox/free-port.js';
 
 /** A port free on 127.0.0.1 right now, for a program that cannot listen on port 0 and say which it got. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+export { freePort };
 
 /** Resolves once `port` on 127.0.0.1 accepts a connection (or rejects after `ms`). */
 export async function waitForPort(port: number, ms = 10_000): Promise<void> {
