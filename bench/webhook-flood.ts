@@ -58,12 +58,22 @@ const secret = hookSecret(keys, id);
 const agent = new Agent({ connections: 32, pipelining: 0 });
 
 const statuses: Record<string, number> = {};
+let heldCalls = 0;
 const healthz: number[] = [];
 const memory: number[] = [rssMB()];
 const idle = memory[0]!;
+/** The V8 heap in use, from the server's own /metrics: what the process holds, whatever the allocator keeps. */
+const heapMB = async () => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return round(Number(/^nodejs_heap_used_bytes (\d+)/m.exec(text)?.[1] ?? 0) / 2 ** 20);
+};
+const heap: number[] = [await heapMB()];
 let sent = 0;
 const end = Date.now() + SECONDS * 1000;
-const sampler = setInterval(() => memory.push(rssMB()), 5000);
+const sampler = setInterval(() => {
+  memory.push(rssMB());
+  void heapMB().then((h) => heap.push(h));
+}, 5000);
 const health = (async () => {
   while (Date.now() < end) {
     const t = performance.now();
@@ -102,7 +112,13 @@ await Promise.all(
 );
 await health;
 clearInterval(sampler);
+heldCalls = held.length;
 memory.push(rssMB());
+heap.push(await heapMB());
+// Afterwards: Desk answers again (the held imports are cut), and the server is left alone for 20 s.
+for (const r of held.splice(0)) r.destroy();
+await new Promise((r) => setTimeout(r, 20_000));
+const after = { rssMB: rssMB(), heapMB: await heapMB() };
 console.log(
   JSON.stringify(
     {
@@ -111,14 +127,15 @@ console.log(
       deliveriesSent: sent,
       answers: statuses,
       rssMB: { idle, every5s: memory, peak: Math.max(...memory), peakOverIdle: round(Math.max(...memory) / idle) },
-      importCallsHeldByDesk: held.length,
+      heapUsedMB: { every5s: heap, peak: Math.max(...heap) },
+      twentySecondsAfter: after,
+      importCallsHeldByDesk: heldCalls,
       healthzDuring: { n: healthz.length, medianMs: round(median(healthz)), p99Ms: round(percentile(healthz, 99)), maxMs: round(Math.max(...healthz)) },
     },
     null,
     2,
   ),
 );
-for (const r of held) r.destroy();
 await server.stop();
 await gh.close();
 desk.close();

@@ -3,7 +3,7 @@ import { capConnections, DEFAULT_CONNECTION_CAPS } from './http/connection-caps.
 import type { ServerConfig } from './config.js';
 import { secretsOf } from './config.js';
 import { createLogger } from './http/logger.js';
-import { buildApp } from './http/app.js';
+import { buildApp, type PullWatch } from './http/app.js';
 import type { Channel } from './http/channel.js';
 import { InvokeClient } from './desk/invoke-client.js';
 import { hookKeys } from './webhooks/seal.js';
@@ -45,8 +45,27 @@ export async function startServer(
     channel: options.channel,
     checkResponses: options.checkResponses,
     onUninstall,
-    onPulled: ledger ? (orgId, sync) => ledger.noteSync(orgId, sync) : undefined,
+    onPull: ledger ? (orgId) => pullWatch(orgId) : undefined,
   });
+  // A pull's answer carries the newest copy imports sent while it was read, and is noted as
+  // it leaves; once written, what imports sent newer meanwhile goes again (coalescer.ts, pullBegins).
+  const pullWatch = (orgId: string): PullWatch => {
+    const pull = webhooks?.coalescer.pullBegins(orgId);
+    return {
+      answered: (sync) => {
+        const newer = pull?.answer(sync);
+        ledger!.noteSync(orgId, newer ?? sync);
+        return newer;
+      },
+      written: (sync) => {
+        const again = pull?.written(sync);
+        if (again && again.resent + again.refused > 0) {
+          metrics.countOvertaken(again.resent, again.refused);
+          logger.info({ orgId, ...again }, `a pull answer was overtaken by newer imports: ${again.resent} items sent again, ${again.refused} left to the pull`);
+        }
+      },
+    };
+  };
   // Deliveries from GitHub (PUBLIC_URL set): verified, then imported into Desk (server/webhooks).
   let webhooks: WebhookService | undefined;
   if (config.publicUrl) {

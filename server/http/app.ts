@@ -21,14 +21,26 @@ export interface AppOptions {
   checkResponses?: boolean;
   /** With webhooks on: what a verified onUninstall does (removes our hooks). */
   onUninstall?: UninstallHook | undefined;
-  /** Each pull's answer as it leaves, with its org (the webhooks' version ledger notes what Desk was sent). */
-  onPulled?: ((orgId: string, sync: PullAnswer['sync']) => void) | undefined;
+  /**
+   * Each pull as it begins, with its org: told the answer as it leaves (the webhooks'
+   * version ledger notes what Desk was sent) and once it is written or has failed (imports
+   * that overtook it go again).
+   */
+  onPull?: ((orgId: string) => PullWatch) | undefined;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: string;
   }
+}
+
+/** What the delivery path is told of one pull (AppOptions.onPull). */
+export interface PullWatch {
+  /** The answer as it leaves; a replacement for it when items in it are older than what an import sent meanwhile. */
+  answered(sync: PullAnswer['sync']): PullAnswer['sync'] | undefined;
+  /** The answer was written to Desk (`sync`), or the pull ended without one (undefined). */
+  written(sync: PullAnswer['sync'] | undefined): void;
 }
 
 const REDIRECT_ENTITIES = new Set(['ticket', 'thread', 'user_profile']);
@@ -74,10 +86,18 @@ export function buildApp(options: AppOptions) {
   app.post('/desk/pull', async (req, reply) => {
     const query = deskQuery(req);
     if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
+    const watch = options.onPull?.(query.orgId);
+    let answered: PullAnswer['sync'] | undefined;
+    reply.raw.once('close', () => watch?.written(reply.raw.writableFinished ? answered : undefined));
     const answer = await channel.pull({ query, body: pullParamsOf(req.body), signal: abortOnHangUp(reply), log: req.log });
     checked('sync', answer.sync);
-    options.onPulled?.(query.orgId, answer.sync);
-    return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answer.json);
+    const newer = watch?.answered(answer.sync);
+    if (newer) checked('sync', newer);
+    answered = newer ?? answer.sync;
+    return reply
+      .header('cache-control', 'no-store')
+      .type('application/json; charset=utf-8')
+      .send(newer ? JSON.stringify(newer) : answer.json);
   });
 
   app.post('/desk/push', async (req, reply) => {

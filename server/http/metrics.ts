@@ -41,6 +41,14 @@ export class HttpMetrics {
     this.#refused.set(why, (this.#refused.get(why) ?? 0) + 1);
   }
 
+  /** Items a pull answer overtook (an import had sent them newer while it was read): sent again, or refused by the full queue. */
+  readonly #overtaken = { resent: 0, refused: 0 };
+
+  countOvertaken(resent: number, refused: number): void {
+    this.#overtaken.resent += resent;
+    this.#overtaken.refused += refused;
+  }
+
   observe(method: string, route: string, status: number, seconds: number): void {
     const key = `method="${method}",route="${escapeLabel(route)}",status="${status}"`;
     let s = this.#series.get(key);
@@ -77,6 +85,11 @@ export class HttpMetrics {
       '# TYPE webhook_story_reads_total counter',
     );
     for (const [outcome, n] of this.#storyReads) lines.push(`webhook_story_reads_total{outcome="${outcome}"} ${n}`);
+    lines.push(
+      '# HELP webhook_overtaken_items_total Items a pull answer carried older than an import had sent meanwhile: sent again after it, or refused (queue full; the pull brings them).',
+      '# TYPE webhook_overtaken_items_total counter',
+    );
+    for (const [outcome, n] of Object.entries(this.#overtaken)) lines.push(`webhook_overtaken_items_total{outcome="${outcome}"} ${n}`);
     const memory = process.memoryUsage();
     lines.push('# HELP process_resident_memory_bytes Resident memory of the process.', '# TYPE process_resident_memory_bytes gauge');
     lines.push(`process_resident_memory_bytes ${memory.rss}`);

@@ -2,7 +2,7 @@ import { Budget } from '../sync/budget.js';
 import { SyncBatch, type SyncUnit } from '../sync/batch.js';
 import { isAppError } from '../errors.js';
 import type { ImportInstallation } from './import-client.js';
-import type { SyncObject } from '../desk/wire-types.js';
+import type { SyncObject, SyncThread, SyncTicket } from '../desk/wire-types.js';
 import { VersionLedger, versionOf } from '../sync/version-ledger.js';
 
 /**
@@ -69,6 +69,32 @@ export interface CoalescerOptions {
 /** With Desk hanging, what waits is bounded: beyond it a delivery is refused (the pull brings its items). */
 export const QUEUE_LIMITS = { maxBatchesPerLane: 3, maxBatches: 16 };
 
+/** Items an org's imports sent while one of its pulls was being answered, kept at most (newest kept). */
+const RACE_ITEMS = 5_000;
+
+/** The DeliveryRef of an import that sends items again after a pull answer overtook them (logImport). */
+export const RESEND_EVENT = 'pull-overtook.resend';
+
+/** An item an import sent while a pull of its org was in flight: what to send again if the pull answer carried an older copy. */
+interface Sent {
+  who: ImportInstallation;
+  version: number;
+  ticket?: SyncTicket;
+  thread?: SyncThread;
+}
+
+/** One pull being answered, as the delivery path follows it (ImportCoalescer.pullBegins). */
+export interface PullInFlight {
+  answer(sync: SyncObject): SyncObject | undefined;
+  written(sync: SyncObject | undefined): { resent: number; refused: number };
+}
+
+/** The pulls of one org being answered, and what its imports sent meanwhile. */
+interface PullsInFlight {
+  count: number;
+  sent: Map<string, Sent>;
+}
+
 interface Pending {
   who: ImportInstallation;
   batch: SyncBatch;
@@ -99,6 +125,7 @@ export class ImportCoalescer {
   /** Batches waiting (pending or full) over every lane. */
   #waiting = 0;
   readonly #limits: { maxBatchesPerLane: number; maxBatches: number };
+  readonly #pulls = new Map<string, PullsInFlight>();
   constructor(private readonly o: CoalescerOptions) {
     this.#limits = { maxBatchesPerLane: o.maxBatchesPerLane ?? QUEUE_LIMITS.maxBatchesPerLane, maxBatches: o.maxBatches ?? QUEUE_LIMITS.maxBatches };
     this.#ledger = o.ledger ?? new VersionLedger();
@@ -109,6 +136,74 @@ export class ImportCoalescer {
    * the caller answers that the delivery was dropped, and the next pull brings it).
    */
   add(who: ImportInstallation, unit: SyncUnit, delivery: DeliveryRef): boolean {
+    return this.#add(who, unit, delivery, false);
+  }
+
+  /**
+   * A pull of this org is being answered. A pull reads GitHub first and answers later:
+   * an import of a newer copy can leave in between. What imports send meanwhile is kept
+   * until the pull's answer is written, so that
+   * - `answer(sync)`, as the answer leaves: an item it carries older than an import sent
+   *   is replaced by that newer copy (undefined: nothing to replace), so Desk is never
+   *   handed the older one;
+   * - `written(sync)`, once the answer is written (undefined when the pull failed): an
+   *   item an import sent newer after the answer left goes again, after it (README,
+   *   Webhooks: Desk applies a pull answer it has read before an import that reaches
+   *   it later). Answers how many items went again and how many the full queue refused.
+   */
+  pullBegins(orgId: string): PullInFlight {
+    const pulls = this.#pulls.get(orgId) ?? { count: 0, sent: new Map<string, Sent>() };
+    this.#pulls.set(orgId, pulls);
+    pulls.count++;
+    let ended = false;
+    return {
+      answer: (sync) => {
+        let replaced = 0;
+        const newest = <T extends SyncTicket | SyncThread>(i: T, kind: 'ticket' | 'thread'): T => {
+          const s = pulls.sent.get(i.extId);
+          const copy = s && s.version > versionOf(i) ? (s[kind] as T | undefined) : undefined;
+          if (copy) replaced++;
+          return copy ?? i;
+        };
+        const tickets = sync.data.tickets?.map((t) => newest(t, 'ticket'));
+        const threads = sync.data.threads?.map((t) => newest(t, 'thread'));
+        return replaced > 0 ? { ...sync, data: { ...sync.data, ...(tickets ? { tickets } : {}), ...(threads ? { threads } : {}) } } : undefined;
+      },
+      written: (sync) => {
+        if (ended) return { resent: 0, refused: 0 };
+        ended = true;
+        if (--pulls.count === 0) this.#pulls.delete(orgId);
+        return sync ? this.#sendAgain(orgId, pulls.sent, sync) : { resent: 0, refused: 0 };
+      },
+    };
+  }
+
+  #sendAgain(orgId: string, sent: Map<string, Sent>, sync: SyncObject): { resent: number; refused: number } {
+    const lanes = new Map<string, { who: ImportInstallation; unit: SyncUnit }>();
+    const overtaken = (i: { extId: string; modifiedTime?: string; createdTime?: string }) => {
+      const s = sent.get(i.extId);
+      if (!s || s.version <= versionOf(i)) return;
+      const key = `${s.who.orgId}\n${s.who.securityContext}`;
+      const lane = lanes.get(key) ?? { who: s.who, unit: { tickets: [], threads: [] } };
+      lanes.set(key, lane);
+      if (s.ticket) lane.unit.tickets.push(s.ticket);
+      if (s.thread) lane.unit.threads.push(s.thread);
+    };
+    for (const t of sync.data.tickets ?? []) overtaken(t);
+    for (const t of sync.data.threads ?? []) overtaken(t);
+    let resent = 0;
+    let refused = 0;
+    for (const { who, unit } of lanes.values()) {
+      const n = unit.tickets.length + unit.threads.length;
+      const ref: DeliveryRef = { id: `resend-${orgId}`, event: RESEND_EVENT, repo: '', receivedAt: performance.now() };
+      if (this.#add(who, unit, ref, true)) resent += n;
+      else refused += n;
+    }
+    return { resent, refused };
+  }
+
+  /** `again`: items sent before, sent once more at the version Desk was sent (the ledger has it). */
+  #add(who: ImportInstallation, unit: SyncUnit, delivery: DeliveryRef, again: boolean): boolean {
     const key = `${who.orgId}\n${who.securityContext}`;
     let lane = this.#lanes.get(key);
     const room = (l: Lane | undefined): boolean =>
@@ -116,11 +211,11 @@ export class ImportCoalescer {
     if (!lane?.pending && !room(lane)) return false;
     if (!lane) this.#lanes.set(key, (lane = { pending: undefined, full: [], flying: false, timer: undefined }));
     lane.pending ??= this.#fresh(who);
-    if (!this.#put(lane.pending, unit)) {
+    if (!this.#put(lane.pending, unit, again)) {
       if (!room(lane)) return false;
       lane.full.push(lane.pending);
       lane.pending = this.#fresh(who);
-      this.#put(lane.pending, unit);
+      this.#put(lane.pending, unit, again);
     }
     lane.pending.deliveries.push(delivery);
     if (lane.full.length > 0) this.#pump(key, lane);
@@ -157,21 +252,38 @@ export class ImportCoalescer {
    * done): an older or equal version would undo or repeat what Desk has. A ticket goes
    * when it is newer than what Desk was sent, or, at the same version, as the parent of
    * a thread that goes (parent first in every call); an older one never goes, and its
-   * threads rely on the newer copy Desk has or is being sent.
+   * threads rely on the newer copy Desk has or is being sent. Sent `again`, an item goes
+   * at the version Desk was sent (and its threads' tickets are in Desk: the pull answer
+   * that overtook them carried them, or an earlier one did).
    */
-  #put(p: Pending, unit: SyncUnit): boolean {
+  #put(p: Pending, unit: SyncUnit, again: boolean): boolean {
     const sent = (i: { extId: string }) => this.#ledger.newest(p.who.orgId, i.extId);
     const inBatch = (i: { extId: string }) => p.times.get(i.extId) ?? -1;
-    const threads = unit.threads.filter((i) => inBatch(i) <= versionOf(i) && sent(i) < versionOf(i));
+    const goes = (i: SyncTicket | SyncThread) => (again ? sent(i) <= versionOf(i) : sent(i) < versionOf(i));
+    const threads = unit.threads.filter((i) => inBatch(i) <= versionOf(i) && goes(i));
     const parents = new Set(threads.map((t) => t.extParentId));
-    const older = (t: SyncUnit['tickets'][number]) => inBatch(t) > versionOf(t) || sent(t) > versionOf(t);
-    const tickets = unit.tickets.filter((t) => !older(t) && (sent(t) < versionOf(t) || parents.has(t.extId)));
+    const older = (t: SyncTicket) => inBatch(t) > versionOf(t) || sent(t) > versionOf(t);
+    const tickets = unit.tickets.filter((t) => !older(t) && (goes(t) || parents.has(t.extId)));
     const kept: SyncUnit = { tickets, threads };
     // A ticket left out as older is in this batch already, or Desk has (or is sent) a newer one from us.
     const sentBefore = new Set(unit.tickets.filter(older).map((t) => t.extId));
+    if (again) for (const t of threads) sentBefore.add(t.extParentId);
     if (!p.batch.add(kept, p.budget, sentBefore)) return p.batch.size === 0;
     for (const i of [...kept.tickets, ...kept.threads]) p.times.set(i.extId, versionOf(i));
     return true;
+  }
+
+  /** What an import sends while a pull of its org is being answered (pullBegins), newest kept, bounded. */
+  #keepForPulls(p: Pending): void {
+    const pulls = this.#pulls.get(p.who.orgId);
+    if (!pulls) return;
+    const keep = (extId: string, s: Sent) => {
+      pulls.sent.delete(extId);
+      pulls.sent.set(extId, s);
+      if (pulls.sent.size > RACE_ITEMS) pulls.sent.delete(pulls.sent.keys().next().value!);
+    };
+    for (const ticket of p.batch.tickets) keep(ticket.extId, { who: p.who, version: versionOf(ticket), ticket });
+    for (const thread of p.batch.threads) keep(thread.extId, { who: p.who, version: versionOf(thread), thread });
   }
 
   #pump(key: string, lane: Lane): void {
@@ -193,6 +305,7 @@ export class ImportCoalescer {
     const sync: SyncObject = { data: { tickets: next.batch.tickets, threads: next.batch.threads } };
     // Noted as it leaves: an older copy arriving while this import is in flight is left out too.
     for (const [extId, t] of next.times) this.#ledger.note(next.who.orgId, extId, t);
+    this.#keepForPulls(next);
     const report = (ok: boolean, code?: string) => {
       this.o.onImport?.(next.who, {
         deliveries: next.deliveries,

@@ -66,4 +66,35 @@ describe('Deliveries delayed, replayed or reordered around imports and pulls', f
     expect(shown(comment)).to.include('second edit');
     expect(loop.desk.importLog.length, 'no import call for it: no API credit spent').to.equal(imports);
   });
+
+  it('a pull that read the older version before a newer import left answers with the newer one', async () => {
+    const { issue, comment } = await setUp();
+    loop.gh.editComment(REPO, comment, 'first edit');
+    loop.clock.advance(30);
+    // The pull reads the comments ("first edit") and its answer is held on the way back.
+    let release!: () => void;
+    let read!: () => void;
+    const wasRead = new Promise<void>((r) => (read = r));
+    loop.gh.faults.add({
+      match: { method: 'GET', path: `/repos/${REPO}/issues/comments` },
+      fault: { kind: 'gate', answerFirst: true, release: new Promise<void>((r) => (release = r)), arrived: read },
+    });
+    const pulling = loop.pull();
+    await wasRead;
+    // Meanwhile the comment is edited again, delivered and imported.
+    loop.clock.advance(5);
+    loop.gh.editComment(REPO, comment, 'second edit');
+    expect(await deliver(edited(issue, comment))).to.equal(202);
+    await loop.settle();
+    expect(shown(comment)).to.include('second edit');
+    // The pull's answer, read before the import, lands after it.
+    release();
+    const out = await pulling;
+    expect(out.ok).to.equal(true);
+    await loop.settle();
+    expect(shown(comment), 'the newer version is in Desk last').to.include('second edit');
+    // And Desk was never handed the older one: the pull's answer carried the newer copy.
+    const versions = loop.desk.store.history.filter((h) => h.extId === `${REPO}:c${comment}`).map((h) => h.version);
+    expect(versions, 'no version went back').to.deep.equal([...versions].sort((a, b) => a - b));
+  });
 });

@@ -15,7 +15,8 @@ type Op =
   | { kind: 'swap' }
   | { kind: 'tick'; seconds: number }
   | { kind: 'pull' }
-  | { kind: 'replay'; back: number };
+  | { kind: 'replay'; back: number }
+  | { kind: 'overtake'; which: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('issue' as const), lost: fc.boolean() }) },
@@ -27,6 +28,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   // A pull between deliveries, and an older delivery replayed (delayed, or an attacker's copy within the hour).
   { weight: 2, arbitrary: fc.constant({ kind: 'pull' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('replay' as const), back: fc.nat() }) },
+  // A pull reads the comments, and a newer edit is delivered and imported before its answer leaves.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('overtake' as const), which: fc.nat() }) },
 );
 
 async function redeliver(d: DeliveryLogEntry): Promise<number> {
@@ -83,6 +86,24 @@ describe('Property: deliveries lost, repeated and reordered, then pulls: Desk eq
               await loop.settle();
               loop.clock.advance(10);
               await loop.desk.pullOnce();
+            } else if (op.kind === 'overtake' && comments.length > 0) {
+              await loop.settle();
+              let release!: () => void;
+              let read!: () => void;
+              const wasRead = new Promise<void>((r) => (read = r));
+              gh.faults.add({
+                match: { method: 'GET', path: `/repos/${REPO}/issues/comments` },
+                fault: { kind: 'gate', answerFirst: true, release: new Promise<void>((r) => (release = r)), arrived: read },
+              });
+              loop.clock.advance(10);
+              const pulling = loop.desk.pullOnce();
+              await Promise.race([wasRead, pulling]);
+              loop.clock.advance(1);
+              gh.editComment(REPO, comments[op.which % comments.length]!.id, `overtaking ${op.which}`);
+              await loop.settle();
+              release();
+              gh.faults.clear();
+              await pulling;
             } else if (op.kind === 'replay' && gh.hooks.deliveries.length > 0) {
               await gh.hooks.settled();
               const all = gh.hooks.deliveries;

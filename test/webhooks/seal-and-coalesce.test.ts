@@ -115,6 +115,39 @@ describe('Coalescing deliveries into imports', () => {
     await c.idle();
     expect(sent.length, 'the older version is dropped: no call at all').to.equal(1);
   });
+  it('follows a pull: its answer carries the newer copy imports sent while it was read, and what left after the answer goes again once it is written', async () => {
+    const sent: SyncObject[] = [];
+    const c = new ImportCoalescer({ windowMs: 1, maxBytes: 1e6, send: async (_w, s) => void sent.push(s) });
+    const who = { orgId: '1', securityContext: 'x' };
+    const at = (s: number) => `2026-06-01T00:00:0${s}.000Z`;
+    const older = { channelState: 's', data: { tickets: [ticket(1, at(1)), ticket(2, at(1))], threads: [thread(1, 1, at(1))] } };
+    // The pull has read GitHub (version 1 of everything); an import of ticket 1's comment at version 5 leaves.
+    const pull = c.pullBegins('1');
+    c.add(who, { tickets: [ticket(1, at(1))], threads: [thread(1, 1, at(5))] }, { id: 'a', event: 'e', repo: 'r', receivedAt: 0 });
+    await c.idle();
+    const answer = pull.answer(older);
+    expect(
+      answer?.data.threads!.map((t) => t.modifiedTime),
+      'the newer comment replaces the older in the answer',
+    ).to.deep.equal([at(5)]);
+    expect(answer?.data.tickets!.map((t) => t.modifiedTime)).to.deep.equal([at(1), at(1)]);
+    expect(pull.answer({ channelState: 's', data: { tickets: [ticket(2, at(1))], threads: [] } }), 'nothing overtaken: no copy').to.equal(undefined);
+    // After the answer left, before it is written: ticket 2 at version 7 is imported.
+    c.add(who, { tickets: [ticket(2, at(7))], threads: [] }, { id: 'b', event: 'e', repo: 'r', receivedAt: 0 });
+    await c.idle();
+    expect(sent.length).to.equal(2);
+    expect(pull.written(answer), 'ticket 2 goes again, after the answer that carried its version 1').to.deep.equal({ resent: 1, refused: 0 });
+    await c.idle();
+    expect(sent.length).to.equal(3);
+    expect(sent[2]!.data.tickets.map((t) => [t.extId, t.modifiedTime])).to.deep.equal([['acme/w:2', at(7)]]);
+    expect(pull.written(answer), 'once').to.deep.equal({ resent: 0, refused: 0 });
+    // With no pull in flight nothing is kept.
+    c.add(who, { tickets: [ticket(3, at(8))], threads: [] }, { id: 'c', event: 'e', repo: 'r', receivedAt: 0 });
+    await c.idle();
+    const later = c.pullBegins('1');
+    expect(later.answer({ channelState: 's', data: { tickets: [ticket(3, at(1))], threads: [] } })).to.equal(undefined);
+    expect(later.written(undefined)).to.deep.equal({ resent: 0, refused: 0 });
+  });
 });
 
 describe('Story reads', () => {

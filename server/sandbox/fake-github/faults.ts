@@ -12,8 +12,12 @@ export type Fault =
   /** The request is carried out; the connection drops before any answer (a lost response). */
   | { kind: 'dropResponse' }
   | { kind: 'rateLimit'; type: 'primary' | 'secondary'; retryAfter?: number; status?: 403 | 429 }
-  /** A barrier: the request calls `arrived`, then waits until `release` settles and is answered as usual. */
-  | { kind: 'gate'; release: Promise<unknown>; arrived?: () => void };
+  /**
+   * A barrier: the request calls `arrived`, then waits until `release` settles and is
+   * answered as usual; with `answerFirst` its answer is read from the store on arrival
+   * and sent as it stood then (what a slow network does to a read).
+   */
+  | { kind: 'gate'; release: Promise<unknown>; arrived?: () => void; answerFirst?: boolean };
 
 export interface FaultEntry {
   match?: { method?: string; path?: RegExp | string };

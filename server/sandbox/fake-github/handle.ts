@@ -42,6 +42,12 @@ export async function handle(f: FakeContext, req: http.IncomingMessage, res: htt
   const given = /^(?:bearer|token)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const rateKey = given ?? `ip:${req.socket.remoteAddress}`;
   const fault = f.faults.take(method, url.pathname);
+  if (fault?.kind === 'gate' && fault.answerFirst) {
+    const answer = refusal(f, given, rateKey) ?? answerApi(f, req, method, url, body, rateKey);
+    fault.arrived?.();
+    await fault.release.catch(() => undefined);
+    return send(f, res, entry, answer, undefined);
+  }
   if (!(await survivesFault(f, req, entry, fault))) return;
   const refused = faultAnswer(f, fault, rateKey) ?? refusal(f, given, rateKey);
   if (refused) return send(f, res, entry, refused, undefined);
