@@ -87,13 +87,13 @@ export function buildApp(options: AppOptions) {
     const query = deskQuery(req);
     if (!validators.pullRequest(req.body)) throw new AppError('INVALID_BODY', describeErrors('body', validators.pullRequest.errors));
     const watch = options.onPull?.(query.orgId);
-    let answered: PullAnswer['sync'] | undefined;
-    reply.raw.once('close', () => watch?.written(reply.raw.writableFinished ? answered : undefined));
+    const answered: { sync?: PullAnswer['sync'] } = {};
+    reply.raw.once('close', () => watch?.written(reply.raw.writableFinished ? answered.sync : undefined));
     const answer = await channel.pull({ query, body: pullParamsOf(req.body), signal: abortOnHangUp(reply), log: req.log });
     checked('sync', answer.sync);
     const newer = watch?.answered(answer.sync);
     if (newer) checked('sync', newer);
-    answered = newer ?? answer.sync;
+    answered.sync = newer ?? answer.sync;
     return reply
       .header('cache-control', 'no-store')
       .type('application/json; charset=utf-8')
