@@ -77,6 +77,7 @@ export async function startServer(
       invoke,
       transportFor: gitHubTransports(config),
       ledger,
+      installed: options.channel.installedHookUrls,
       onStoryRead: (outcome) => metrics.countStoryRead(outcome),
       ...options.webhooks,
     });

@@ -1,3 +1,4 @@
+import type { InstalledHookUrls } from '../webhooks/installed-urls.js';
 import type { ConfigParams, SyncObject, SyncThread } from '../desk/wire-types.js';
 import type { DeskCall, PushReply } from '../desk/normalise.js';
 
@@ -19,6 +20,8 @@ export interface Channel {
   push(request: { query: DeskCall; body: PushReply; signal: AbortSignal; log?: RequestLog }): Promise<SyncThread>;
   /** The external URL for Desk's source redirection, or undefined when the ids name nothing of ours. */
   redirect(target: RedirectTarget): string | undefined;
+  /** With webhooks: the URL each hook should carry, as this channel's pulls installed it (deliveries through others are dropped). */
+  installedHookUrls?: InstalledHookUrls | undefined;
 }
 
 export interface RedirectTarget {

@@ -8,6 +8,7 @@ import { hookKeys } from './seal.js';
 import type { DoorLimits } from './door.js';
 import type { PlaceCount } from '../http/connection-caps.js';
 import { StoryReads, type StoryReadOutcome } from './story-reads.js';
+import type { InstalledHookUrls } from './installed-urls.js';
 import type { VersionLedger } from '../sync/version-ledger.js';
 import type { DeskCall } from '../desk/normalise.js';
 import type { Transport } from '../transport/transport.js';
@@ -33,6 +34,8 @@ export interface WebhookServiceOptions {
   transportFor?: (q: DeskCall) => Transport;
   /** The webhook door's bounds (door.ts); tests narrow them. */
   limits?: Partial<DoorLimits>;
+  /** The URL each hook should carry, as the channel's pulls installed it: deliveries through an old one are dropped. */
+  installed?: InstalledHookUrls | undefined;
 }
 
 /** An import's items, form-encoded as its Invoke call carries them, at most (with room for the call's other fields). */
@@ -74,6 +77,7 @@ export function webhookService(o: WebhookServiceOptions) {
         imported,
         transportFor: o.transportFor,
         limits: o.limits,
+        installed: o.installed,
         storyReads: new StoryReads(2, Date.now, o.onStoryRead),
         ...(o.now ? { now: o.now } : {}),
       });

@@ -10,6 +10,7 @@ import { admission, closeAfterAnswer, DOOR_LIMITS, readSigned, refuseBeforeBody,
 import { RESEND_EVENT, type DeliveryRef, type ImportCoalescer } from './coalescer.js';
 import { lastEvents, storyOfEvents, wantsStory, withStory } from './delivery-story.js';
 import { StoryReads } from './story-reads.js';
+import type { InstalledHookUrls } from './installed-urls.js';
 import type { PlaceCount } from '../http/connection-caps.js';
 import { GitHubApi } from '../connectors/github/api.js';
 import { isAppError } from '../errors.js';
@@ -36,6 +37,8 @@ export interface WebhookRouteOptions {
   limits?: Partial<DoorLimits> | undefined;
   /** The story's events reads, shared and bounded per installation. */
   storyReads?: StoryReads | undefined;
+  /** The URL each hook should carry, as this process's pulls installed it. */
+  installed?: InstalledHookUrls | undefined;
 }
 
 /**
@@ -119,6 +122,16 @@ async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*
   const id = header(req, 'x-github-delivery', /^[A-Za-z0-9-]{1,64}$/);
   if (!event || !id) throw new AppError('INVALID_BODY', 'X-GitHub-Event or X-GitHub-Delivery is missing or malformed');
   if (event === 'ping') return reply.code(200).send({ ok: true, event });
+  // Through an old URL of ours (an admin restored it): its sealed settings are out of date.
+  const verdict = o.installed?.judge(hid, token) ?? { take: true };
+  if (!verdict.take) {
+    if (verdict.firstTime)
+      req.log.warn(
+        { delivery: id, event, repo: target.r },
+        'delivery through an old URL of our hook (restored on GitHub?): dropped; the next pull brings its items and repairs the hook',
+      );
+    return reply.code(202).send({ ok: true, ignored: 'an old hook URL: the next pull repairs the hook' });
+  }
 
   const text = body.toString('utf8');
   if (jsonTooDeep(text)) throw new AppError('BAD_JSON', 'the delivery nests deeper than any GitHub payload');

@@ -319,6 +319,37 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     expect(hooksOf(loop, REPO)).to.have.length(1);
   });
 
+  it('drops deliveries through an old hook URL a repository admin restored (its sealed filter is out of date), and the next pull repairs the hook', async () => {
+    loop = await startWebhookLoop({ configParams: { repositories: REPO } });
+    loop.gh.createRepo(REPO);
+    await loop.pullUntilQuiet();
+    const unfiltered = hooksOf(loop, REPO)[0]!.url;
+    loop.desk.configParams.labels = 'support';
+    await loop.pullUntilQuiet();
+    const filtered = hooksOf(loop, REPO)[0]!.url;
+    expect(filtered, 'the labels filter is sealed into a new URL').to.not.equal(unfiltered);
+    // An hour later a repository admin puts the old URL, sealed with no labels filter, back.
+    loop.clock.advance(3600);
+    hooksOf(loop, REPO)[0]!.url = unfiltered;
+    const unlabelled = loop.gh.createIssue(REPO, { title: 'no support label' });
+    await loop.settle();
+    expect(loop.desk.store.tickets.has(`${REPO}:${unlabelled.number}`), 'outside the labels filter: not imported').to.equal(false);
+    expect(
+      loop.log.lines.filter((l) => l.includes('old URL of our hook')),
+      'said once',
+    ).to.have.length(1);
+    loop.gh.createIssue(REPO, { title: 'another, also without the label' });
+    await loop.settle();
+    expect(loop.log.lines.filter((l) => l.includes('old URL of our hook'))).to.have.length(1);
+    // The next pull checks the hook with GitHub, whatever its day-old record says, and repairs it.
+    await loop.pull();
+    expect(hooksOf(loop, REPO)[0]!.url).to.equal(filtered);
+    const labelled = loop.gh.createIssue(REPO, { title: 'labelled', labels: ['support'] });
+    await loop.settle();
+    expect(loop.desk.store.tickets.has(`${REPO}:${labelled.number}`), 'through the repaired URL, without a pull').to.equal(true);
+    expect(loop.desk.store.tickets.has(`${REPO}:${unlabelled.number}`)).to.equal(false);
+  });
+
   /**
    * Desk's 4-minute cadence over one simulated day (the fake clock), after the pull that
    * made the hooks: the GitHub hook requests each repository costs, by method.

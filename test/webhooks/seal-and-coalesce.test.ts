@@ -4,6 +4,7 @@ import { hookId, hookKeys, hookSecret, openTarget, sealTarget } from '../../serv
 import { createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DOOR_LIMITS, readSigned } from '../../server/webhooks/door.js';
+import { InstalledHookUrls } from '../../server/webhooks/installed-urls.js';
 import { ImportCoalescer, IMPORT_MAX_ITEMS } from '../../server/webhooks/coalescer.js';
 import type { SyncObject, SyncThread, SyncTicket } from '../../server/desk/wire-types.js';
 
@@ -147,6 +148,26 @@ describe('Coalescing deliveries into imports', () => {
     const later = c.pullBegins('1');
     expect(later.answer({ channelState: 's', data: { tickets: [ticket(3, at(1))], threads: [] } })).to.equal(undefined);
     expect(later.written(undefined)).to.deep.equal({ resent: 0, refused: 0 });
+  });
+});
+
+describe('The hook URLs pulls installed', () => {
+  it('take the installed URL, the one it replaced for a minute, and any when none is known; an old one marks the hook for repair once', () => {
+    let now = 0;
+    const urls = new InstalledHookUrls(() => now);
+    expect(urls.judge('h', 'a'), 'nothing known here (a replica that has not pulled)').to.deep.equal({ take: true });
+    urls.installed('h', 'a');
+    urls.installed('h', 'b');
+    expect(urls.judge('h', 'b')).to.deep.equal({ take: true });
+    now = 59_000;
+    expect(urls.judge('h', 'a'), 'sent before the change').to.deep.equal({ take: true });
+    now = 61_000;
+    expect(urls.judge('h', 'a')).to.deep.equal({ take: false, firstTime: true });
+    expect(urls.judge('h', 'z')).to.deep.equal({ take: false, firstTime: false });
+    expect(urls.needsRepair('h')).to.equal(true);
+    urls.installed('h', 'b');
+    expect(urls.needsRepair('h'), 'repaired by the pull').to.equal(false);
+    expect(urls.judge('h', 'a')).to.deep.equal({ take: false, firstTime: true });
   });
 });
 

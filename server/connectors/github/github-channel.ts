@@ -18,6 +18,7 @@ import { syncRepository } from './repo-sync.js';
 import { readSettings, type GitHubSettings } from './settings.js';
 import { syncHooksBy, type StoredHooks } from './hooks.js';
 import type { HookKeys } from '../../webhooks/seal.js';
+import { InstalledHookUrls } from '../../webhooks/installed-urls.js';
 
 export interface GitHubChannelOptions {
   config: Pick<ServerConfig, 'extensionSecret' | 'githubWebUrl' | 'pull'>;
@@ -29,15 +30,18 @@ export interface GitHubChannelOptions {
   /** Where identical pushes meet (default: this process). */
   flights?: SingleFlight;
   /** With PUBLIC_URL set: each pull keeps one webhook of ours per repository (hooks.ts). */
-  webhooks?: { publicUrl: string; keys: HookKeys } | undefined;
+  webhooks?: { publicUrl: string; keys: HookKeys; installed?: InstalledHookUrls } | undefined;
 }
 
 /** The GitHub Issues channel: Desk's pull through the engine, push and redirect answered from GitHub. */
 export function gitHubChannel(o: GitHubChannelOptions): Channel {
   const now = o.now ?? Date.now;
+  // The URL each hook should carry, as this process's pulls installed it: the delivery route drops others.
+  const webhooks = o.webhooks ? { ...o.webhooks, installed: o.webhooks.installed ?? new InstalledHookUrls(now) } : undefined;
   const flights = o.flights ?? new InProcessSingleFlight();
   return {
-    pull: enginePull(gitHubConnector(o, now), { limits: o.config.pull, now }),
+    installedHookUrls: webhooks?.installed,
+    pull: enginePull(gitHubConnector({ ...o, webhooks }, now), { limits: o.config.pull, now }),
 
     async push({ query, body, log }: { query: DeskCall; body: PushReply; log?: RequestLog }): Promise<SyncThread> {
       const settings = readSettings(body.configParams, now());

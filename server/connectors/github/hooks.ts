@@ -7,6 +7,7 @@ import type { RequestLog } from '../../http/channel.js';
 import { GitHubError, type GitHubApi } from './api.js';
 import type { GitHubSettings } from './settings.js';
 import { hookSecret, sealTarget, type HookKeys, type HookTarget } from '../../webhooks/seal.js';
+import type { InstalledHookUrls } from '../../webhooks/installed-urls.js';
 import { REPO_PATTERN } from './ext-ids.js';
 
 /** How long a hook that looked right, or a repository that refused us hooks, goes unchecked. */
@@ -21,11 +22,16 @@ export interface HookContext {
   orgId: string;
   securityContext: string;
   nowS: number;
+  /** The URL each hook should carry, as this process's pulls installed it (deliveries through an old one are dropped). */
+  installed?: InstalledHookUrls | undefined;
   log?: (RequestLog & { info?: (o: object, msg: string) => void }) | undefined;
 }
 
 export interface DesiredHook {
   url: string;
+  /** The hook id and sealed token the URL ends with. */
+  id: string;
+  token: string;
   secret: string;
   /** Every URL of this installation's hook on the repository starts so, whatever it seals. */
   prefix: string;
@@ -41,7 +47,7 @@ export function desiredHook(ctx: Pick<HookContext, 'keys' | 'publicUrl' | 'orgId
   const prefix = `${ctx.publicUrl.replace(/\/$/, '')}/github/webhooks/${id}/`;
   const secret = hookSecret(ctx.keys, id);
   const fingerprint = createHash('sha256').update(`${prefix}${token}\n${secret}`).digest('base64url').slice(0, 12);
-  return { url: `${prefix}${token}`, secret, prefix, fingerprint };
+  return { url: `${prefix}${token}`, id, token, secret, prefix, fingerprint };
 }
 
 /** A hook request never holds a pull long: GitHub's hooks API answers in well under a second. */
@@ -85,7 +91,9 @@ export async function syncHooks(
   const hooks: Record<string, HookState> = {};
   await Promise.all(
     settings.repositories.map(async (repo) => {
-      hooks[repo] = await ensureHook(ctx, repo, desiredHook(ctx, repo, settings), previous?.[repo]?.w);
+      const want = desiredHook(ctx, repo, settings);
+      const hook = (hooks[repo] = await ensureHook(ctx, repo, want, previous?.[repo]?.w));
+      if (hook.i !== undefined && !hook.p) ctx.installed?.installed(want.id, want.token);
     }),
   );
   // A hook that could not be removed is kept in the state and tried again at the next pull:
@@ -115,7 +123,8 @@ export async function syncHooks(
  * fingerprint is repaired whatever the list says.
  */
 export async function ensureHook(ctx: HookContext, repo: string, want: DesiredHook, prev: HookState | undefined): Promise<HookState> {
-  const fresh = prev !== undefined && ctx.nowS - prev.t < HOOK_RECHECK_SECONDS;
+  // A delivery through an old URL of this hook (restored by an admin) makes it due now.
+  const fresh = prev !== undefined && ctx.nowS - prev.t < HOOK_RECHECK_SECONDS && !ctx.installed?.needsRepair(want.id);
   if (fresh && prev.p === 'admin') return prev;
   if (fresh && !prev.p && prev.i !== undefined && prev.f === want.fingerprint) return prev;
   try {
