@@ -25,11 +25,13 @@ const SECONDS = Number(process.env.FLOOD_SECONDS ?? 60);
 const SECRET = 'bench-secret-0123456789';
 const REPO = 'acme/widgets';
 
-// A Desk that takes every Invoke call and never answers it.
+// A Desk that takes every Invoke call and never answers it, until the flood is over.
 const held: http.ServerResponse[] = [];
+let hanging = true;
 const desk = http.createServer((req, res) => {
   req.resume();
-  held.push(res);
+  if (hanging) held.push(res);
+  else req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"response":"{}","statusCode":200}'));
 });
 await new Promise<void>((r) => desk.listen(0, '127.0.0.1', r));
 const deskUrl = `http://127.0.0.1:${(desk.address() as net.AddressInfo).port}`;
@@ -115,7 +117,8 @@ clearInterval(sampler);
 heldCalls = held.length;
 memory.push(rssMB());
 heap.push(await heapMB());
-// Afterwards: Desk answers again (the held imports are cut), and the server is left alone for 20 s.
+// Afterwards: Desk answers again (the held imports are cut, the queue drains), and the server is left alone for 20 s.
+hanging = false;
 for (const r of held.splice(0)) r.destroy();
 await new Promise((r) => setTimeout(r, 20_000));
 const after = { rssMB: rssMB(), heapMB: await heapMB() };
