@@ -1,29 +1,11 @@
 import { expect } from 'chai';
-import net from 'node:net';
 import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
+import { rawRequest } from '../helpers/raw-request.js';
 import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
 import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
 import { SENTINEL } from '../helpers/test-config.js';
 
 const REPO = 'acme/widgets';
-
-/** One raw HTTP/1.1 request on its own socket: the headers, then as much body as the test sends. */
-function rawRequest(port: number, path: string, headers: Record<string, string>) {
-  const socket = net.connect(port, '127.0.0.1');
-  let answer = '';
-  socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((r) => socket.once('close', () => r()));
-  const head = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
-  socket.write(head);
-  return {
-    socket,
-    send: (bytes: string | Buffer) => new Promise<void>((r) => socket.write(bytes, () => r())),
-    closed,
-    answer: () => answer,
-    status: () => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0),
-  };
-}
 
 async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
   for (const end = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 10))) if (Date.now() > end) throw new Error(`timed out: ${what}`);

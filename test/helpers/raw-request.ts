@@ -1,0 +1,19 @@
+import net from 'node:net';
+
+/** One raw HTTP/1.1 POST on its own socket: the headers, then as much body as the test sends (slow bodies, stalls). */
+export function rawRequest(port: number, path: string, headers: Record<string, string>) {
+  const socket = net.connect(port, '127.0.0.1');
+  let answer = '';
+  socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((r) => socket.once('close', () => r()));
+  const head = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  socket.write(head);
+  return {
+    socket,
+    send: (bytes: string | Buffer) => new Promise<void>((r) => socket.write(bytes, () => r())),
+    closed,
+    answer: () => answer,
+    status: () => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0),
+  };
+}
