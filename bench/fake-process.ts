@@ -4,6 +4,10 @@
  * update times spread over the past (three items a second), so reads are settled.
  */
 import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
+import { corpusBody } from '../server/sandbox/fake-github/github-corpus.js';
+
+// GitHub-like bodies (the fake renders them as github.com does) unless BENCH_HTML=trivial.
+const trivial = process.env.BENCH_HTML === 'trivial';
 
 interface Scenario {
   token: string;
@@ -24,7 +28,7 @@ for (const repo of scenario.repos) {
     numbers.push(
       gh.createIssue(repo.name, {
         title: `Issue ${i}: the export drops the last row`,
-        body: `Steps to reproduce:\n\n1. export **${i}** rows\n2. count them`,
+        body: trivial ? `Steps to reproduce:\n\n1. export **${i}** rows\n2. count them` : corpusBody('issue', i),
         user: { login: `user${i % 97}`, id: 10_000 + (i % 97) },
         association: i % 5 === 0 ? 'MEMBER' : 'NONE',
         labels: i % 3 === 0 ? ['bug'] : [],
@@ -34,7 +38,7 @@ for (const repo of scenario.repos) {
   }
   for (let c = 0; c < repo.comments; c++) {
     gh.createComment(repo.name, numbers[c % numbers.length]!, {
-      body: `Comment ${c}: I can reproduce this on 2.3.1.`,
+      body: trivial ? `Comment ${c}: I can reproduce this on 2.3.1.` : corpusBody('comment', c),
       user: { login: `user${c % 89}`, id: 20_000 + (c % 89) },
       association: c % 4 === 0 ? 'MEMBER' : 'NONE',
     });

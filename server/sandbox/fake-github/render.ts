@@ -2,8 +2,11 @@
  * The body fields of GitHub's media types (docs: "Media types"): `body` is the
  * Markdown as written; `body_html` is rendered and sanitised; `body_text` is plain.
  * The rendering here is small but safe: HTML comments vanish (GitHub does not show
- * them), everything else is escaped, paragraphs and emphasis are rendered.
+ * them), everything else is escaped, paragraphs and emphasis are rendered; the bodies
+ * of the GitHub-like corpus (github-corpus.ts) render as github.com renders them.
  */
+import { corpusHtml } from './github-corpus.js';
+
 export type Media = 'raw' | 'html' | 'text' | 'full';
 
 export function mediaOf(accept: string | undefined): Media {
@@ -25,6 +28,8 @@ export function bodyFields(markdown: string | null, media: Media): Record<string
 const stripComments = (md: string): string => md.replace(/<!--[\s\S]*?-->/g, '');
 
 export function renderHtml(markdown: string): string {
+  const github = corpusHtml(markdown);
+  if (github !== undefined) return github;
   const paragraphs = stripComments(markdown)
     .split(/\n{2,}/)
     .map((p) => p.trim())
