@@ -1,66 +1,88 @@
-import sanitizeHtml from 'sanitize-html';
-import { nestingDepth } from './html-depth.js';
+import { decodeHTML, decodeHTMLAttribute } from 'entities';
+import { OpenElements, RCDATA, tokenize, VOID, type Attribute, type TokenSink } from './html-tokens.js';
 
 /*
  * Everything external that Desk renders to agents passes through here (design
  * invariant 11). GitHub sanitises its own HTML, but Desk shows what we send to every
- * agent of the installation: one hop is not trusted. An allow-list (sanitize-html,
- * maintained, htmlparser2 underneath) keeps what an agent needs to read an issue:
- * text formatting, links, images, code blocks, tables, task lists, quotes, details.
+ * agent of the installation: one hop is not trusted. An allow-list keeps what an agent
+ * needs to read an issue: text formatting, links, images, code blocks, tables, task
+ * lists, quotes, details. One pass over the tokens of html-tokens.ts (the same tokenizer
+ * measures the depth), and the output is written, never copied: only allowed elements
+ * with allowed attributes, every value and every text escaped, so a browser parses it
+ * into exactly the elements we wrote, whatever the input's tricks. sanitize-html, with
+ * the same allow-list, is the reference the tests compare against (README, Security).
  */
 
-const SCHEMES = ['http', 'https', 'mailto'];
+/** The allowed elements: sanitize-html's defaults, plus what GitHub's HTML needs. */
+export const ALLOWED_TAGS = new Set([
+  ...['address', 'article', 'aside', 'footer', 'header', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hgroup', 'main', 'nav', 'section'],
+  ...['blockquote', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure', 'hr', 'li', 'menu', 'ol', 'p', 'pre', 'ul'],
+  ...['a', 'abbr', 'b', 'bdi', 'bdo', 'br', 'cite', 'code', 'data', 'dfn', 'em', 'i', 'kbd', 'mark', 'q', 'rb', 'rp', 'rt', 'rtc', 'ruby'],
+  ...['s', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'u', 'var', 'wbr'],
+  ...['caption', 'col', 'colgroup', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr'],
+  ...['img', 'picture', 'source', 'del', 'ins', 'details', 'summary', 'input', 'g-emoji', 'tt'],
+]);
 
-const OPTIONS: sanitizeHtml.IOptions = {
-  allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'picture', 'source', 'del', 'ins', 'details', 'summary', 'input', 'g-emoji', 'tt'],
-  allowedAttributes: {
-    a: ['href', 'title', 'rel', 'target'],
-    img: ['src', 'alt', 'title', 'width', 'height', 'align'],
-    source: ['srcset', 'media', 'type'],
-    input: ['type', 'checked', 'disabled'],
-    td: ['align', 'colspan', 'rowspan'],
-    th: ['align', 'colspan', 'rowspan'],
-    ol: ['start', 'type'],
-    li: ['value'],
-    details: ['open'],
-    'g-emoji': ['alias'],
-    // No class: Desk has no GitHub stylesheet (a task list reads by its checkboxes), and
-    // class filtering was a third of the sanitiser's time.
-    '*': ['dir', 'lang'],
-  },
-  allowedSchemes: SCHEMES,
-  allowedSchemesByTag: { img: ['http', 'https'], source: ['http', 'https'] },
-  allowedSchemesAppliedToAttributes: ['href', 'src', 'srcset', 'cite'],
-  allowProtocolRelative: false,
-  disallowedTagsMode: 'discard',
-  // Only a disabled checkbox (GitHub's task lists) survives as an input.
-  exclusiveFilter: (frame) => frame.tag === 'input' && (frame.attribs.type !== 'checkbox' || frame.attribs.disabled === undefined),
-  // Relative URLs are dropped: in Desk they would resolve against Desk's own origin
-  // (an agent's browser sent to desk.zoho.com/x with its session), never to GitHub.
-  transformTags: {
-    a: (tagName, attribs) => ({ tagName, attribs: { ...absolute(attribs, 'href'), rel: 'noopener noreferrer nofollow', target: '_blank' } }),
-    img: (tagName, attribs) => ({ tagName, attribs: absolute(attribs, 'src') }),
-    source: (tagName, attribs) => ({ tagName, attribs: absolute(attribs, 'srcset') }),
-    blockquote: (tagName, attribs) => ({ tagName, attribs: absolute(attribs, 'cite') }),
-    q: (tagName, attribs) => ({ tagName, attribs: absolute(attribs, 'cite') }),
-  },
+/** Attributes kept per element ('*': on every allowed element). No class: Desk has no GitHub stylesheet, and a task list reads by its checkboxes. */
+export const ALLOWED_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  a: ['href', 'title', 'rel', 'target'],
+  img: ['src', 'alt', 'title', 'width', 'height', 'align'],
+  source: ['srcset', 'media', 'type'],
+  input: ['type', 'checked', 'disabled'],
+  td: ['align', 'colspan', 'rowspan'],
+  th: ['align', 'colspan', 'rowspan'],
+  ol: ['start', 'type'],
+  li: ['value'],
+  details: ['open'],
+  'g-emoji': ['alias'],
+  '*': ['dir', 'lang'],
 };
+const ATTRIBUTES = new Map(Object.entries(ALLOWED_ATTRIBUTES).map(([tag, names]) => [tag, new Set([...names, ...ALLOWED_ATTRIBUTES['*']!])]));
+const GLOBAL_ATTRIBUTES = new Set(ALLOWED_ATTRIBUTES['*']);
 
-const ABSOLUTE = /^\s*(?:https?:\/\/|mailto:)/i;
-
-/** `attribs` without `name` unless every URL in it is absolute (srcset holds several, comma separated). */
-function absolute(attribs: sanitizeHtml.Attributes, name: string): sanitizeHtml.Attributes {
-  const value = attribs[name];
-  if (value === undefined) return attribs;
-  const urls = name === 'srcset' ? value.split(',').map((c) => c.trim().split(/\s+/)[0] ?? '') : [value];
-  if (urls.every((u) => ABSOLUTE.test(u))) return attribs;
-  const { [name]: _dropped, ...rest } = attribs;
-  return rest;
-}
+/** Attributes that mean nothing empty (dropped then); the others read as booleans (`checked`, `disabled`, `open`). `alt=""` is kept. */
+const NEVER_EMPTY = new Set([
+  'href',
+  'title',
+  'rel',
+  'target',
+  'src',
+  'width',
+  'height',
+  'srcset',
+  'media',
+  'type',
+  'colspan',
+  'rowspan',
+  'start',
+  'value',
+  'dir',
+  'lang',
+]);
 
 /**
- * GitHub's renderer nests a few dozen levels at most (lists in quotes in tables); the
- * sanitiser's parser slows down quadratically on thousands of unclosed levels.
+ * Disallowed elements whose content goes with them (the rest lose the tag and keep the
+ * text): the reference's list, and the raw text of iframe, noembed and noframes, which
+ * browsers never show (the reference reads it as markup).
+ */
+const CONTENT_DROPPED = new Set(['script', 'style', 'textarea', 'option', 'xmp', 'iframe', 'noembed', 'noframes']);
+
+/** Written `<x />`, as the reference writes them. */
+const SELF_CLOSING = new Set(['img', 'br', 'hr', 'input', 'col']);
+
+/**
+ * Only absolute URLs Desk can follow: a relative one would resolve against Desk's own
+ * origin (an agent's browser sent to desk.zoho.com/x with its session), never to GitHub.
+ * Links: http, https and mailto; images and sources: http and https. Leading whitespace
+ * as browsers strip it (ASCII only: any other character before the scheme makes a
+ * relative URL, which is dropped).
+ */
+const LINK = /^[\t\n\f\r ]*(?:https?:\/\/|mailto:)/i;
+const MEDIA = /^[\t\n\f\r ]*https?:\/\//i;
+
+/**
+ * GitHub's renderer nests a few dozen levels at most (lists in quotes in tables); deeper
+ * is an attack on whatever builds a tree of it (Desk's editor, the reply converter).
  */
 export const MAX_HTML_DEPTH = 256;
 export const TOO_DEEP_NOTICE = "<p><em>(This content is nested too deeply to show here: open it at its source through the ticket's link.)</em></p>";
@@ -77,9 +99,97 @@ export const TOO_LONG_NOTICE = "<p><em>(This content is longer than Desk shows: 
 export function sanitiseHtml(html: string): string {
   const known = memo.get(html);
   if (known !== undefined) return known;
-  const safe = nestingDepth(html, MAX_HTML_DEPTH) > MAX_HTML_DEPTH ? TOO_DEEP_NOTICE : withinCap(sanitizeHtml(html, OPTIONS));
-  memo.set(html, safe);
-  return safe;
+  const safe = allowList(html);
+  const out = safe === undefined ? TOO_DEEP_NOTICE : withinCap(safe);
+  memo.set(html, out);
+  return out;
+}
+
+const escapeText = (s: string): string => (/[&<>]/.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s);
+const escapeValue = (s: string): string => (/[&<>"]/.test(s) ? escapeText(s).replace(/"/g, '&quot;') : s);
+const textOf = (raw: string): string => escapeText(raw.includes('&') ? decodeHTML(raw) : raw);
+
+interface Frame {
+  name: string;
+  /** Written to the output (its end tag is written when it closes). */
+  kept: boolean;
+  /** Its text is dropped (script, style, option…). */
+  drops: boolean;
+}
+
+/**
+ * The allow-list in one pass over the tokens; undefined when the elements nest deeper
+ * than MAX_HTML_DEPTH (every element counts, kept or not: the depth of the input's tree).
+ */
+export function allowList(html: string): string | undefined {
+  let out = '';
+  let dropping = 0;
+  let tooDeep = false;
+  const open = new OpenElements<Frame>((f) => {
+    if (f.kept) out += `</${f.name}>`;
+    if (f.drops) dropping--;
+  });
+  const sink: TokenSink = {
+    text(raw) {
+      if (dropping === 0) out += textOf(raw);
+    },
+    raw(name, content) {
+      // Raw text of an element that is never kept: its text stays (title, iframe…) unless its content goes with it.
+      if (dropping === 0 && !CONTENT_DROPPED.has(name)) out += RCDATA.has(name) ? textOf(content) : escapeText(content);
+    },
+    open(name, attributes) {
+      open.implied(name);
+      const attrs = ALLOWED_TAGS.has(name) && dropping === 0 ? attributesOf(name, attributes) : undefined;
+      if (attrs !== undefined) out += `<${name}${attrs}${SELF_CLOSING.has(name) ? ' />' : '>'}`;
+      if (VOID.has(name)) return;
+      const drops = attrs === undefined && CONTENT_DROPPED.has(name);
+      if (drops) dropping++;
+      open.push({ name, kept: attrs !== undefined, drops });
+      if (open.stack.length > MAX_HTML_DEPTH) tooDeep = sink.stop = true;
+    },
+    close(name) {
+      if (open.close(name)) return;
+      // As tree builders do: `</br>` is a line break, `</p>` with none open an empty paragraph.
+      if (dropping > 0) return;
+      if (name === 'br') out += '<br />';
+      else if (name === 'p') out += '<p></p>';
+    },
+  };
+  tokenize(html, sink);
+  if (tooDeep) return undefined;
+  open.closeAll();
+  return out;
+}
+
+/**
+ * The attributes an allowed element keeps, written (` a="b"`), or undefined when the
+ * element goes (an input that is not a disabled checkbox: only GitHub's task lists).
+ */
+function attributesOf(tag: string, attributes: Attribute[]): string | undefined {
+  const allowed = ATTRIBUTES.get(tag) ?? GLOBAL_ATTRIBUTES;
+  let out = '';
+  let type: string | undefined;
+  let disabled = false;
+  for (const [name, raw] of attributes) {
+    if (!allowed.has(name)) continue;
+    const value = raw.includes('&') ? decodeHTMLAttribute(raw) : raw;
+    if (name === 'type') type = value;
+    if (name === 'disabled') disabled = true;
+    if (tag === 'a' && (name === 'rel' || name === 'target')) continue;
+    if (value === '') {
+      if (name === 'alt') out += ' alt=""';
+      else if (!NEVER_EMPTY.has(name)) out += ` ${name}`;
+      continue;
+    }
+    if (name === 'href' && !LINK.test(value)) continue;
+    if (name === 'src' && !MEDIA.test(value)) continue;
+    if (name === 'srcset' && !value.split(',').every((c) => MEDIA.test(c.trim().split(/[\t\n\f\r ]+/)[0] ?? ''))) continue;
+    out += ` ${name}="${escapeValue(value)}"`;
+  }
+  if (tag === 'input' && (type !== 'checkbox' || !disabled)) return undefined;
+  // Links open outside Desk, and tell the target nothing of Desk.
+  if (tag === 'a') out += ' rel="noopener noreferrer nofollow" target="_blank"';
+  return out;
 }
 
 /**
@@ -95,7 +205,7 @@ export function withinCap(safe: string, max = MAX_CONTENT_CHARS): string {
     if (lt > safe.lastIndexOf('>', cut - 1)) cut = lt;
     const amp = safe.lastIndexOf('&', cut - 1);
     if (amp >= 0 && amp > cut - 12 && safe.indexOf(';', amp) >= cut) cut = amp;
-    const out = sanitizeHtml(safe.slice(0, cut), OPTIONS) + TOO_LONG_NOTICE;
+    const out = (allowList(safe.slice(0, cut)) ?? '') + TOO_LONG_NOTICE;
     if (out.length <= max) return out;
   }
 }
@@ -104,8 +214,7 @@ export function withinCap(safe: string, max = MAX_CONTENT_CHARS): string {
  * The sanitiser is a pure function of its input with fixed options, and GitHub re-sends
  * the same body_html at every pull of an updated issue (and a story event repeats its
  * issue's): the last few MB of answers are kept, keyed by the exact input, so a repeat
- * costs a lookup instead of a parse (sanitize-html is ~40 µs a body, most of a full
- * pull's CPU). A hit returns what a fresh run would, so nothing is less safe.
+ * costs a lookup instead of a parse (a parse per body, most of a full pull's CPU). A hit returns what a fresh run would, so nothing is less safe.
  */
 class SanitiseMemo {
   readonly #entries = new Map<string, string>();

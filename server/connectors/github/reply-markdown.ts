@@ -2,9 +2,9 @@ import TurndownService from 'turndown';
 import { AppError } from '../../errors.js';
 import type { PushResource } from '../../desk/wire-types.js';
 import { sanitiseHtml } from '../../desk/sanitise.js';
-import { nestingDepth } from '../../desk/html-depth.js';
+import { nestingDepth } from '../../desk/html-tokens.js';
 
-export { nestingDepth } from '../../desk/html-depth.js';
+export { nestingDepth } from '../../desk/html-tokens.js';
 
 /** GitHub refuses a comment body over 65,536 characters (its 422 "body is too long"). */
 export const GITHUB_COMMENT_LIMIT = 65_536;
