@@ -35,7 +35,11 @@ for (const [corpus, html] of Object.entries(bodies)) {
   out[corpus] = {
     bytesPerBody: Math.round(html.reduce((n, h) => n + h.length, 0) / html.length),
     oursUsPerBody: { median: round(median(us.ours)), min: round(Math.min(...us.ours)), max: round(Math.max(...us.ours)) },
-    sanitizeHtmlUsPerBody: { median: round(median(us['sanitize-html'])), min: round(Math.min(...us['sanitize-html'])), max: round(Math.max(...us['sanitize-html'])) },
+    sanitizeHtmlUsPerBody: {
+      median: round(median(us['sanitize-html'])),
+      min: round(Math.min(...us['sanitize-html'])),
+      max: round(Math.max(...us['sanitize-html'])),
+    },
     speedup: { median: round(median(ratios)), min: round(Math.min(...ratios)), max: round(Math.max(...ratios)) },
   };
 }
