@@ -18,6 +18,7 @@ export interface FakeRequest {
   query: Record<string, string>;
   status: number;
   ifNoneMatch?: string;
+  accept?: string;
 }
 
 /** The fake GitHub in a child process, seeded with a scenario. */
@@ -104,7 +105,7 @@ export async function replay(githubUrl: string, requests: FakeRequest[], concurr
         dispatcher: replayAgent,
         headers: {
           authorization: `Bearer ${TOKEN}`,
-          accept: 'application/vnd.github.full+json',
+          accept: r.accept ?? 'application/vnd.github.full+json',
           'x-github-api-version': '2022-11-28',
           ...(r.ifNoneMatch ? { 'if-none-match': r.ifNoneMatch } : {}),
         },

@@ -23,6 +23,8 @@ export interface TokenSink {
   raw(name: string, content: string): void;
   /** Set to stop reading (the rest of the input is never looked at). */
   stop?: boolean;
+  /** Whether a start tag's attributes are wanted (default all): the others are only skipped over, not read. */
+  wants?(name: string): boolean;
 }
 
 /** Elements whose content is text up to their own end tag (RCDATA: textarea and title decode references). */
@@ -38,10 +40,20 @@ const SLASH = 0x2f;
 const GT = 0x3e;
 const EQ = 0x3d;
 
-const isSpace = (c: number): boolean => c === SPACE || c === LF || c === TAB || c === CR || c === FF;
-const isAlpha = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+/** Character classes of ASCII, looked up rather than compared (this loop is most of a pull's sanitising). */
+const SPACE_BIT = 1;
+const NAME_END_BIT = 2;
+const ALPHA_BIT = 4;
+const CLASS = new Uint8Array(128);
+for (const c of [SPACE, LF, TAB, CR, FF]) CLASS[c] = SPACE_BIT | NAME_END_BIT;
+CLASS[SLASH] = NAME_END_BIT;
+CLASS[GT] = NAME_END_BIT;
+for (let c = 0x41; c <= 0x5a; c++) CLASS[c] = CLASS[c + 0x20] = ALPHA_BIT;
+
+const isSpace = (c: number): boolean => c < 128 && (CLASS[c]! & SPACE_BIT) !== 0;
+const isAlpha = (c: number): boolean => c < 128 && (CLASS[c]! & ALPHA_BIT) !== 0;
 /** What ends a tag name: whitespace, `/`, `>`. */
-const endsName = (c: number): boolean => isSpace(c) || c === SLASH || c === GT;
+const endsName = (c: number): boolean => c < 128 && (CLASS[c]! & NAME_END_BIT) !== 0;
 
 /** Reads `html` once, start to end, telling `sink` its tokens. */
 export function tokenize(html: string, sink: TokenSink): void {
@@ -56,7 +68,7 @@ export function tokenize(html: string, sink: TokenSink): void {
     if (lt < 0) break;
     const c = html.charCodeAt(lt + 1);
     if (isAlpha(c)) {
-      const tag = readTag(html, lt + 1);
+      const tag = readTag(html, lt + 1, sink);
       flush(lt);
       if (!tag) {
         // A start tag cut by the end of the input: no tag, and nothing after it.
@@ -76,7 +88,7 @@ export function tokenize(html: string, sink: TokenSink): void {
     if (c === SLASH) {
       const c2 = html.charCodeAt(lt + 2);
       if (isAlpha(c2)) {
-        const tag = readTag(html, lt + 2);
+        const tag = readTag(html, lt + 2, undefined);
         flush(lt);
         if (!tag) {
           textFrom = i = n;
@@ -113,32 +125,38 @@ export function tokenize(html: string, sink: TokenSink): void {
   if (!sink.stop) flush(n);
 }
 
+const NONE: Attribute[] = [];
+
 /**
  * A tag from its name (at `from`) to just past its `>`: name lower-cased, attributes as
- * the standard reads them; undefined when the input ends first.
+ * the standard reads them (for an end tag, or a start tag whose attributes `sink` does
+ * not want, skipped over by the same rules and not read); undefined when the input ends first.
  */
-function readTag(html: string, from: number): { name: string; attributes: Attribute[]; end: number } | undefined {
+function readTag(html: string, from: number, sink: TokenSink | undefined): { name: string; attributes: Attribute[]; end: number } | undefined {
   const n = html.length;
   let j = from;
   while (j < n && !endsName(html.charCodeAt(j))) j++;
   let name = html.slice(from, j).toLowerCase();
   if (name === 'image') name = 'img';
-  const attributes: Attribute[] = [];
+  const read = sink !== undefined && (sink.wants?.(name) ?? true);
+  const attributes: Attribute[] = read ? [] : NONE;
   let seen: Set<string> | undefined;
   for (;;) {
-    while (j < n && (isSpace(html.charCodeAt(j)) || html.charCodeAt(j) === SLASH)) j++;
+    let ch = html.charCodeAt(j);
+    while (j < n && (isSpace(ch) || ch === SLASH)) ch = html.charCodeAt(++j);
     if (j >= n) return undefined;
-    if (html.charCodeAt(j) === GT) return { name, attributes, end: j + 1 };
+    if (ch === GT) return { name, attributes, end: j + 1 };
     // An attribute name: a leading `=` belongs to it; it ends at whitespace, `/`, `>` or `=`.
     const nameFrom = j++;
     while (j < n) {
-      const ch = html.charCodeAt(j);
+      ch = html.charCodeAt(j);
       if (endsName(ch) || ch === EQ) break;
       j++;
     }
-    const attr = html.slice(nameFrom, j).toLowerCase();
+    const nameTo = j;
     while (j < n && isSpace(html.charCodeAt(j))) j++;
-    let value = '';
+    let valueFrom = j;
+    let valueTo = j;
     if (j < n && html.charCodeAt(j) === EQ) {
       j++;
       while (j < n && isSpace(html.charCodeAt(j))) j++;
@@ -147,14 +165,18 @@ function readTag(html: string, from: number): { name: string; attributes: Attrib
       if (q === 0x22 || q === 0x27) {
         const close = html.indexOf(q === 0x22 ? '"' : "'", j + 1);
         if (close < 0) return undefined;
-        value = html.slice(j + 1, close);
+        valueFrom = j + 1;
+        valueTo = close;
         j = close + 1;
-      } else if (q !== GT) {
-        const valueFrom = j;
+      } else {
+        valueFrom = j;
         while (j < n && !isSpace(html.charCodeAt(j)) && html.charCodeAt(j) !== GT) j++;
-        value = html.slice(valueFrom, j);
+        valueTo = j;
       }
     }
+    if (!read) continue;
+    const attr = html.slice(nameFrom, nameTo).toLowerCase();
+    const value = valueTo > valueFrom ? html.slice(valueFrom, valueTo) : '';
     // The first of each name counts, as in the standard.
     if (attributes.length === 0) attributes.push([attr, value]);
     else {
@@ -317,6 +339,7 @@ export function nestingDepth(html: string, limit: number): number {
   const sink: TokenSink = {
     text: () => undefined,
     raw: () => undefined,
+    wants: () => false,
     open: (name) => {
       open.implied(name);
       if (VOID.has(name)) return;

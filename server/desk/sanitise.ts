@@ -130,6 +130,7 @@ export function allowList(html: string): string | undefined {
     if (f.drops) dropping--;
   });
   const sink: TokenSink = {
+    wants: (name) => dropping === 0 && ALLOWED_TAGS.has(name),
     text(raw) {
       if (dropping === 0) out += textOf(raw);
     },

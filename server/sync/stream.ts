@@ -31,6 +31,8 @@ export interface StreamCursor {
 
 export interface PageRequest {
   since: number;
+  /** Aborts a page read ahead that the drain no longer needs. */
+  signal?: AbortSignal;
   /** An offset page URL (Link rel="next") inside one second's items. */
   pageUrl?: string;
   /** For the first request only: the ETag this exact request got last time. */
@@ -63,6 +65,12 @@ export interface DrainOptions<T> {
   deadline: number;
   now: () => number;
   settleSeconds: number;
+  /**
+   * About how many more items the pull's budget takes (undefined: unknown). The next
+   * page is read while this one is handed over only when there is room beyond this
+   * page, so a pull that stops at its budget wastes no request.
+   */
+  room?: () => number;
 }
 
 export interface DrainResult {
@@ -112,17 +120,21 @@ class Drain<T extends StreamItem> {
     this.since = this.cursor.t;
   }
 
+  /** The next page, asked for while the current one is handed over. */
+  ahead: { request: PageRequest; page: Promise<StreamPage<T>>; abort: AbortController } | undefined;
+
   async run(): Promise<DrainResult> {
     const { o } = this;
     try {
       for (;;) {
         if (o.now() >= o.deadline) return this.result({ stoppedBy: 'time' });
         const first = this.requests === 0;
-        const page = await this.source.fetch({
+        const request: PageRequest = {
           since: this.since,
           ...(this.pageUrl ? { pageUrl: this.pageUrl } : {}),
           ...(first && o.etag ? { etag: o.etag } : {}),
-        });
+        };
+        const page = await this.take(request);
         this.requests++;
         if (first) {
           this.horizon = (page.serverTime ?? Math.floor(o.now() / 1000)) - o.settleSeconds;
@@ -130,6 +142,7 @@ class Drain<T extends StreamItem> {
         }
         // Same answer as last time, which was fully handled: nothing new before the horizon.
         if (page.notModified) return this.result({ caughtUp: true, etag: o.etag });
+        this.readAhead(page);
         const step = await this.readPage(page);
         if (step === 'budget') return this.result({ stoppedBy: 'budget' });
         if (step === 'caught-up') return this.result({ caughtUp: true });
@@ -143,7 +156,40 @@ class Drain<T extends StreamItem> {
       // unless nothing moved at all: then the next pull would only repeat it, so say why.
       if (o.now() >= o.deadline) return this.result({ stoppedBy: 'time', ...(this.cursorMoved ? {} : { error }) });
       return this.result({ stoppedBy: 'error', error });
+    } finally {
+      // A page read ahead that the drain ends without: its request is cut.
+      this.ahead?.abort.abort();
     }
+  }
+
+  /** The page for `request`: the one read ahead if it asked the same, else a fresh read. */
+  async take(request: PageRequest): Promise<StreamPage<T>> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead && ahead.request.since === request.since && ahead.request.pageUrl === request.pageUrl) return ahead.page;
+    ahead?.abort.abort();
+    return this.source.fetch(request);
+  }
+
+  /**
+   * Asks for the page after `page` now, while `page` is handed over (the connector's
+   * mapping overlaps the network's wait): where readPage will read next if it reads
+   * on, when the budget has room beyond this page and time is left. One page ahead at
+   * most, so one request of this stream is in flight at a time.
+   */
+  readAhead(page: StreamPage<T>): void {
+    const { o } = this;
+    const last = page.items[page.items.length - 1];
+    if (!page.full || !last || page.items.some((i) => i.time >= this.horizon)) return;
+    if (o.now() >= o.deadline || (o.room?.() ?? Number.POSITIVE_INFINITY) <= page.items.length) return;
+    const next: PageRequest | undefined =
+      last.time > this.since ? { since: last.time } : page.nextUrl ? { since: this.since, pageUrl: page.nextUrl } : undefined;
+    if (!next) return;
+    const abort = new AbortController();
+    const ahead = this.source.fetch({ ...next, signal: abort.signal });
+    // Handled where it is taken; one never taken must not be an unhandled rejection.
+    ahead.catch(() => undefined);
+    this.ahead = { request: next, page: ahead, abort };
   }
 
   /** Gathers a page's new items by second; decides where the next request starts. */

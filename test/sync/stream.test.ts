@@ -188,4 +188,41 @@ describe('drainStream: reading a change stream from a cursor', () => {
     expect(r.stoppedBy).to.equal('time');
     expect(src.requests.length).to.equal(0);
   });
+
+  it('asks for the next page while this one is handed over, and cuts it when the drain stops first', async () => {
+    const items = Array.from({ length: 9 }, (_, k) => ({ time: k + 1, id: k + 1 }));
+    const src = new ListSource(items, 3);
+    const asked: number[] = [];
+    // The first item is accepted only once the second page has been asked for: the read ahead.
+    const r = await drainStream(
+      src,
+      opts(async () => {
+        asked.push(src.requests.length);
+        return 'included';
+      }),
+    );
+    expect(r.included).to.equal(9);
+    expect(asked[0], 'page two asked before page one is handed over').to.equal(2);
+    expect(
+      src.requests.map((q) => q.since),
+      'the same requests as without it',
+    ).to.deep.equal([0, 3, 5, 7, 9]);
+
+    // A drain that stops at its budget: the page read ahead is aborted, not left running.
+    const stop = new ListSource(items, 3);
+    let n = 0;
+    const stopped = await drainStream(
+      stop,
+      opts(async () => (++n > 2 ? 'no-room' : 'included')),
+    );
+    expect(stopped.stoppedBy).to.equal('budget');
+    expect(stop.requests).to.have.length(3);
+    expect(stop.requests[1]!.signal?.aborted, 'a page read ahead and used').to.equal(false);
+    expect(stop.requests[2]!.signal?.aborted, 'the page read ahead when the budget stopped is cut').to.equal(true);
+
+    // No room beyond this page: nothing is read ahead.
+    const tight = new ListSource(items, 3);
+    await drainStream(tight, { ...opts(async () => 'no-room'), room: () => 3 });
+    expect(tight.requests).to.have.length(1);
+  });
 });

@@ -5,7 +5,7 @@ import type { SourceOutcome } from '../../sync/connector.js';
 import type { RepoCursor } from '../../desk/wire-types.js';
 import { storableEtag } from './cursor.js';
 import { drainStream, type DrainResult, type StreamCursor, type StreamPage, type StreamSource, type Verdict } from '../../sync/stream.js';
-import { GitHubError, type GitHubApi } from './api.js';
+import { GitHubError, MEDIA_FULL, MEDIA_HTML, type GitHubApi } from './api.js';
 import { readComment, readIssue, type GhComment, type GhIssue } from './github-types.js';
 import { commentThread, issueUnit } from './mapping.js';
 import { ticketExtId } from './ext-ids.js';
@@ -72,6 +72,8 @@ export async function syncRepository(
     now: ctx.now,
     settleSeconds: SETTLE_SECONDS,
     accept: (item) => acceptIssue(repo, item.value, cursor.c!.t, eligible, budget, batch, ctx),
+    // An issue costs a ticket and its body's thread.
+    room: () => Math.min(budget.remaining.tickets, budget.remaining.threads),
   });
   cursor.i = issues.cursor;
   if (issues.caughtUp) cursor.u = issues.horizon;
@@ -98,6 +100,7 @@ export async function syncRepository(
             now: ctx.now,
             settleSeconds: SETTLE_SECONDS,
             accept: (item) => acceptComment(repo, item.value, proof, eligible, budget, batch, ctx),
+            room: () => budget.remaining.threads,
           },
         );
   if (comments) cursor.c = comments.cursor;
@@ -332,9 +335,12 @@ function listSource<T>(
         if (settings.labels.length > 0) query.labels = settings.labels.join(',');
       }
       const timeoutMs = requestTimeout(ctx, deadline);
+      // Issues need only their HTML; comments also their Markdown (our reply marker lives there).
+      const accept = list === 'issues' ? MEDIA_HTML : MEDIA_FULL;
+      const signal = req.signal ? { signal: req.signal } : {};
       const res = req.pageUrl
-        ? await ctx.api.request<unknown>('GET', req.pageUrl, { timeoutMs })
-        : await ctx.api.request<unknown>('GET', `/repos/${repo}/${list}`, { query, etag: req.etag, timeoutMs });
+        ? await ctx.api.request<unknown>('GET', req.pageUrl, { timeoutMs, accept, ...signal })
+        : await ctx.api.request<unknown>('GET', `/repos/${repo}/${list}`, { query, etag: req.etag, timeoutMs, accept, ...signal });
       const base = { ...(res.etag ? { etag: res.etag } : {}), ...(res.serverTime ? { serverTime: res.serverTime } : {}) };
       if (res.notModified) return { items: [], full: false, notModified: true, ...base };
       if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: not a list`, res.status);

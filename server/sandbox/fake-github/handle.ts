@@ -12,6 +12,8 @@ export interface RequestLogEntry {
   query: Record<string, string>;
   status: number;
   ifNoneMatch?: string;
+  /** The media type asked for (the bench's floor asks the same). */
+  accept?: string;
   at: number;
 }
 
@@ -58,6 +60,7 @@ function logRequest(f: FakeContext, req: http.IncomingMessage, method: string, u
   const entry: RequestLogEntry = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, at: f.nowMs() };
   const inm = req.headers['if-none-match'];
   if (typeof inm === 'string') entry.ifNoneMatch = inm;
+  if (typeof req.headers.accept === 'string') entry.accept = req.headers.accept;
   f.requests.push(entry);
   return entry;
 }
