@@ -28,7 +28,7 @@ for (const repo of scenario.repos) {
     numbers.push(
       gh.createIssue(repo.name, {
         title: `Issue ${i}: the export drops the last row`,
-        body: trivial ? `Steps to reproduce:\n\n1. export **${i}** rows\n2. count them` : corpusBody('issue', i),
+        body: trivial ? `Steps to reproduce:\n\n1. export **${i}** rows\n2. count them` : corpusBody('issue', i, repo.name),
         user: { login: `user${i % 97}`, id: 10_000 + (i % 97) },
         association: i % 5 === 0 ? 'MEMBER' : 'NONE',
         labels: i % 3 === 0 ? ['bug'] : [],
@@ -38,7 +38,7 @@ for (const repo of scenario.repos) {
   }
   for (let c = 0; c < repo.comments; c++) {
     gh.createComment(repo.name, numbers[c % numbers.length]!, {
-      body: trivial ? `Comment ${c}: I can reproduce this on 2.3.1.` : corpusBody('comment', c),
+      body: trivial ? `Comment ${c}: I can reproduce this on 2.3.1.` : corpusBody('comment', c, repo.name),
       user: { login: `user${c % 89}`, id: 20_000 + (c % 89) },
       association: c % 4 === 0 ? 'MEMBER' : 'NONE',
     });

@@ -9,11 +9,16 @@ import path from 'node:path';
 import { freePort } from '../server/sandbox/free-port.js';
 import { round } from './stats.js';
 
+/** Linux's USER_HZ, the unit of /proc's CPU times (100 on every architecture Node runs on here). */
+const CLOCK_TICKS = 100;
+
 export interface ServerProcess {
   port: number;
   url: string;
   /** Resident memory of the node process that listens (tsx runs the server in a child of its own). */
   rssMB(): number;
+  /** CPU time (user + system) the listening process has used so far, in ms: the server's alone. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -32,6 +37,12 @@ export async function startServerProcess(root: string, env: Record<string, strin
     port: listenOn,
     url: `http://127.0.0.1:${listenOn}`,
     rssMB: () => round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024),
+    cpuMs: () => {
+      // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks; the name (field 2) may hold spaces.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    },
     stop: async () => {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));

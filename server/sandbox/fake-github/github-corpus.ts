@@ -150,9 +150,9 @@ const BY_MARKDOWN = new Map(GITHUB_CORPUS.map((c) => [c.markdown, c.html]));
  * A corpus body for item `n`: each one distinct (real bodies differ, and the sanitiser's
  * memo must not turn a benchmark of 2,000 bodies into one of nine).
  */
-export function corpusBody(kind: 'issue' | 'comment', n: number): string {
+export function corpusBody(kind: 'issue' | 'comment', n: number, tag = ''): string {
   const of = GITHUB_CORPUS.filter((c) => c.kind === kind);
-  return `${of[n % of.length]!.markdown}\n\nref ${n}`;
+  return `${of[n % of.length]!.markdown}\n\nref ${tag}${n}`;
 }
 
 /** GitHub's rendering of a corpus body's Markdown (corpusBody), or undefined for any other body. */
