@@ -185,9 +185,15 @@ describe('Desk simulator: pulls, as Desk accepts or refuses them', () => {
   it('never runs two pulls at once, scheduled or asked for', async () => {
     let inFlight = 0;
     let most = 0;
+    let first = true;
     const { desk } = await simAgainst(async (_req, res) => {
       most = Math.max(most, ++inFlight);
-      await new Promise((r) => setTimeout(r, 15));
+      // The first pull is held until both pulls asked for meanwhile wait behind it: had
+      // the simulator sent them, they would be in flight now, beside it.
+      if (first) {
+        first = false;
+        while (desk.pullsWaiting < 2) await new Promise((r) => setImmediate(r));
+      }
       inFlight--;
       json(batch([], []))(_req, res);
     });

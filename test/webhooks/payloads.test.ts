@@ -5,7 +5,6 @@ import addFormatsModule from 'ajv-formats';
 import { mapDelivery } from '../../server/webhooks/delivery-map.js';
 import { validators } from '../../server/desk/schemas.js';
 import { startFakeGitHub } from '../../server/sandbox/fake-github/index.js';
-import type { StoreChange } from '../../server/sandbox/fake-github/store.js';
 
 const subset = JSON.parse(readFileSync(new URL('./github-webhooks-subset.json', import.meta.url), 'utf8')) as {
   examples: Record<'issues' | 'issue_comment', Array<Record<string, unknown>>>;
@@ -54,14 +53,14 @@ describe("GitHub's own webhook payloads (@octokit/webhooks-examples and -schemas
     const gh = await startFakeGitHub();
     try {
       gh.createRepo('acme/widgets');
-      const seen: Array<StoreChange & { payload: unknown }> = [];
-      const hooks = gh.hooks as unknown as { store: { onChange: (c: StoreChange) => void } };
-      const deliver = hooks.store.onChange;
-      hooks.store.onChange = (c) => {
-        // As the delivery is made: the payload of the moment.
-        seen.push({ ...c, payload: gh.hooks.payload(c) });
-        deliver(c);
-      };
+      // A hook of the fake's own hooks API, its deliveries recorded as made and not sent (drop).
+      gh.hooks.route(
+        'POST',
+        'acme/widgets',
+        '/hooks',
+        JSON.stringify({ name: 'web', events: ['issues', 'issue_comment'], config: { url: 'http://127.0.0.1:9/hook', content_type: 'json', secret: 's' } }),
+      );
+      gh.hooks.drop = true;
       const issue = gh.createIssue('acme/widgets', { title: 'schema', body: 'body', labels: ['bug'] });
       gh.editIssue('acme/widgets', issue.number, { title: 'renamed' });
       gh.editIssue('acme/widgets', issue.number, { labels: ['bug', 'question'] });
@@ -69,6 +68,7 @@ describe("GitHub's own webhook payloads (@octokit/webhooks-examples and -schemas
       gh.editIssue('acme/widgets', issue.number, { state: 'open' });
       const c = gh.createComment('acme/widgets', issue.number, { body: 'hello' });
       gh.editComment('acme/widgets', c.id, 'hello again');
+      const seen = gh.hooks.deliveries.map((d) => ({ event: d.event, action: d.action, payload: JSON.parse(d.body) as unknown }));
       expect(seen.map((s) => `${s.event}.${s.action}`)).to.deep.equal([
         'issues.opened',
         'issues.edited',

@@ -44,6 +44,8 @@ export interface DeskSimulator {
   importGate: Promise<void> | undefined;
   /** Import calls waiting at the gate now (a test's signal that an import is in flight). */
   importsHeld: number;
+  /** Pulls asked for that wait behind the one in progress (never two at once). */
+  readonly pullsWaiting: number;
   /** Gives the installation a new securityContext now; the old one is refused from then on. */
   rotateSecurityContext(): void;
   close(): Promise<void>;
@@ -142,6 +144,9 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     rotateSecurityContext() {
       sim.securityContext = newSecurityContext();
       rotation.at = now();
+    },
+    get pullsWaiting() {
+      return schedule.waiting;
     },
     pullOnce: () => schedule.once(),
     startPulling: (everyMs, onPull) => schedule.start(everyMs, onPull),

@@ -13,14 +13,24 @@ export class PullSchedule {
   #timer: NodeJS.Timeout | undefined;
   #generation = 0;
   #active = false;
+  #waiting = 0;
 
   constructor(run: () => Promise<PullOutcome>) {
     this.#run = run;
   }
 
+  /** Pulls asked for that wait behind the one in progress (a test's signal that they queued). */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
   /** One pull, after any pull in progress. */
   once(): Promise<PullOutcome> {
-    const next = this.#tail.then(() => this.#run());
+    this.#waiting++;
+    const next = this.#tail.then(() => {
+      this.#waiting--;
+      return this.#run();
+    });
     this.#tail = next.catch(() => undefined);
     return next;
   }
