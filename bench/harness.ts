@@ -8,18 +8,13 @@ import { startServer } from '../server/server.js';
 import { createChannel } from '../server/channel-factory.js';
 import { localConfig } from '../server/local-config.js';
 import { closeHttpServer } from '../server/http/close-server.js';
+import type { RequestLogEntry } from '../server/sandbox/fake-github/handle.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const TOKEN = 'bench-token';
 
-export interface FakeRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  status: number;
-  ifNoneMatch?: string;
-  accept?: string;
-}
+/** A request the fake GitHub answered, as its own log records it. */
+export type FakeRequest = RequestLogEntry;
 
 /** The fake GitHub in a child process, seeded with a scenario. */
 export async function startFake(repos: Array<{ name: string; issues: number; comments: number }>) {

@@ -31,8 +31,8 @@ function findSchemaDir(from: string): string {
   throw new Error(`resources/schemas not found above ${from}`);
 }
 
-// ajv-formats is CommonJS; its default export arrives wrapped under tsx and node alike.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+/** ajv-formats' formats added to `ajv`: it is CommonJS, so its default export arrives wrapped under tsx and node alike. */
+export const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
 
 function loadAjv(): Ajv {
   const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });

@@ -4,12 +4,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
 import { seedRealistic } from '../../server/sandbox/fake-github/activity.js';
 import { SUBSET_FILE } from '../../scripts/openapi-refresh.js';
+import { addFormats } from '../../server/desk/schemas.js';
 
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
 const TOKEN = 'fidelity-token';
 
 /**

@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { mapDelivery } from '../../server/webhooks/delivery-map.js';
-import { validators } from '../../server/desk/schemas.js';
+import { validators, addFormats } from '../../server/desk/schemas.js';
 import { startFakeGitHub } from '../../server/sandbox/fake-github/index.js';
 
 const subset = JSON.parse(readFileSync(new URL('./github-webhooks-subset.json', import.meta.url), 'utf8')) as {
   examples: Record<'issues' | 'issue_comment', Array<Record<string, unknown>>>;
   schema: Record<string, unknown>;
 };
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (a: Ajv) => Ajv;
 const ajv = addFormats(new Ajv({ strict: false, allErrors: false }));
 ajv.addSchema(subset.schema);
 const schemaOf = (event: string, action: string): ValidateFunction => ajv.getSchema(`github-webhooks-subset#/definitions/${event}$${action}`)!;

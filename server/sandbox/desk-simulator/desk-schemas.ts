@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { addFormats } from '../../desk/schemas.js';
 
 /**
  * The simulator's own reading of Desk's wire formats: resources/schemas compiled into a
@@ -11,9 +11,6 @@ import addFormatsModule from 'ajv-formats';
  * ("sync.json"), so all of them go into one instance to resolve each other's `$ref`s.
  */
 const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/schemas');
-
-// ajv-formats is CommonJS: under tsx and node its default export arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
 
 function load(): Ajv {
   // allErrors: false — Desk reports a refusal, not a lint report; the first error is enough.
