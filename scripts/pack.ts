@@ -76,6 +76,7 @@ export function pack(options: PackOptions): { zip: string; entries: string[] } {
     manifest.secret = options.secret ?? PLACEHOLDER_SECRET;
     deploymentManifest(manifest, options);
     writeFileSync(path.join(stage, 'plugin-manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    writeFileSync(path.join(stage, 'app/deployment.js'), widgetDeployment(manifest, options));
 
     const resources = JSON.parse(readFileSync(path.join(root, 'resources.json'), 'utf8'));
     resources.channel.sync.pull = withKey('/desk/pull');
@@ -154,6 +155,7 @@ function deploymentManifest(
       throw new PackRefused('--github-api-url is not a URL');
     }
     if (u.protocol !== 'https:') throw new PackRefused('--github-api-url must be https://');
+    if (u.username || u.password || u.search || u.hash) throw new PackRefused('--github-api-url takes no credentials, query or fragment');
     manifest.whiteListedDomains = [u.origin];
   }
   if (options.sharedBy !== undefined) {
@@ -161,6 +163,20 @@ function deploymentManifest(
     for (const c of manifest.connectors) c.sharedBy = options.sharedBy;
     if (manifest.zohoAuthorisation) manifest.zohoAuthorisation.sharedBy = options.sharedBy;
   }
+}
+
+/**
+ * app/deployment.js as the package's widgets read it: the API root they call (the one the
+ * manifest whitelists, github.com's unless --github-api-url) and the connection Desk adds
+ * the token through (the manifest's GitHub connector).
+ */
+function widgetDeployment(manifest: { connectors: Array<Record<string, unknown>> }, options: PackOptions): string {
+  const connector = manifest.connectors.find((c) => c.serviceName === 'github') ?? manifest.connectors[0];
+  const deployment = {
+    githubApiUrl: options.githubApiUrl ? options.githubApiUrl.replace(/\/+$/, '') : 'https://api.github.com',
+    githubConnection: typeof connector?.connectionLinkName === 'string' ? connector.connectionLinkName : 'github',
+  };
+  return `// Written by npm run pack: where this package's widgets call GitHub.\nwindow.githubChannelDeployment = ${JSON.stringify(deployment)};\n`;
 }
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {

@@ -7,6 +7,21 @@ import { isObj, readRequestAnswer, type DeskSdk } from './sdk.js';
 export const GITHUB_API = 'https://api.github.com';
 export const CONNECTION = 'github';
 
+/**
+ * The deployment's GitHub, as app/deployment.js declares it (npm run pack writes it: a
+ * GitHub Enterprise package calls its own API root, the one its manifest whitelists).
+ * Anything malformed falls back to github.com.
+ */
+export function deployment(): { api: string; connection: string } {
+  const d = (globalThis as { githubChannelDeployment?: unknown }).githubChannelDeployment;
+  const api = isObj(d) && typeof d.githubApiUrl === 'string' ? d.githubApiUrl.replace(/\/+$/, '') : '';
+  const connection = isObj(d) && typeof d.githubConnection === 'string' ? d.githubConnection : '';
+  return {
+    api: /^https:\/\/[a-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~-]+)*$/i.test(api) ? api : GITHUB_API,
+    connection: /^[A-Za-z0-9_]{1,50}$/.test(connection) ? connection : CONNECTION,
+  };
+}
+
 /** Why GitHub did not do what was asked, in the words the widgets show. */
 export type Refusal = 'rate-limited' | 'no-permission' | 'locked' | 'not-found' | 'invalid' | 'unavailable';
 
@@ -15,13 +30,14 @@ export type GhAnswer<T> = { ok: true; status: number; data: T } | { ok: false; s
 export async function github<T = unknown>(sdk: DeskSdk, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<GhAnswer<T>> {
   if (typeof sdk.request !== 'function') return { ok: false, status: 0, refusal: 'unavailable' };
   let answer: unknown;
+  const { api, connection } = deployment();
   try {
     answer = await sdk.request({
-      url: `${GITHUB_API}${path}`,
+      url: `${api}${path}`,
       type: method,
       headers: { Accept: 'application/vnd.github+json', 'Content-Type': 'application/json', 'X-GitHub-Api-Version': '2022-11-28' },
       postBody: body ?? {},
-      connectionLinkName: CONNECTION,
+      connectionLinkName: connection,
     });
   } catch {
     return { ok: false, status: 0, refusal: 'unavailable' };

@@ -9,6 +9,7 @@ import { closeHttpServer } from '../http/close-server.js';
 const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../app');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
 const GITHUB_API = 'https://api.github.com';
+const MANIFEST = JSON.parse(readFileSync(path.resolve(APP_DIR, '../plugin-manifest.json'), 'utf8')) as NonNullable<WidgetHostOptions['manifest']>;
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
@@ -26,9 +27,16 @@ export interface WidgetHostOptions {
   setConfig?: (name: string, value: string) => void;
   /** The extension's data storage: the record under a key, as the Desk simulator keeps the SYNC `extra`. */
   database?: (key: string) => { key: string; value: unknown; queriableValue?: string } | undefined;
-  /** Where ZOHODESK.request sends https://api.github.com calls with the `github` connection, and the token the connection adds. */
-  github?: { url: string; token: string };
+  /**
+   * Where ZOHODESK.request sends calls under `apiRoot` (default https://api.github.com)
+   * with a connection the manifest declares, and the token the connection adds.
+   */
+  github?: { url: string; token: string; apiRoot?: string };
   locale?: string;
+  /** The app/ folder served (default this checkout's; a test serves a packed one). */
+  appDir?: string;
+  /** The manifest whose whiteListedDomains and connectors ZOHODESK.request enforces (default this checkout's). */
+  manifest?: { whiteListedDomains: string[]; connectors: Array<{ connectionLinkName?: unknown }> };
 }
 
 /**
@@ -127,7 +135,7 @@ async function serve(o: WidgetHostOptions, settable: Set<string>, req: http.Inco
     res.writeHead(200, { 'content-type': 'text/javascript' });
     return void res.end(sdkDouble(o.locale ?? 'en'));
   }
-  return serveApp(res, url.pathname);
+  return serveApp(res, url.pathname, o.appDir ?? APP_DIR);
 }
 
 /** The SDK stand-in's calls: set extension.config, database.get, and request through a connection. */
@@ -145,15 +153,15 @@ async function sdkCall(o: WidgetHostOptions, settable: Set<string>, pathname: st
     const record = o.database?.(key);
     return [200, { 'database.get': { data: record ? [record] : [] } }];
   }
-  if (pathname === '/sandbox/request') return forward(o.github, body);
+  if (pathname === '/sandbox/request') return forward(o.github, o.manifest ?? MANIFEST, body);
   return undefined;
 }
 
 /** A file of app/, never outside it; its HTML pointed at the SDK stand-in. */
-async function serveApp(res: http.ServerResponse, pathname: string): Promise<void> {
+async function serveApp(res: http.ServerResponse, pathname: string, appDir: string): Promise<void> {
   const rel = path.normalize(decodeURIComponent(pathname)).replace(/^\/app\//, '');
-  const file = path.join(APP_DIR, rel);
-  if (!file.startsWith(APP_DIR + path.sep)) {
+  const file = path.join(appDir, rel);
+  if (!file.startsWith(appDir + path.sep)) {
     res.writeHead(404);
     return void res.end();
   }
@@ -169,20 +177,34 @@ async function serveApp(res: http.ServerResponse, pathname: string): Promise<voi
 }
 
 /**
- * ZOHODESK.request through the `github` connection: only the whitelisted GitHub API,
- * the token added here (never in the page), GitHub's status and body handed back in
- * Desk's envelope. A GitHub that cannot be reached makes the request fail, as Desk's proxy does.
+ * ZOHODESK.request as Desk enforces it: only a connection the manifest declares, only a
+ * URL on a whitelisted domain (whiteListedDomains), and here only under the GitHub API
+ * root the host stands in for; the token added here (never in the page), GitHub's status
+ * and body handed back in Desk's envelope. A GitHub that cannot be reached makes the
+ * request fail, as Desk's proxy does.
  */
-async function forward(github: WidgetHostOptions['github'], o: Record<string, unknown>): Promise<[number, unknown]> {
+async function forward(
+  github: WidgetHostOptions['github'],
+  manifest: NonNullable<WidgetHostOptions['manifest']>,
+  o: Record<string, unknown>,
+): Promise<[number, unknown]> {
   const target = typeof o.url === 'string' ? o.url : '';
-  if (!github || o.connectionLinkName !== 'github' || !target.startsWith(`${GITHUB_API}/`))
+  const root = (github?.apiRoot ?? GITHUB_API).replace(/\/+$/, '');
+  let origin = '';
+  try {
+    origin = new URL(target).origin;
+  } catch {
+    // not a URL: refused below
+  }
+  const declared = manifest.connectors.some((c) => c.connectionLinkName === o.connectionLinkName);
+  if (!github || !declared || !manifest.whiteListedDomains.includes(origin) || !target.startsWith(`${root}/`))
     return [200, { sdkError: { errMsg: 'domain not whitelisted or unknown connection' } }];
   const method = typeof o.type === 'string' ? o.type.toUpperCase() : 'GET';
   const headers = typeof o.headers === 'object' && o.headers !== null ? (o.headers as Record<string, string>) : {};
   const hasBody = method !== 'GET' && typeof o.postBody === 'object' && o.postBody !== null && Object.keys(o.postBody).length > 0;
   let res: Response;
   try {
-    res = await fetch(github.url + target.slice(GITHUB_API.length), {
+    res = await fetch(github.url + target.slice(root.length), {
       method,
       headers: { accept: headers.Accept ?? 'application/vnd.github+json', 'content-type': 'application/json', authorization: `Bearer ${github.token}` },
       ...(hasBody ? { body: JSON.stringify(o.postBody) } : {}),

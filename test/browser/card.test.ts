@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -7,6 +8,8 @@ import { buildAndLaunch, watch } from '../helpers/browser.js';
 import { startChannelLoop, type ChannelLoop } from '../helpers/channel-loop.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { startWidgetHost } from '../../server/sandbox/widget-host.js';
+import { pack } from '../../scripts/pack.js';
+import { zipFile } from '../../scripts/zip-entries.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const en = JSON.parse(readFileSync(path.join(root, 'app/translations/en.json'), 'utf8')) as Record<string, string>;
@@ -109,6 +112,60 @@ describe('The ticket card and the repository picker in headless Chromium', funct
       assignees: Array<{ login: string }>;
     };
   const issueReads = () => loop.gh.requests.filter((r) => r.method === 'GET' && r.path === `/repos/${REPO}/issues/1`).length;
+
+  it('on a GitHub Enterprise package, calls its own API root, which its manifest whitelists; the github.com widget would be refused there', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'ghe-card-'));
+    const zip = path.join(work, 'ghe.zip');
+    const api = 'https://ghe.example.com/api/v3';
+    const { entries } = pack({
+      baseUrl: 'https://channel.test.example',
+      secret: 'pack-test-secret-0123',
+      urlKey: 'k'.repeat(20),
+      githubApiUrl: api,
+      skipBuild: true,
+      out: zip,
+      log: () => undefined,
+    });
+    for (const e of entries.filter((e) => e.startsWith('app/') && !e.endsWith('/'))) {
+      mkdirSync(path.dirname(path.join(work, e)), { recursive: true });
+      writeFileSync(path.join(work, e), zipFile(zip, e));
+    }
+    const manifest = JSON.parse(zipFile(zip, 'plugin-manifest.json').toString('utf8')) as {
+      whiteListedDomains: string[];
+      connectors: Array<{ connectionLinkName?: unknown }>;
+    };
+    expect(manifest.whiteListedDomains).to.deep.equal(['https://ghe.example.com']);
+    const config = () => [
+      { name: 'repositories', value: loop.desk.configParams.repositories ?? null },
+      { name: 'channelState', value: loop.desk.channelState },
+    ];
+    const github = { url: loop.gh.url, token: SENTINEL.token, apiRoot: api };
+    const packed = await startWidgetHost({ config, database: (key) => loop.desk.store.database.get(key), github, appDir: path.join(work, 'app'), manifest });
+    const unpacked = await startWidgetHost({ config, database: (key) => loop.desk.store.database.get(key), github, manifest });
+    const first = host;
+    try {
+      host = packed;
+      const seen = loop.gh.requests.length;
+      const o = await card(1);
+      expect(await o.state(), 'the packed card reads the issue live, through the whitelisted root').to.equal('live');
+      expect(await o.text()).to.include('#1 Saving a file with an emoji in its name crashes the editor');
+      expect(loop.gh.requests.length, 'its calls reached GitHub').to.be.above(seen);
+      clean(o);
+      await o.page.close();
+      // The checkout's own app/ (github.com's deployment) under the Enterprise manifest: every call refused.
+      host = unpacked;
+      const before = loop.gh.requests.length;
+      const refused = await card(1);
+      expect(await refused.state()).to.not.equal('live');
+      expect(loop.gh.requests.length, 'nothing reached GitHub').to.equal(before);
+      await refused.page.close();
+    } finally {
+      host = first;
+      await packed.close();
+      await unpacked.close();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 
   it('shows the live issue: state, labels in their colours, assignees, milestone and counts', async () => {
     const o = await card(1);
