@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { requestTimeout } from '../../server/connectors/github/repo-sync.js';
+import { requestTimeout } from '../../server/connectors/github/request-timeout.js';
 
 describe("A GitHub request's time limit", () => {
   const startedAt = 1_000_000;

@@ -11,6 +11,7 @@ import { commentThread, issueUnit } from './mapping.js';
 import { ticketExtId } from './ext-ids.js';
 import type { GitHubSettings } from './settings.js';
 import { syncStory, type StoryOutcome } from './story.js';
+import { requestTimeout } from './request-timeout.js';
 
 /** Seconds before GitHub's clock that a read settles to (see sync/stream.ts). */
 export const SETTLE_SECONDS = 5;
@@ -168,6 +169,7 @@ async function storyOf(
     api: ctx.api,
     settings,
     now: ctx.now,
+    startedAt: ctx.startedAt,
     caughtUpAt: ctx.caughtUpAt,
     isEligible: (i) => isEligible(i, settings),
   });
@@ -300,15 +302,6 @@ async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number, deadlin
 export function isEligible(issue: GhIssue, settings: GitHubSettings): boolean {
   if (issue.pull && !settings.includePullRequests) return false;
   return settings.labels.every((l) => issue.labels.includes(l));
-}
-
-/**
- * Every request of a pull ends with the pull: it may run a little past the deadline (a
- * quarter of the budget at most, and 2 s at most), never long past it.
- */
-export function requestTimeout(ctx: Pick<RepoSyncContext, 'startedAt' | 'now'>, deadline: number): number {
-  const grace = Math.min(2_000, Math.max(50, (deadline - ctx.startedAt) / 4));
-  return Math.round(Math.min(15_000, Math.max(50, deadline - ctx.now() + grace)));
 }
 
 /** A GitHub list endpoint as a change stream: sorted by update time, ascending, `since` inclusive. */

@@ -6,6 +6,7 @@ import { readIssueEvent, type GhIssueEvent } from './issue-event.js';
 import { issueUnit } from './mapping.js';
 import type { GitHubSettings } from './settings.js';
 import { storyThread } from './story-thread.js';
+import { requestTimeout } from './request-timeout.js';
 
 const PER_PAGE = 100;
 /** Pages one pull reads at most: a longer gap resumes at the next pull, it is never cut. */
@@ -15,6 +16,8 @@ export interface StoryContext {
   api: GitHubApi;
   settings: GitHubSettings;
   now: () => number;
+  /** When the pull began (epoch ms): its requests' time limits are the pull's (request-timeout.ts). */
+  startedAt: number;
   /** GitHub time the issue listing last caught up at: only events before it are told, after their tickets. */
   caughtUpAt: number | undefined;
   /** Whether this issue passes the channel's filters (labels, pull requests). */
@@ -105,7 +108,7 @@ function readEventsPage(scan: Scan, budget: Budget, ctx: StoryContext): Promise<
   return ctx.api.request<unknown>('GET', `/repos/${scan.repo}/issues/events`, {
     query: { per_page: String(PER_PAGE), page: String(scan.page) },
     etag: !scan.resuming && scan.page === 1 ? scan.previous?.e : undefined,
-    timeoutMs: Math.round(Math.min(15_000, Math.max(50, budget.deadline - ctx.now() + 2_000))),
+    timeoutMs: requestTimeout(ctx, budget.deadline),
   });
 }
 
