@@ -9,7 +9,6 @@
  *   ROOT=/path/to/other/tree npx tsx bench/mixed-load.ts
  * Prints JSON; not part of bench/results.json.
  */
-import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
 import { freePort } from '../server/sandbox/free-port.js';
 import { hookKeys, hookSecret, sealTarget } from '../server/webhooks/seal.js';
 import { startFake, TOKEN } from './harness.js';
+import { deliverNewIssue } from './deliveries.js';
 import { median, percentile, round } from './stats.js';
 import { startServerProcess } from './server-process.js';
 
@@ -126,25 +126,8 @@ const replier = (async () => {
 })();
 const flooders = Array.from({ length: 32 }, async () => {
   while (running) {
-    const issue = gh.createIssue(REPO, { title: 'flood', body: 'It breaks.' });
-    const body = JSON.stringify(gh.hooks.payload({ repo: REPO, event: 'issues', action: 'opened', issue: issue.number, sender: { login: 'octocat', id: 1 } }));
-    try {
-      const res = await request(hookUrl, {
-        method: 'POST',
-        dispatcher: agent,
-        body,
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'issues',
-          'x-github-delivery': crypto.randomUUID(),
-          'x-hub-signature-256': `sha256=${createHmac('sha256', hookSecretValue).update(body).digest('hex')}`,
-        },
-      });
-      await res.body.text();
-      counts.deliveries[res.statusCode] = (counts.deliveries[res.statusCode] ?? 0) + 1;
-    } catch {
-      counts.deliveries.error = (counts.deliveries.error ?? 0) + 1;
-    }
+    const status = await deliverNewIssue(gh, REPO, { url: hookUrl, secret: hookSecretValue }, agent);
+    counts.deliveries[status] = (counts.deliveries[status] ?? 0) + 1;
   }
 });
 await new Promise((r) => setTimeout(r, 1000));

@@ -8,16 +8,16 @@
  *   ROOT=/path/to/other/tree npx tsx bench/webhook-flood.ts   # another tree, for a before/after
  * Prints JSON; not part of bench/results.json.
  */
-import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
 import { hookKeys, hookSecret, sealTarget } from '../server/webhooks/seal.js';
 import { median, percentile, round } from './stats.js';
 import { startServerProcess } from './server-process.js';
+import { deliverNewIssue } from './deliveries.js';
 import { freePort } from '../server/sandbox/free-port.js';
 
 const root = process.env.ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,28 +87,9 @@ const health = (async () => {
 await Promise.all(
   Array.from({ length: 32 }, async () => {
     while (Date.now() < end) {
-      const issue = gh.createIssue(REPO, { title: `flood ${sent}`, body: 'It breaks.' });
-      const body = JSON.stringify(
-        gh.hooks.payload({ repo: REPO, event: 'issues', action: 'opened', issue: issue.number, sender: { login: 'octocat', id: 1 } }),
-      );
       sent++;
-      try {
-        const res = await request(url, {
-          method: 'POST',
-          dispatcher: agent,
-          body,
-          headers: {
-            'content-type': 'application/json',
-            'x-github-event': 'issues',
-            'x-github-delivery': crypto.randomUUID(),
-            'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-          },
-        });
-        await res.body.text();
-        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-      } catch {
-        statuses.error = (statuses.error ?? 0) + 1;
-      }
+      const status = await deliverNewIssue(gh, REPO, { url, secret }, agent);
+      statuses[status] = (statuses[status] ?? 0) + 1;
     }
   }),
 );

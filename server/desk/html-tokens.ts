@@ -67,16 +67,21 @@ export function tokenize(html: string, sink: TokenSink): void {
     const lt = html.indexOf('<', i);
     if (lt < 0) break;
     const c = html.charCodeAt(lt + 1);
-    if (isAlpha(c)) {
-      const tag = readTag(html, lt + 1, sink);
+    const closing = c === SLASH && isAlpha(html.charCodeAt(lt + 2));
+    if (closing || isAlpha(c)) {
+      const tag = readTag(html, lt + (closing ? 2 : 1), closing ? undefined : sink);
       flush(lt);
       if (!tag) {
-        // A start tag cut by the end of the input: no tag, and nothing after it.
+        // A tag cut by the end of the input: no tag, and nothing after it.
         textFrom = i = n;
         break;
       }
-      sink.open(tag.name, tag.attributes);
       i = textFrom = tag.end;
+      if (closing) {
+        sink.close(tag.name);
+        continue;
+      }
+      sink.open(tag.name, tag.attributes);
       if (RAW_TEXT.has(tag.name)) {
         const end = tag.name === 'plaintext' ? n : rawTextEnd(html, tag.name, i);
         if (!sink.stop) sink.raw(tag.name, html.slice(i, end));
@@ -87,16 +92,7 @@ export function tokenize(html: string, sink: TokenSink): void {
     }
     if (c === SLASH) {
       const c2 = html.charCodeAt(lt + 2);
-      if (isAlpha(c2)) {
-        const tag = readTag(html, lt + 2, undefined);
-        flush(lt);
-        if (!tag) {
-          textFrom = i = n;
-          break;
-        }
-        sink.close(tag.name);
-        i = textFrom = tag.end;
-      } else if (c2 === GT) {
+      if (c2 === GT) {
         // `</>` is nothing at all.
         flush(lt);
         i = textFrom = lt + 3;

@@ -9,7 +9,10 @@ import { closeHttpServer } from '../http/close-server.js';
 const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../app');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
 const GITHUB_API = 'https://api.github.com';
-const MANIFEST = JSON.parse(readFileSync(path.resolve(APP_DIR, '../plugin-manifest.json'), 'utf8')) as NonNullable<WidgetHostOptions['manifest']>;
+/** This checkout's manifest, read once: its config params, whitelist and connectors. */
+const MANIFEST = JSON.parse(readFileSync(path.resolve(APP_DIR, '../plugin-manifest.json'), 'utf8')) as NonNullable<WidgetHostOptions['manifest']> & {
+  config: Array<{ name: string; userdefined?: boolean }>;
+};
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
@@ -76,10 +79,7 @@ export function sdkDouble(locale: string): string {
 
 /** Params Desk lets the SDK set: the manifest's non-userdefined ones. */
 function settableParams(): Set<string> {
-  const manifest = JSON.parse(readFileSync(path.join(APP_DIR, '../plugin-manifest.json'), 'utf8')) as {
-    config: Array<{ name: string; userdefined?: boolean }>;
-  };
-  return new Set(manifest.config.filter((c) => c.userdefined === false).map((c) => c.name));
+  return new Set(MANIFEST.config.filter((c) => c.userdefined === false).map((c) => c.name));
 }
 
 /**

@@ -72,15 +72,22 @@ export const QUEUE_LIMITS = { maxBatchesPerLane: 3, maxBatches: 16 };
 /** Items an org's imports sent while one of its pulls was being answered, kept at most (newest kept). */
 const RACE_ITEMS = 5_000;
 
-/** The DeliveryRef of an import that sends items again after a pull answer overtook them (logImport). */
-export const RESEND_EVENT = 'pull-overtook.resend';
-
 /** An item an import sent while a pull of its org was in flight: what to send again if the pull answer carried an older copy. */
 interface Sent {
   who: ImportInstallation;
   version: number;
   ticket?: SyncTicket;
   thread?: SyncThread;
+}
+
+/** The items of `sync` an import sent newer while its pull was answered, each with that newer copy. */
+function overtaken(sent: ReadonlyMap<string, Sent>, sync: SyncObject): Array<{ item: SyncTicket | SyncThread; by: Sent }> {
+  const out: Array<{ item: SyncTicket | SyncThread; by: Sent }> = [];
+  for (const item of [...(sync.data.tickets ?? []), ...(sync.data.threads ?? [])]) {
+    const by = sent.get(item.extId);
+    if (by && by.version > versionOf(item)) out.push({ item, by });
+  }
+  return out;
 }
 
 /** One pull being answered, as the delivery path follows it (ImportCoalescer.pullBegins). */
@@ -158,52 +165,43 @@ export class ImportCoalescer {
     let ended = false;
     return {
       answer: (sync) => {
-        let replaced = 0;
-        const newest = <T extends SyncTicket | SyncThread>(i: T, kind: 'ticket' | 'thread'): T => {
-          const s = pulls.sent.get(i.extId);
-          const copy = s && s.version > versionOf(i) ? (s[kind] as T | undefined) : undefined;
-          if (copy) replaced++;
-          return copy ?? i;
-        };
-        const tickets = sync.data.tickets?.map((t) => newest(t, 'ticket'));
-        const threads = sync.data.threads?.map((t) => newest(t, 'thread'));
-        return replaced > 0 ? { ...sync, data: { ...sync.data, ...(tickets ? { tickets } : {}), ...(threads ? { threads } : {}) } } : undefined;
+        const newer = new Map(overtaken(pulls.sent, sync).map(({ item, by }) => [item, by.ticket ?? by.thread]));
+        if (newer.size === 0) return undefined;
+        const swap = <T extends SyncTicket | SyncThread>(i: T): T => (newer.get(i) as T | undefined) ?? i;
+        const { tickets, threads } = sync.data;
+        return { ...sync, data: { ...sync.data, ...(tickets ? { tickets: tickets.map(swap) } : {}), ...(threads ? { threads: threads.map(swap) } : {}) } };
       },
       written: (sync) => {
         if (ended) return { resent: 0, refused: 0 };
         ended = true;
         if (--pulls.count === 0) this.#pulls.delete(orgId);
-        return sync ? this.#sendAgain(orgId, pulls.sent, sync) : { resent: 0, refused: 0 };
+        return sync ? this.#sendAgain(pulls.sent, sync) : { resent: 0, refused: 0 };
       },
     };
   }
 
-  #sendAgain(orgId: string, sent: Map<string, Sent>, sync: SyncObject): { resent: number; refused: number } {
+  #sendAgain(sent: Map<string, Sent>, sync: SyncObject): { resent: number; refused: number } {
     const lanes = new Map<string, { who: ImportInstallation; unit: SyncUnit }>();
-    const overtaken = (i: { extId: string; modifiedTime?: string; createdTime?: string }) => {
-      const s = sent.get(i.extId);
-      if (!s || s.version <= versionOf(i)) return;
-      const key = `${s.who.orgId}\n${s.who.securityContext}`;
-      const lane = lanes.get(key) ?? { who: s.who, unit: { tickets: [], threads: [] } };
+    for (const { by } of overtaken(sent, sync)) {
+      const key = `${by.who.orgId}\n${by.who.securityContext}`;
+      const lane = lanes.get(key) ?? { who: by.who, unit: { tickets: [], threads: [] } };
       lanes.set(key, lane);
-      if (s.ticket) lane.unit.tickets.push(s.ticket);
-      if (s.thread) lane.unit.threads.push(s.thread);
-    };
-    for (const t of sync.data.tickets ?? []) overtaken(t);
-    for (const t of sync.data.threads ?? []) overtaken(t);
+      if (by.ticket) lane.unit.tickets.push(by.ticket);
+      if (by.thread) lane.unit.threads.push(by.thread);
+    }
     let resent = 0;
     let refused = 0;
     for (const { who, unit } of lanes.values()) {
       const n = unit.tickets.length + unit.threads.length;
-      const ref: DeliveryRef = { id: `resend-${orgId}`, event: RESEND_EVENT, repo: '', receivedAt: performance.now() };
-      if (this.#add(who, unit, ref, true)) resent += n;
+      // No delivery of its own: the server logs and counts what a pull answer made go again.
+      if (this.#add(who, unit, undefined, true)) resent += n;
       else refused += n;
     }
     return { resent, refused };
   }
 
   /** `again`: items sent before, sent once more at the version Desk was sent (the ledger has it). */
-  #add(who: ImportInstallation, unit: SyncUnit, delivery: DeliveryRef, again: boolean): boolean {
+  #add(who: ImportInstallation, unit: SyncUnit, delivery: DeliveryRef | undefined, again: boolean): boolean {
     const key = `${who.orgId}\n${who.securityContext}`;
     let lane = this.#lanes.get(key);
     const room = (l: Lane | undefined): boolean =>
@@ -217,7 +215,7 @@ export class ImportCoalescer {
       lane.pending = this.#fresh(who);
       this.#put(lane.pending, unit, again);
     }
-    lane.pending.deliveries.push(delivery);
+    if (delivery) lane.pending.deliveries.push(delivery);
     if (lane.full.length > 0) this.#pump(key, lane);
     else if (!lane.flying && !lane.timer) lane.timer = setTimeout(() => this.#pump(key, lane), this.o.windowMs);
     return true;

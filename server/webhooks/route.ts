@@ -7,7 +7,7 @@ import { mapDelivery } from './delivery-map.js';
 import { HOOK_ID_PATTERN, MAX_TOKEN_LENGTH, hookSecret, openTarget, type HookKeys, type HookTarget } from './seal.js';
 import type { GhIssue } from '../connectors/github/github-types.js';
 import { admission, closeAfterAnswer, DOOR_LIMITS, readSigned, refuseBeforeBody, type DoorLimits } from './door.js';
-import { RESEND_EVENT, type DeliveryRef, type ImportCoalescer } from './coalescer.js';
+import type { DeliveryRef, ImportCoalescer } from './coalescer.js';
 import { lastEvents, storyOfEvents, wantsStory, withStory } from './delivery-story.js';
 import { StoryReads } from './story-reads.js';
 import type { InstalledHookUrls } from './installed-urls.js';
@@ -201,15 +201,11 @@ export function logImport(
     const repos = [...new Set(report.deliveries.map((d) => d.repo))];
     log.warn(
       { code: report.code, deliveries: report.deliveries.length, repos, tickets: report.tickets, threads: report.threads },
-      `import of ${report.deliveries.length} deliveries failed (${report.code}); the next pull brings their items`,
+      `import of ${report.deliveries.length > 0 ? `${report.deliveries.length} deliveries` : 'items sent again after a pull'} failed (${report.code}); the next pull brings their items`,
     );
     return;
   }
   for (const d of report.deliveries) {
-    if (d.event === RESEND_EVENT) {
-      log.info({ tickets: report.tickets, threads: report.threads }, 'items a pull answer had overtaken sent again');
-      continue;
-    }
     const ms = Math.round(report.doneAt - d.receivedAt);
     log.info(
       { delivery: d.id, event: d.event, repo: d.repo, tickets: report.tickets, threads: report.threads, ms },

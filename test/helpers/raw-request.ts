@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
 
 /** One raw HTTP/1.1 POST on its own socket: the headers, then as much body as the test sends (slow bodies, stalls). */
 export function rawRequest(port: number, path: string, headers: Record<string, string>) {
@@ -16,4 +17,9 @@ export function rawRequest(port: number, path: string, headers: Record<string, s
     answer: () => answer,
     status: () => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0),
   };
+}
+
+/** GitHub's headers for an `issues` delivery of `body` signed with `secret`, with its length; `extra` replaces any of them. */
+export function signedDelivery(body: string, secret: string, extra: Record<string, string> = {}, id: string = crypto.randomUUID()): Record<string, string> {
+  return { ...deliveryHeaders({ id: 1, secret }, { id, event: 'issues' }, body), 'content-length': String(Buffer.byteLength(body)), ...extra };
 }

@@ -113,3 +113,14 @@ export async function startWebhookLoop(o: {
     },
   };
 }
+
+/** A hook someone else made (a CI's) on `repo`, straight through the fake's hooks API; answers its id. */
+export function foreignHook(loop: WebhookLoop, repo: string, url: string): number {
+  const res = loop.gh.hooks.route(
+    'POST',
+    repo,
+    '/hooks',
+    JSON.stringify({ name: 'web', events: ['push'], config: { url, secret: 'ci-secret', content_type: 'json' } }),
+  );
+  return (JSON.parse(res!.body) as { id: number }).id;
+}

@@ -1,20 +1,9 @@
 import { expect } from 'chai';
-import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
+import { foreignHook, startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
 import type { ChannelState, RepoCursor } from '../../server/desk/wire-types.js';
 
 const REPO = 'acme/widgets';
 const CI_REPO = 'acme/ci';
-
-/** A hook someone else made (a CI's), straight through the fake's hooks API. */
-function foreignHook(loop: WebhookLoop, repo: string, url: string): number {
-  const res = loop.gh.hooks.route(
-    'POST',
-    repo,
-    '/hooks',
-    JSON.stringify({ name: 'web', events: ['push'], config: { url, secret: 'ci-secret', content_type: 'json' } }),
-  );
-  return (JSON.parse(res!.body) as { id: number }).id;
-}
 
 /**
  * channelState comes back from Desk, but anyone holding the URL key can send one: a

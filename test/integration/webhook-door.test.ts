@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
-import { rawRequest } from '../helpers/raw-request.js';
-import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
+import { rawRequest, signedDelivery } from '../helpers/raw-request.js';
 import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
 import { SENTINEL } from '../helpers/test-config.js';
 
@@ -22,15 +21,8 @@ describe('The webhook door', function () {
   let path: string;
   let secret: string;
   let port: number;
-  /** GitHub's headers for `body`, names lower-cased so that `extra` replaces rather than repeats one. */
-  const good = (body: string, extra: Record<string, string> = {}): Record<string, string> => {
-    const all = {
-      ...deliveryHeaders({ id: 1, secret }, { id: crypto.randomUUID(), event: 'issues' }, body),
-      'content-length': String(Buffer.byteLength(body)),
-      ...extra,
-    };
-    return Object.fromEntries(Object.entries(all).map(([k, v]) => [k.toLowerCase(), v]));
-  };
+  /** GitHub's headers for `body`; `extra` replaces any of them. */
+  const good = (body: string, extra: Record<string, string> = {}): Record<string, string> => signedDelivery(body, secret, extra);
 
   beforeEach(async () => {
     loop = await startWebhookLoop({ configParams: { repositories: REPO }, door: { bodyDeadlineMs: 300, maxInFlight: 6, maxInFlightPerClient: 4 } });

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
-import { rawRequest } from '../helpers/raw-request.js';
+import { foreignHook, startWebhookLoop } from '../helpers/webhook-loop.js';
+import { rawRequest, signedDelivery } from '../helpers/raw-request.js';
 import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { SENTINEL } from '../helpers/test-config.js';
-import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
 import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
 import { ERROR_CATALOGUE } from '../../server/errors.js';
 import type { ChannelState, HookState } from '../../server/desk/wire-types.js';
@@ -90,12 +89,7 @@ describe('Property: attackers at the webhook door while Desk hangs: bounded, ans
               }),
             );
           const headers = (body: string, o: { id?: string; secret?: string; length?: number } = {}) =>
-            Object.fromEntries(
-              Object.entries({
-                ...deliveryHeaders({ id: hook.id, secret: o.secret ?? secret }, { id: o.id ?? crypto.randomUUID(), event: 'issues' }, body),
-                'content-length': String(o.length ?? Buffer.byteLength(body)),
-              }).map(([k, v]) => [k.toLowerCase(), v]),
-            );
+            signedDelivery(body, o.secret ?? secret, o.length === undefined ? {} : { 'content-length': String(o.length) }, o.id);
           const post = async (path: string, body: string, h: Record<string, string>) => {
             const res = await fetch(`${url.origin}${path}`, { method: 'POST', headers: h, body });
             const text = await res.text();
@@ -156,17 +150,6 @@ describe('Property: attackers at the webhook door while Desk hangs: bounded, ans
     );
   });
 });
-
-/** A hook someone else made (a CI's), straight through the fake's hooks API. */
-function foreignHook(loop: WebhookLoop, repo: string, url: string): number {
-  const res = loop.gh.hooks.route(
-    'POST',
-    repo,
-    '/hooks',
-    JSON.stringify({ name: 'web', events: ['push'], config: { url, secret: 'ci-secret', content_type: 'json' } }),
-  );
-  return (JSON.parse(res!.body) as { id: number }).id;
-}
 
 /**
  * Forged channelStates (anyone holding the URL key can send one): hook records naming
