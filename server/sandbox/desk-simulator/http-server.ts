@@ -23,21 +23,33 @@ export type ImportHandler = (installationId: string, headers: http.IncomingHttpH
 /** Desk's import API (§5), reached through Invoke's own forwarding. */
 const IMPORT_PATH = /^\/api\/v1\/channels\/([^/]{1,40})\/import$/;
 
-export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0.0.1', port = 0, onImport?: ImportHandler): Promise<DeskHttpServer> {
+/** Desk's REST API (tickets, comments, fields, config params) as Invoke forwards to it; undefined: no such route. */
+export type ApiHandler = (method: string, url: URL, headers: http.IncomingHttpHeaders, raw: string) => Promise<InvokeAnswer | undefined>;
+
+export async function startDeskHttpServer(
+  onInvoke: InvokeHandler,
+  host = '127.0.0.1',
+  port = 0,
+  onImport?: ImportHandler,
+  onApi?: ApiHandler,
+): Promise<DeskHttpServer> {
   const server = http.createServer((req, res) => {
     const send = (a: InvokeAnswer, extra: Record<string, string> = {}): void => {
       if (res.headersSent) return;
+      // 204 (a search that finds nothing) has no body.
+      if (a.body === undefined) return void res.writeHead(a.status, extra).end();
       const text = JSON.stringify(a.body);
       res.writeHead(a.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...extra });
       res.end(text);
     };
     const url = new URL(req.url ?? '/', 'http://desk.invalid');
     const importOf = onImport && req.method === 'POST' ? IMPORT_PATH.exec(url.pathname) : null;
-    if (url.pathname !== INVOKE_PATH && !importOf) {
+    const api = onApi && url.pathname !== INVOKE_PATH && !importOf && url.pathname.startsWith('/api/v1/');
+    if (url.pathname !== INVOKE_PATH && !importOf && !api) {
       req.resume();
       return send({ status: 404, body: { errorCode: 'URL_NOT_FOUND', message: `the Desk simulator serves POST ${INVOKE_PATH} only` } });
     }
-    if (req.method !== 'POST') {
+    if (req.method !== 'POST' && !api) {
       req.resume();
       return send({ status: 405, body: { errorCode: 'METHOD_NOT_ALLOWED', message: `${INVOKE_PATH} takes POST` } }, { allow: 'POST' });
     }
@@ -56,6 +68,15 @@ export async function startDeskHttpServer(onInvoke: InvokeHandler, host = '127.0
       if (tooLarge) return;
       const raw = Buffer.concat(chunks).toString('utf8');
       if (importOf) return void Promise.resolve(onImport!(importOf[1]!, req.headers, raw)).then(send);
+      if (api)
+        return void onApi(req.method ?? 'GET', url, req.headers, raw).then(
+          (a) => send(a ?? { status: 404, body: { errorCode: 'URL_NOT_FOUND', message: 'the Desk simulator has no such API' } }),
+          (err: unknown) =>
+            send({
+              status: 500,
+              body: { errorCode: 'INTERNAL_SERVER_ERROR', message: `Desk simulator fault: ${err instanceof Error ? err.message : String(err)}` },
+            }),
+        );
       onInvoke(url, req.headers, raw).then(send, (err: unknown) =>
         send({
           status: 500,

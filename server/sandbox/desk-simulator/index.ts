@@ -9,6 +9,7 @@ import { sendCallback } from './callbacks.js';
 import { ShapeDraw } from './shape-draw.js';
 import { handleImport, type ImportLogEntry } from './import-endpoint.js';
 import { newSecurityContext, rotationDue, type RotationPolicy } from './rotation.js';
+import { DeskTicketsApi } from './tickets-api.js';
 
 export type { DeskSimulatorOptions, PullOutcome, PushOutcome, AgentReply, Rejection, InvokeLogEntry, StoredTicket, StoredThread, HistoryEntry };
 export { DeskStore };
@@ -26,6 +27,8 @@ export interface DeskSimulator {
   /** The installation's non-secure config params; tests may change them between pulls. */
   configParams: Record<string, string>;
   store: DeskStore;
+  /** Desk's ticket API (tickets of every channel, search, comments, drafts, fields) as Invoke reaches it. */
+  desk: DeskTicketsApi;
   /** POST pullUrl?orgId=…&securityContext=…, body {...configParams, channelState}; validated and applied (§2, §3). Never rejects: a failed pull is an outcome. */
   pullOnce(): Promise<PullOutcome>;
   /** Pulls now and then `everyMs` after each pull ends; no two pulls overlap. */
@@ -65,6 +68,14 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
 
   const importLog: ImportLogEntry[] = [];
   const now = o.now ?? Date.now;
+  const desk = new DeskTicketsApi({
+    orgId: s.orgId,
+    installationId: s.installationId,
+    deskToken: () => s.connections[o.deskConnection ?? 'zohodesk']?.token,
+    configParams: () => sim.configParams,
+    fromAddresses: o.fromAddresses ?? ['support@example.com'],
+    now,
+  });
   const rotation: { policy: RotationPolicy; at: number } = { policy: o.rotateSecurityContext ?? 'never', at: now() };
   const http = await startDeskHttpServer(
     (url, headers, raw) =>
@@ -105,6 +116,7 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
         raw,
       );
     },
+    (method, url, headers, raw) => desk.handle(method, url, headers, raw),
   );
 
   // Desk adds channelState to the installation's params itself (§1.3), so it is always in the body, null until first set.
@@ -137,6 +149,7 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     channelState: null,
     configParams: s.configParams,
     store,
+    desk,
     invokeLog,
     importLog,
     importGate: undefined,

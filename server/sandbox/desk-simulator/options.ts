@@ -39,6 +39,8 @@ export interface DeskSimulatorOptions {
   rotateSecurityContext?: import('./rotation.js').RotationPolicy;
   /** The clock rotation is judged by, in ms (default Date.now); tests pass their simulated clock. */
   now?: () => number;
+  /** The portal's e-mail addresses a draft reply may be sent from (default support@example.com). */
+  fromAddresses?: string[];
   /** The Desk connection (zohoAuthorisation) whose token the import API takes (default zohodesk). */
   deskConnection?: string;
 }

@@ -30,6 +30,10 @@ export interface FakeGitHub {
   createRepo(fullName: string, opts?: { hasIssues?: boolean }): void;
   setRepoIssues(fullName: string, enabled: boolean): void;
   deleteRepo(fullName: string): void;
+  /** Renames or transfers a repository: its id stays, its old name is gone. Answers the id. */
+  renameRepo(fullName: string, to: string): number;
+  /** The repository's numeric id (GitHub's, stable across renames). */
+  repoId(fullName: string): number;
   createIssue(repo: string, i: Parameters<FakeStore['createIssue']>[1]): FakeIssue;
   /** Edits as `actor` (default octocat) would on GitHub, recording issue events. */
   editIssue(repo: string, number: number, patch: Parameters<FakeStore['editIssue']>[2], actor?: FakeUser): FakeIssue;
@@ -109,6 +113,8 @@ function controls(f: FakeContext, server: http.Server): FakeGitHub {
       store.mustRepo(n).hasIssues = enabled;
     },
     deleteRepo: (n) => void store.repos.delete(n.toLowerCase()),
+    renameRepo: (n, to) => store.renameRepo(n, to).id,
+    repoId: (n) => store.mustRepo(n).id,
     createIssue: (repo, i) => asIssue(store, repo, store.createIssue(repo, i), f.urls()),
     editIssue: (repo, n, p, actor) => asIssue(store, repo, store.editIssue(repo, n, p, actor), f.urls()),
     events: (repo) => [...store.mustRepo(repo).events],

@@ -160,8 +160,8 @@ export function eventJson(repo: RepoRecord, e: EventRecord, urls: Urls, withIssu
     url: `${urls.api}/repos/${repo.owner}/${repo.name}/issues/events/${e.id}`,
     actor: userJson(e.actor, urls),
     event: e.event,
-    commit_id: null,
-    commit_url: null,
+    commit_id: e.commitId ?? null,
+    commit_url: e.commitId ? `${urls.api}/repos/${repo.owner}/${repo.name}/commits/${e.commitId}` : null,
     created_at: iso(e.createdAt),
     performed_via_github_app: null,
   };

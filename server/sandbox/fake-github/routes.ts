@@ -158,6 +158,18 @@ function commentRoute(store: FakeStore, repo: RepoRecord, rest: string, r: FakeR
     store.deleteComment(`${repo.owner}/${repo.name}`, c.id);
     return { status: 204, headers: {}, body: '' };
   }
+  if (r.method === 'PATCH') {
+    // GitHub's "Update an issue comment": body required, 65,536 characters at most.
+    let text: unknown;
+    try {
+      text = (JSON.parse(r.body || 'null') as { body?: unknown } | null)?.body;
+    } catch {
+      return fail(400, 'Problems parsing JSON');
+    }
+    if (typeof text !== 'string' || text.trim() === '' || text.length > 65_536)
+      return fail(422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'invalid', field: 'body' }] });
+    return json(200, commentJson(repo, store.editComment(`${repo.owner}/${repo.name}`, c.id, text), media, r.urls));
+  }
   return fail(404, 'Not Found');
 }
 

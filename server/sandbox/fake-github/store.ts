@@ -44,6 +44,8 @@ export interface EventRecord {
   stateReason?: string | null;
   label?: string;
   assignee?: string;
+  /** A closed event's commit, when a commit (or the pull request merging it) closed the issue. */
+  commitId?: string;
 }
 
 export interface CommentRecord {
@@ -125,6 +127,18 @@ export class FakeStore {
     return repo;
   }
 
+  /** A rename or transfer: same id, new owner/name; the old name answers 404 (GitHub would redirect for a while). */
+  renameRepo(fullName: string, to: string): RepoRecord {
+    const repo = this.mustRepo(fullName);
+    const [owner, name] = to.split('/') as [string, string];
+    if (!owner || !name || this.repo(to)) throw new Error(`cannot rename ${fullName} to ${to}`);
+    this.repos.delete(fullName.toLowerCase());
+    repo.owner = owner;
+    repo.name = name;
+    this.repos.set(to.toLowerCase(), repo);
+    return repo;
+  }
+
   repo(fullName: string): RepoRecord | undefined {
     return this.repos.get(fullName.toLowerCase());
   }
@@ -190,6 +204,8 @@ export class FakeStore {
       labels?: string[];
       state?: 'open' | 'closed';
       stateReason?: 'completed' | 'not_planned';
+      /** The commit that closed it (GitHub's closed event names it). */
+      commitId?: string;
       locked?: boolean;
       assignees?: string[];
     },
@@ -221,7 +237,11 @@ export class FakeStore {
       issue.state = patch.state;
       issue.closedAt = patch.state === 'closed' ? t : null;
       issue.stateReason = patch.state === 'closed' ? (patch.stateReason ?? 'completed') : 'reopened';
-      event({ event: patch.state === 'closed' ? 'closed' : 'reopened', stateReason: issue.stateReason });
+      event({
+        event: patch.state === 'closed' ? 'closed' : 'reopened',
+        stateReason: issue.stateReason,
+        ...(patch.state === 'closed' && patch.commitId ? { commitId: patch.commitId } : {}),
+      });
     } else if (patch.state === 'closed' && patch.stateReason !== undefined && patch.stateReason !== issue.stateReason) {
       issue.stateReason = patch.stateReason;
     }
