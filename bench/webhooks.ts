@@ -83,6 +83,7 @@ export async function deliveryToImport(): Promise<{ result: Record<string, unkno
     importSince: 0,
     includePullRequests: false,
     storyThreads: false,
+    escalation: {},
   });
   const deliveries: Delivery[] = [];
   for (let i = 0; i < EVENTS; i++) {

@@ -9,12 +9,22 @@ import { createClaimStore } from './claims/index.js';
 import { hookKeys } from './webhooks/seal.js';
 import type { DeskCall } from './desk/normalise.js';
 import type { Transport } from './transport/transport.js';
+import { Escalation } from './escalation/index.js';
 
 /** Builds the channel the server serves from its configuration. */
 export function createChannel(config: ServerConfig, options: { now?: () => number } = {}): Channel {
+  const claims = createClaimStore(config.claimStore);
+  const invoke = new InvokeClient({ deskApiUrl: config.deskApiUrl, secret: config.extensionSecret });
   return gitHubChannel({
     config,
-    claims: createClaimStore(config.claimStore),
+    claims,
+    escalation: new Escalation({
+      invoke,
+      deskApiUrl: config.deskApiUrl,
+      deskConnection: config.deskConnection ?? 'zohodesk',
+      claims,
+      ...(options.now ? { now: options.now } : {}),
+    }),
     webhooks: config.publicUrl ? { publicUrl: config.publicUrl, keys: hookKeys(config.extensionSecret) } : undefined,
     ...(options.now ? { now: options.now } : {}),
     transportFor: gitHubTransports(config),

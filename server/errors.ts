@@ -48,6 +48,11 @@ export const ERROR_CATALOGUE = {
   DESK_INVOKE_REFUSED: { status: 502, hint: "Desk refused the server's call: check that EXTENSION_SECRET matches the extension's secret." },
   DESK_CONTEXT_EXPIRED: { status: 502, hint: "Desk's security context expired: the next pull brings a fresh one." },
   DESK_UNAVAILABLE: { status: 502, hint: "Desk's Invoke API did not answer: the sync retries by itself at the next pull." },
+  // Desk's ticket API, as the escalation loop calls it (server/escalation).
+  DESK_API_REFUSED: {
+    status: 502,
+    hint: "Desk's ticket API refused a call of the escalation loop (credits used up, a status that does not exist, a missing field): the next pull tries again.",
+  },
 } as const satisfies Record<string, { status: number; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

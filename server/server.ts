@@ -78,6 +78,7 @@ export async function startServer(
       transportFor: gitHubTransports(config),
       ledger,
       installed: options.channel.installedHookUrls,
+      escalation: options.channel.escalation,
       onStoryRead: (outcome) => metrics.countStoryRead(outcome),
       ...options.webhooks,
     });

@@ -99,6 +99,18 @@ export interface ConfigParams {
    * owner/repo list the status widget's picker writes (non-userdefined: the SDK may set it)
    */
   selected_repositories?: string | null;
+  /**
+   * yes once the card has linked a ticket to an issue: the escalation loop runs (non-userdefined: the card sets it)
+   */
+  links_in_use?: string | null;
+  /**
+   * API name of the ticket field holding the links (default cf_github_issues)
+   */
+  links_field?: string | null;
+  loop_closed_status?: string | null;
+  loop_reopen_status?: string | null;
+  loop_draft_template?: string | null;
+  loop_from_address?: string | null;
   [k: string]: string | null | undefined;
 }
 

@@ -126,7 +126,7 @@ export function buildApp(options: AppOptions) {
   // Alive (restart me if not) vs ready (send me traffic): only readiness drops while draining.
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => (draining ? reply.code(503).send({ status: 'draining' }) : reply.send({ status: 'ready' })));
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render(channel.metricLines?.() ?? [])));
 
   return { app, metrics, startDraining: () => void (draining = true) };
 }

@@ -15,6 +15,8 @@ export interface RequestLog {
   error(obj: object, msg: string): void;
 }
 
+import type { Escalation } from '../escalation/index.js';
+
 export interface Channel {
   pull(request: { query: DeskCall; body: ConfigParams; signal: AbortSignal; log?: RequestLog }): Promise<PullAnswer>;
   push(request: { query: DeskCall; body: PushReply; signal: AbortSignal; log?: RequestLog }): Promise<SyncThread>;
@@ -22,6 +24,10 @@ export interface Channel {
   redirect(target: RedirectTarget): string | undefined;
   /** With webhooks: the URL each hook should carry, as this channel's pulls installed it (deliveries through others are dropped). */
   installedHookUrls?: InstalledHookUrls | undefined;
+  /** Lines of Prometheus text the channel adds to /metrics (the escalation loop's counts). */
+  metricLines?: (() => string[]) | undefined;
+  /** The escalation loop the pulls run; deliveries of closed and reopened issues start it too. */
+  escalation?: Escalation | undefined;
 }
 
 export interface RedirectTarget {

@@ -61,7 +61,8 @@ export class HttpMetrics {
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) s.buckets[i]!++;
   }
 
-  render(): string {
+  /** The text format; `extra` are lines others keep (the channel's escalation loop). */
+  render(extra: readonly string[] = []): string {
     const lines = ['# HELP http_requests_total Requests answered, by method, route and status.', '# TYPE http_requests_total counter'];
     for (const [k, s] of this.#series) lines.push(`http_requests_total{${k}} ${s.count}`);
     lines.push('# HELP http_request_duration_seconds Time to answer a request, by method, route and status.', '# TYPE http_request_duration_seconds histogram');
@@ -90,6 +91,7 @@ export class HttpMetrics {
       '# TYPE webhook_overtaken_items_total counter',
     );
     for (const [outcome, n] of Object.entries(this.#overtaken)) lines.push(`webhook_overtaken_items_total{outcome="${outcome}"} ${n}`);
+    lines.push(...extra);
     const memory = process.memoryUsage();
     lines.push('# HELP process_resident_memory_bytes Resident memory of the process.', '# TYPE process_resident_memory_bytes gauge');
     lines.push(`process_resident_memory_bytes ${memory.rss}`);

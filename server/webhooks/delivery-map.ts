@@ -2,7 +2,7 @@ import type { SyncUnit } from '../sync/batch.js';
 import { readComment, readIssue, type GhIssue } from '../connectors/github/github-types.js';
 import { commentThread, issueUnit } from '../connectors/github/mapping.js';
 import { isEligible } from '../connectors/github/repo-sync.js';
-import { isOwnReply } from '../connectors/github/marker.js';
+import { isOwnCount, isOwnReply } from '../connectors/github/marker.js';
 import { markerTicket } from '../connectors/github/ext-ids.js';
 import type { GitHubSettings } from '../connectors/github/settings.js';
 import type { HookTarget } from './seal.js';
@@ -50,6 +50,7 @@ export function mapDelivery(event: string, payload: unknown, target: HookTarget,
     if (!comment) return { kind: 'ignored', why: 'no readable comment' };
     // Our own replies from Desk: Desk has them already, as the agent's reply.
     if (isOwnReply(secret, { orgId: target.o, ticket: markerTicket(repo, issue.number) }, comment.body)) return { kind: 'ignored', why: 'our own reply' };
+    if (isOwnCount(secret, target.o, comment.body)) return { kind: 'ignored', why: 'our own count of linked tickets' };
     // The ticket travels with its thread (parent first), without the body thread, which is the pull's to render.
     return {
       kind: 'unit',
@@ -62,7 +63,7 @@ export function mapDelivery(event: string, payload: unknown, target: HookTarget,
 }
 
 function settingsOf(t: HookTarget): GitHubSettings {
-  return { repositories: [t.r], labels: t.l ?? [], importSince: 0, includePullRequests: t.p === 1, storyThreads: false };
+  return { repositories: [t.r], labels: t.l ?? [], importSince: 0, includePullRequests: t.p === 1, storyThreads: false, escalation: {} };
 }
 
 /** The payload's Markdown as the escaped text the sanitiser then checks like any other body. */

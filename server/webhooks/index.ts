@@ -1,5 +1,6 @@
 import type { buildApp } from '../http/app.js';
 import type { Logger } from 'pino';
+import type { Escalation } from '../escalation/index.js';
 import type { InvokeClient } from '../desk/invoke-client.js';
 import { ImportCoalescer, type ImportReport } from './coalescer.js';
 import { DeskImporter } from './import-client.js';
@@ -36,6 +37,8 @@ export interface WebhookServiceOptions {
   limits?: Partial<DoorLimits>;
   /** The URL each hook should carry, as the channel's pulls installed it: deliveries through an old one are dropped. */
   installed?: InstalledHookUrls | undefined;
+  /** The channel's escalation loop: closed and reopened issues tell their linked tickets at once. */
+  escalation?: Escalation | undefined;
 }
 
 /** An import's items, form-encoded as its Invoke call carries them, at most (with room for the call's other fields). */
@@ -78,6 +81,7 @@ export function webhookService(o: WebhookServiceOptions) {
         transportFor: o.transportFor,
         limits: o.limits,
         installed: o.installed,
+        escalation: o.escalation,
         storyReads: new StoryReads(2, Date.now, o.onStoryRead),
         ...(o.now ? { now: o.now } : {}),
       });

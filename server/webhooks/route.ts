@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { jsonTooDeep } from '../http/json-depth.js';
 import { mapDelivery } from './delivery-map.js';
+import type { Escalation } from '../escalation/index.js';
+import { gitHubIssueSide } from '../connectors/github/escalation.js';
 import { HOOK_ID_PATTERN, MAX_TOKEN_LENGTH, hookSecret, openTarget, type HookKeys, type HookTarget } from './seal.js';
 import type { GhIssue } from '../connectors/github/github-types.js';
 import { admission, closeAfterAnswer, DOOR_LIMITS, readSigned, refuseBeforeBody, type DoorLimits } from './door.js';
@@ -39,6 +41,8 @@ export interface WebhookRouteOptions {
   storyReads?: StoryReads | undefined;
   /** The URL each hook should carry, as this process's pulls installed it. */
   installed?: InstalledHookUrls | undefined;
+  /** The escalation loop: a closed or reopened issue's linked tickets are told at once. */
+  escalation?: Escalation | undefined;
 }
 
 /**
@@ -145,6 +149,7 @@ async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*
   if (typeof full !== 'string' || full.toLowerCase() !== target.r)
     throw new AppError('WRONG_REPOSITORY', 'the delivery names another repository than its hook');
   if (o.imported.has(id)) return reply.code(200).send({ ok: true, duplicate: true });
+  startLoop(o, target, event, payload, req);
 
   const mapped = mapDelivery(event, payload, target, o.extensionSecret);
   const nowS = Math.floor((o.now ?? Date.now)() / 1000);
@@ -184,6 +189,30 @@ async function storyOf(o: WebhookRouteOptions, target: HookTarget, issue: GhIssu
     req.log.warn({ code, err, delivery, repo: target.r }, `story threads of the delivery not read (${code}): the next pull tells them`);
     return [];
   }
+}
+
+/** A closed or reopened issue: its linked Desk tickets are told in the background (escalation/loop.ts), whatever the import does. */
+function startLoop(o: WebhookRouteOptions, target: HookTarget, event: string, payload: unknown, req: FastifyRequest): void {
+  if (!o.escalation || !o.transportFor || event !== 'issues') return;
+  const p = payload as { action?: unknown; repository?: { id?: unknown }; issue?: { number?: unknown } };
+  if (p.action !== 'closed' && p.action !== 'reopened') return;
+  const repoId = p.repository?.id;
+  const number = p.issue?.number;
+  if (typeof repoId !== 'number' || !Number.isSafeInteger(repoId) || repoId <= 0 || typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0)
+    return;
+  const who = { orgId: target.o, securityContext: target.s };
+  const transportFor = o.transportFor;
+  o.escalation.onTransition(
+    who,
+    { repoId, number },
+    () =>
+      gitHubIssueSide(new GitHubApi(transportFor(who), o.now ?? Date.now), {
+        secret: o.extensionSecret,
+        orgId: target.o,
+        timeoutMs: () => 10_000,
+      }),
+    req.log,
+  );
 }
 
 function header(req: FastifyRequest, name: string, pattern: RegExp): string | undefined {

@@ -36,6 +36,7 @@ export async function removeHooksOnUninstall(
       importSince: 0,
       includePullRequests: false,
       storyThreads: false,
+      escalation: {},
     });
     removed += await removeOurHooks({ api, log }, repo, prefix).catch((err: unknown) => {
       log.warn(

@@ -4,6 +4,7 @@ import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-gith
 import { channelUrls, startDeskSimulator, type DeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
 import type { RotationPolicy } from '../../server/sandbox/desk-simulator/rotation.js';
 import { createChannel } from '../../server/channel-factory.js';
+import type { Channel } from '../../server/http/channel.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { ServerConfig } from '../../server/config.js';
 import type { ImportReport } from '../../server/webhooks/coalescer.js';
@@ -17,6 +18,8 @@ export interface WebhookLoop {
   gh: FakeGitHub;
   desk: DeskSimulator;
   server: RunningServer;
+  /** The channel the server serves (its escalation loop, for tests that wait on it). */
+  channel: Channel;
   clock: TestClock;
   log: LogCapture;
   config: ServerConfig;
@@ -69,8 +72,9 @@ export async function startWebhookLoop(o: {
     pull: { ...testConfig().pull, ...o.pull },
   });
   const imports: ImportReport[] = [];
+  const channel = createChannel(config, { now: clock.now });
   const server = await startServer(config, {
-    channel: createChannel(config, { now: clock.now }),
+    channel,
     logDestination: log,
     checkResponses: true,
     webhooks: {
@@ -85,6 +89,7 @@ export async function startWebhookLoop(o: {
     gh,
     desk,
     server,
+    channel,
     clock,
     log,
     config,
@@ -92,6 +97,7 @@ export async function startWebhookLoop(o: {
     async settle() {
       await gh.hooks.settled();
       await server.webhooks!.coalescer.idle();
+      await channel.escalation?.idle();
     },
     pull: () => {
       clock.advance(10);

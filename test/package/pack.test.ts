@@ -99,6 +99,12 @@ describe('The extension package', function () {
       'include_pull_requests',
       'story_threads',
       'selected_repositories',
+      'loop_closed_status',
+      'loop_reopen_status',
+      'loop_draft_template',
+      'loop_from_address',
+      'links_field',
+      'links_in_use',
     ]);
     expect(() => pack({ sandbox: true, sharedBy: 'someone', skipBuild: true, log: () => undefined })).to.throw(/--shared-by/);
   });

@@ -3,14 +3,14 @@ import type { Channel, RedirectTarget, RequestLog } from '../../http/channel.js'
 import { InProcessSingleFlight, type SingleFlight } from '../../coordination/single-flight.js';
 import type { RepoCursor, SyncThread } from '../../desk/wire-types.js';
 import type { DeskCall, PushReply } from '../../desk/normalise.js';
-import type { Connector } from '../../sync/connector.js';
+import type { Connector, PullSession } from '../../sync/connector.js';
 import { enginePull } from '../../sync/engine.js';
 import type { Transport } from '../../transport/transport.js';
 import type { ClaimStore } from '../../claims/index.js';
 import { GitHubApi } from './api.js';
 import { readCursor, slimCursor } from './cursor.js';
 import { LEGACY_CODES } from './legacy-codes.js';
-import { isOwnReply } from './marker.js';
+import { isOwnCount, isOwnReply } from './marker.js';
 import { markerTicket, parseExtId } from './ext-ids.js';
 import { redirectUrl } from './redirect.js';
 import { postReply } from './reply.js';
@@ -19,6 +19,8 @@ import { readSettings, type GitHubSettings } from './settings.js';
 import { syncHooksBy, type StoredHooks } from './hooks.js';
 import type { HookKeys } from '../../webhooks/seal.js';
 import { InstalledHookUrls } from '../../webhooks/installed-urls.js';
+import type { Escalation } from '../../escalation/index.js';
+import { gitHubIssueSide } from './escalation.js';
 
 export interface GitHubChannelOptions {
   config: Pick<ServerConfig, 'extensionSecret' | 'githubWebUrl' | 'pull'>;
@@ -31,6 +33,8 @@ export interface GitHubChannelOptions {
   flights?: SingleFlight;
   /** With PUBLIC_URL set: each pull keeps one webhook of ours per repository (hooks.ts). */
   webhooks?: { publicUrl: string; keys: HookKeys; installed?: InstalledHookUrls } | undefined;
+  /** The escalation loop: each pull reconciles the tickets linked to issues (server/escalation). */
+  escalation?: Escalation | undefined;
 }
 
 /** The GitHub Issues channel: Desk's pull through the engine, push and redirect answered from GitHub. */
@@ -41,6 +45,8 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
   const flights = o.flights ?? new InProcessSingleFlight();
   return {
     installedHookUrls: webhooks?.installed,
+    metricLines: o.escalation ? () => o.escalation!.metricLines() : undefined,
+    escalation: o.escalation,
     pull: enginePull(gitHubConnector({ ...o, webhooks }, now), { limits: o.config.pull, now }),
 
     async push({ query, body, log }: { query: DeskCall; body: PushReply; log?: RequestLog }): Promise<SyncThread> {
@@ -76,13 +82,42 @@ export function gitHubConnector(o: GitHubChannelOptions, now: () => number): Con
     open: ({ query, settings, limits, startedAt, now: clock, log }) => {
       const api = new GitHubApi(o.transportFor(query), now);
       const threadsPerPull = Math.max(2, Math.floor(limits.maxThreads / settings.repositories.length));
-      const ownReply = (ticket: string, body: string) => isOwnReply(o.config.extensionSecret, { orgId: query.orgId, ticket: markerTicketOf(ticket) }, body);
+      const ownReply = (ticket: string, body: string) =>
+        isOwnReply(o.config.extensionSecret, { orgId: query.orgId, ticket: markerTicketOf(ticket) }, body) ||
+        isOwnCount(o.config.extensionSecret, query.orgId, body);
       return {
         sync: (repo, cursor, budget, batch) =>
           syncRepository(repo, cursor, budget, batch, { api, settings, now: clock, startedAt, threadsPerPull, isOwnReply: ownReply }),
         rateLimit: () => api.rate,
-        ...(o.webhooks ? { upkeep: hookUpkeep(o.webhooks, { api: new GitHubApi(o.transportFor(query), now), query, settings, startedAt, now, log }) } : {}),
+        ...upkeepOf(o, { api: new GitHubApi(o.transportFor(query), now), query, settings, startedAt, now, log }),
       };
+    },
+  };
+}
+
+/**
+ * What a pull does beside the sources' sync: the webhooks (when PUBLIC_URL is set) and
+ * the escalation loop's reconciler, side by side until the deadline.
+ */
+function upkeepOf(o: GitHubChannelOptions, c: Parameters<typeof hookUpkeep>[1]): Pick<PullSession<RepoCursor>, 'upkeep'> {
+  const hooks = o.webhooks ? hookUpkeep(o.webhooks, c) : undefined;
+  const escalation = o.escalation;
+  if (!hooks && !escalation) return {};
+  return {
+    upkeep: async (stored, deadline) => {
+      const loop = escalation?.reconcile(
+        c.query,
+        c.settings.escalation,
+        gitHubIssueSide(new GitHubApi(c.api.transport, c.now), {
+          secret: o.config.extensionSecret,
+          orgId: c.query.orgId,
+          timeoutMs: () => Math.max(1_000, deadline - c.now()),
+        }),
+        deadline,
+        c.log,
+      );
+      const [records] = await Promise.all([hooks ? hooks(stored, deadline) : Promise.resolve({}), loop]);
+      return records;
     },
   };
 }

@@ -36,3 +36,25 @@ export function isOwnReply(secret: string, who: ReplyIdentity, body: string): bo
   const markdown = body.slice(0, m.index);
   return safeEqual(m[1]!, replyKey(secret, who, markdown));
 }
+
+/**
+ * The mark of the escalation loop's count comment ("N help-desk tickets are linked to
+ * this issue"): an HMAC of the installation and the comment's text, like a reply's, so
+ * the pull and the deliveries skip it and nobody can forge one.
+ */
+const COUNT_PREFIX = '<!-- zoho-desk-count:';
+const COUNT_MARK = /\n\n<!-- zoho-desk-count:([A-Za-z0-9_-]{22}) -->\s*$/;
+
+function countKey(secret: string, orgId: string, markdown: string): string {
+  return createHmac('sha256', secret).update(`count\n${orgId}\n${markdown}`).digest('base64url').slice(0, 22);
+}
+
+export function withCountMarker(secret: string, orgId: string, markdown: string): string {
+  return `${markdown}\n\n${COUNT_PREFIX}${countKey(secret, orgId, markdown)} -->`;
+}
+
+/** True when `body` is this installation's count comment. */
+export function isOwnCount(secret: string, orgId: string, body: string): boolean {
+  const m = COUNT_MARK.exec(body);
+  return m !== null && safeEqual(m[1]!, countKey(secret, orgId, body.slice(0, m.index)));
+}

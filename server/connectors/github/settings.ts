@@ -12,6 +12,8 @@ export interface GitHubSettings {
   includePullRequests: boolean;
   /** Closed, reopened, labelled and assigned on GitHub become short threads (`story_threads`, default on). */
   storyThreads: boolean;
+  /** The escalation loop's params (links_in_use, links_field, loop_*), passed on as Desk sent them (escalation/loop.ts reads them). */
+  escalation: Record<string, string | null>;
 }
 
 export const MAX_REPOSITORIES = 10;
@@ -44,6 +46,9 @@ export function readSettings(params: ConfigParams, nowMs: number): GitHubSetting
     importSince: readImportSince(importSince, nowMs),
     includePullRequests: /^(yes|true|1|on)$/i.test(includePullRequests.trim()),
     storyThreads: !/^(no|false|0|off)$/i.test((params.story_threads ?? '').trim()),
+    escalation: Object.fromEntries(
+      Object.entries(params).filter(([k, v]) => /^(links_in_use|links_field|loop_[a-z_]{1,40})$/.test(k) && v !== undefined),
+    ) as Record<string, string | null>,
   };
 }
 
