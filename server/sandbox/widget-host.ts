@@ -9,6 +9,7 @@ import { closeHttpServer } from '../http/close-server.js';
 const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../app');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
 const GITHUB_API = 'https://api.github.com';
+const DESK_API = 'https://desk.zoho.com';
 /** This checkout's manifest, read once: its config params, whitelist and connectors. */
 const MANIFEST = JSON.parse(readFileSync(path.resolve(APP_DIR, '../plugin-manifest.json'), 'utf8')) as NonNullable<WidgetHostOptions['manifest']> & {
   config: Array<{ name: string; userdefined?: boolean }>;
@@ -35,6 +36,11 @@ export interface WidgetHostOptions {
    * with a connection the manifest declares, and the token the connection adds.
    */
   github?: { url: string; token: string; apiRoot?: string };
+  /**
+   * Where ZOHODESK.request sends calls under `apiRoot` (default https://desk.zoho.com) with
+   * the Desk connection (zohoAuthorisation): the Desk simulator, with its token and org.
+   */
+  desk?: { url: string; token: string; orgId: string; apiRoot?: string };
   locale?: string;
   /** The app/ folder served (default this checkout's; a test serves a packed one). */
   appDir?: string;
@@ -65,6 +71,7 @@ export function sdkDouble(locale: string): string {
         return id ? Promise.resolve({ 'ticket.id': id }) : Promise.reject({ errMsg: 'not a ticket page' });
       }
       if (what === 'database') return post('/sandbox/database', args || {}).then(function (t) { return JSON.parse(t); });
+      if (what === 'portal.id') return fetch('/sandbox/portal').then(function (r) { return r.json(); });
       return Promise.reject(new Error('the sandbox SDK does not know ' + what));
     },
     set: function (what, args) {
@@ -131,6 +138,7 @@ async function serve(o: WidgetHostOptions, settable: Set<string>, req: http.Inco
       200,
       o.config().map((c) => ({ ...c, defaultValue: null })),
     );
+  if (url.pathname === '/sandbox/portal') return answer(200, { 'portal.id': o.desk?.orgId ?? null });
   if (url.pathname === '/sandbox/sdk.js') {
     res.writeHead(200, { 'content-type': 'text/javascript' });
     return void res.end(sdkDouble(o.locale ?? 'en'));
@@ -153,7 +161,7 @@ async function sdkCall(o: WidgetHostOptions, settable: Set<string>, pathname: st
     const record = o.database?.(key);
     return [200, { 'database.get': { data: record ? [record] : [] } }];
   }
-  if (pathname === '/sandbox/request') return forward(o.github, o.manifest ?? MANIFEST, body);
+  if (pathname === '/sandbox/request') return forward(o, o.manifest ?? MANIFEST, body);
   return undefined;
 }
 
@@ -183,31 +191,38 @@ async function serveApp(res: http.ServerResponse, pathname: string, appDir: stri
  * and body handed back in Desk's envelope. A GitHub that cannot be reached makes the
  * request fail, as Desk's proxy does.
  */
-async function forward(
-  github: WidgetHostOptions['github'],
-  manifest: NonNullable<WidgetHostOptions['manifest']>,
-  o: Record<string, unknown>,
-): Promise<[number, unknown]> {
-  const target = typeof o.url === 'string' ? o.url : '';
-  const root = (github?.apiRoot ?? GITHUB_API).replace(/\/+$/, '');
+async function forward(o: WidgetHostOptions, manifest: NonNullable<WidgetHostOptions['manifest']>, call: Record<string, unknown>): Promise<[number, unknown]> {
+  const target = typeof call.url === 'string' ? call.url : '';
   let origin = '';
   try {
     origin = new URL(target).origin;
   } catch {
     // not a URL: refused below
   }
-  const declared = manifest.connectors.some((c) => c.connectionLinkName === o.connectionLinkName);
-  if (!github || !declared || !manifest.whiteListedDomains.includes(origin) || !target.startsWith(`${root}/`))
+  const gitHubRoot = (o.github?.apiRoot ?? GITHUB_API).replace(/\/+$/, '');
+  const deskRoot = (o.desk?.apiRoot ?? DESK_API).replace(/\/+$/, '');
+  const zoho = (manifest as { zohoAuthorisation?: { connectionLinkName?: unknown } }).zohoAuthorisation?.connectionLinkName;
+  const viaGitHub = o.github && target.startsWith(`${gitHubRoot}/`) && manifest.connectors.some((c) => c.connectionLinkName === call.connectionLinkName);
+  const viaDesk = o.desk && target.startsWith(`${deskRoot}/`) && call.connectionLinkName === zoho;
+  if (!manifest.whiteListedDomains.includes(origin) || (!viaGitHub && !viaDesk))
     return [200, { sdkError: { errMsg: 'domain not whitelisted or unknown connection' } }];
-  const method = typeof o.type === 'string' ? o.type.toUpperCase() : 'GET';
-  const headers = typeof o.headers === 'object' && o.headers !== null ? (o.headers as Record<string, string>) : {};
-  const hasBody = method !== 'GET' && typeof o.postBody === 'object' && o.postBody !== null && Object.keys(o.postBody).length > 0;
+  const method = typeof call.type === 'string' ? call.type.toUpperCase() : 'GET';
+  const headers = typeof call.headers === 'object' && call.headers !== null ? (call.headers as Record<string, string>) : {};
+  const hasBody = method !== 'GET' && typeof call.postBody === 'object' && call.postBody !== null && Object.keys(call.postBody).length > 0;
+  const to = viaGitHub
+    ? { url: o.github!.url + target.slice(gitHubRoot.length), token: o.github!.token }
+    : { url: o.desk!.url + target.slice(deskRoot.length), token: o.desk!.token };
   let res: Response;
   try {
-    res = await fetch(github.url + target.slice(root.length), {
+    res = await fetch(to.url, {
       method,
-      headers: { accept: headers.Accept ?? 'application/vnd.github+json', 'content-type': 'application/json', authorization: `Bearer ${github.token}` },
-      ...(hasBody ? { body: JSON.stringify(o.postBody) } : {}),
+      headers: {
+        accept: headers.Accept ?? (viaGitHub ? 'application/vnd.github+json' : 'application/json'),
+        'content-type': 'application/json',
+        authorization: `Bearer ${to.token}`,
+        ...(viaDesk && typeof headers.orgId === 'string' ? { orgid: headers.orgId } : {}),
+      },
+      ...(hasBody ? { body: JSON.stringify(call.postBody) } : {}),
       signal: AbortSignal.timeout(10_000),
     });
   } catch {

@@ -43,6 +43,8 @@ export class DeskStore {
   /** The extension's data storage (protocol §8.4): where Desk keeps each SYNC object's `extra`. */
   readonly database = new Map<string, { key: string; value: Record<string, unknown>; queriableValue?: string }>();
   #nextDeskId = 1_000_000_000_001;
+  /** Called when a channel ticket is first stored, with its Desk id (the ticket API learns of it). */
+  onTicketCreated: ((deskId: string, ticket: SyncTicket) => void) | undefined;
 
   /**
    * The thread of `threads` whose ticket is neither stored nor in `tickets`. Desk's
@@ -107,6 +109,7 @@ export class DeskStore {
     } else {
       map.set(extId, { object, createdCount: 1, updateCount: 0, firstSeenPull: pull });
       this.deskIds.set(extId, String(this.#nextDeskId++));
+      if (kind === 'ticket') this.onTicketCreated?.(this.deskIds.get(extId)!, object as SyncTicket);
     }
     const times = object as { modifiedTime?: string; createdTime?: string };
     const version = Date.parse(times.modifiedTime ?? times.createdTime ?? '');

@@ -76,6 +76,8 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     fromAddresses: o.fromAddresses ?? ['support@example.com'],
     now,
   });
+  // A channel ticket is a Desk ticket too: the card can link it to more issues.
+  store.onTicketCreated = (id, t) => void desk.createTicket({ id, subject: t.subject ?? '', channel: 'GitHub Issues', description: t.description ?? '' });
   const rotation: { policy: RotationPolicy; at: number } = { policy: o.rotateSecurityContext ?? 'never', at: now() };
   const http = await startDeskHttpServer(
     (url, headers, raw) =>

@@ -51,6 +51,7 @@ export interface DeskTicketRecord {
   channel: string;
   status: string;
   email: string;
+  phone: string;
   contactName: string;
   cf: Record<string, string | null>;
   comments: DeskComment[];
@@ -106,17 +107,27 @@ export class DeskTicketsApi {
     return new Date((this.o.now ?? Date.now)()).toISOString();
   }
 
-  /** A ticket that came by another channel than ours (an e-mail, a chat, a call). */
-  createTicket(t: { subject: string; description?: string; channel?: string; email?: string; contactName?: string; status?: string }): DeskTicketRecord {
+  /** A ticket that came by another channel than ours (an e-mail, a chat, a call); `id` for one the channel created. */
+  createTicket(t: {
+    subject: string;
+    description?: string;
+    channel?: string;
+    email?: string;
+    phone?: string;
+    contactName?: string;
+    status?: string;
+    id?: string;
+  }): DeskTicketRecord {
     const at = this.#now();
     const rec: DeskTicketRecord = {
-      id: String(this.#nextId++),
+      id: t.id ?? String(this.#nextId++),
       ticketNumber: String(this.#nextNumber++),
       subject: t.subject,
       description: t.description ?? '',
       channel: t.channel ?? 'EMAIL',
       status: t.status ?? 'Open',
       email: t.email ?? '',
+      phone: t.phone ?? '',
       contactName: t.contactName ?? '',
       cf: Object.fromEntries(Object.keys(this.fields).map((k) => [k, null])),
       comments: [],
@@ -218,6 +229,9 @@ export class DeskTicketsApi {
       status: t.status,
       statusType: this.statusType(t.status) ?? 'Open',
       email: t.email,
+      phone: t.phone,
+      description: t.description,
+      contact: contactOf(t.contactName, t.email, t.phone),
       createdTime: t.createdTime,
       modifiedTime: t.modifiedTime,
       cf: { ...t.cf },
@@ -336,6 +350,12 @@ export class DeskTicketsApi {
       ],
     });
   }
+}
+
+/** Ticket.json's contact: first and last name, e-mail, phone. */
+function contactOf(name: string, email: string, phone: string): Record<string, string | null> {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  return { firstName: parts.length > 1 ? parts.slice(0, -1).join(' ') : null, lastName: parts.at(-1) ?? null, email: email || null, phone: phone || null };
 }
 
 function ok(body: unknown): InvokeAnswer {

@@ -55,6 +55,7 @@ export function route(store: FakeStore, limits: RateLimits, r: FakeRequest): Fak
   if (!rest.startsWith('/issues')) return fail(404, 'Not Found');
   if (!repo.hasIssues) return fail(410, 'Issues are disabled for this repo');
   const media = mediaOf(r.headers.accept);
+  if (rest === '/issues' && r.method === 'POST') return createIssue(store, limits, repo, r, media);
   return listRoute(repo, rest, r, media) ?? commentRoute(store, repo, rest, r, media) ?? issueRoute(store, limits, repo, rest, r, media);
 }
 
@@ -214,6 +215,32 @@ function issueRoute(store: FakeStore, limits: RateLimits, repo: RepoRecord, rest
   }
   if (r.method === 'POST') return postComment(store, limits, repo, issue, r, media);
   return fail(404, 'Not Found');
+}
+
+/** "Create an issue": title required (256 characters at most), body and labels optional; 403 where the account may not write. */
+function createIssue(store: FakeStore, limits: RateLimits, repo: RepoRecord, r: FakeRequest, media: Media): FakeResponse {
+  let body: unknown;
+  try {
+    body = JSON.parse(r.body || 'null');
+  } catch {
+    return fail(400, 'Problems parsing JSON');
+  }
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { title?: unknown; body?: unknown; labels?: unknown };
+  const invalid = (field: string) => fail(422, 'Validation Failed', { errors: [{ resource: 'Issue', code: 'invalid', field }] });
+  if (typeof b.title !== 'string' || b.title.trim() === '' || b.title.length > 256) return invalid('title');
+  if (b.body !== undefined && b.body !== null && (typeof b.body !== 'string' || b.body.length > 65_536)) return invalid('body');
+  if (b.labels !== undefined && (!Array.isArray(b.labels) || b.labels.some((l) => typeof l !== 'string' || l === '' || l.length > 50)))
+    return invalid('labels');
+  if (!repo.writable) return fail(403, 'Resource not accessible by integration');
+  if (limits.overSecondary(r.rateKey)) return fail(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.');
+  const issue = store.createIssue(`${repo.owner}/${repo.name}`, {
+    title: b.title,
+    ...(typeof b.body === 'string' ? { body: b.body } : {}),
+    ...(Array.isArray(b.labels) ? { labels: b.labels as string[] } : {}),
+    user: AUTH_USER,
+    association: 'MEMBER',
+  });
+  return json(201, issueJson(repo, issue, media, r.urls), { location: `${r.urls.api}/repos/${repo.owner}/${repo.name}/issues/${issue.number}` });
 }
 
 /** An agent's reply: GitHub's validation, lock and secondary-limit refusals, then 201. */
