@@ -156,7 +156,8 @@ function deploymentManifest(
     }
     if (u.protocol !== 'https:') throw new PackRefused('--github-api-url must be https://');
     if (u.username || u.password || u.search || u.hash) throw new PackRefused('--github-api-url takes no credentials, query or fragment');
-    manifest.whiteListedDomains = [u.origin];
+    // GitHub's origin is replaced; Desk's own (the card's ticket links) stays.
+    manifest.whiteListedDomains = [u.origin, ...manifest.whiteListedDomains.filter((d) => d !== 'https://api.github.com')];
   }
   if (options.sharedBy !== undefined) {
     if (!/^[0-9]{1,20}$/.test(options.sharedBy)) throw new PackRefused('--shared-by must be a Zoho user id (digits)');
@@ -170,11 +171,14 @@ function deploymentManifest(
  * manifest whitelists, github.com's unless --github-api-url) and the connection Desk adds
  * the token through (the manifest's GitHub connector).
  */
-function widgetDeployment(manifest: { connectors: Array<Record<string, unknown>> }, options: PackOptions): string {
+function widgetDeployment(manifest: { connectors: Array<Record<string, unknown>>; zohoAuthorisation?: Record<string, unknown> }, options: PackOptions): string {
   const connector = manifest.connectors.find((c) => c.serviceName === 'github') ?? manifest.connectors[0];
+  const zoho = manifest.zohoAuthorisation?.connectionLinkName;
   const deployment = {
     githubApiUrl: options.githubApiUrl ? options.githubApiUrl.replace(/\/+$/, '') : 'https://api.github.com',
     githubConnection: typeof connector?.connectionLinkName === 'string' ? connector.connectionLinkName : 'github',
+    deskApiUrl: 'https://desk.zoho.com',
+    deskConnection: typeof zoho === 'string' ? zoho : 'zohodesk',
   };
   return `// Written by npm run pack: where this package's widgets call GitHub.\nwindow.githubChannelDeployment = ${JSON.stringify(deployment)};\n`;
 }

@@ -3,7 +3,10 @@ import { fromExtra, fromGitHub, type IssueView } from './card-issue.js';
 import { renderCard, type CardView } from './card-render.js';
 import { github, repoPath } from './github.js';
 import { loadMessages, type I18n } from './i18n.js';
-import { isObj, mount, unwrap, type DeskSdk } from './sdk.js';
+import { isObj, mount, readConfig, unwrap, type DeskSdk } from './sdk.js';
+import { LinksPanel, type Config } from './card-links.js';
+import { el } from './dom.js';
+import { configuredRepos } from './state.js';
 
 /**
  * The ticket card (desk.ticket.detail.rightpanel): the GitHub issue of this ticket,
@@ -38,9 +41,22 @@ async function storedIssue(sdk: DeskSdk, id: string): Promise<IssueView | undefi
   }
 }
 
+/** The installation's settings the links panel needs, from extension.config. */
+async function linksConfig(sdk: DeskSdk): Promise<Config> {
+  const c = await readConfig(sdk).catch(() => new Map<string, string | null>());
+  const field = (c.get('links_field') ?? '').trim();
+  return {
+    field: /^cf_[A-Za-z0-9_]{1,60}$/.test(field) ? field : 'cf_github_issues',
+    repositories: configuredRepos(c.get('repositories'), c.get('selected_repositories')),
+    template: c.get('loop_draft_template') ?? '',
+    linksInUse: /^(yes|true|1|on)$/i.test(c.get('links_in_use') ?? ''),
+  };
+}
+
 class Card {
   view: CardView = { kind: 'loading' };
   stored: IssueView | undefined;
+  links: LinksPanel | undefined;
 
   constructor(
     private readonly sdk: DeskSdk,
@@ -48,7 +64,8 @@ class Card {
   ) {}
 
   show(): void {
-    mount('app', renderCard(this.view, this.i18n, Math.floor(Date.now() / 1000), { act: (a) => void this.act(a), retry: () => void this.load(true) }));
+    const card = renderCard(this.view, this.i18n, Math.floor(Date.now() / 1000), { act: (a) => void this.act(a), retry: () => void this.load(true) });
+    mount('app', this.links ? el('div', 'gh-card-page', card, this.links.render()) : card);
   }
 
   async load(force = false): Promise<void> {
@@ -60,6 +77,11 @@ class Card {
         id = undefined;
       }
       if (id === undefined) return this.set({ kind: 'failed', why: 'no-ticket' });
+      if (!this.links) {
+        const ticket = id;
+        this.links = new LinksPanel(this.sdk, this.i18n, ticket, await linksConfig(this.sdk), () => this.show());
+        void this.links.load();
+      }
       const stored = await storedIssue(this.sdk, id);
       if (stored === null) return this.set({ kind: 'failed', why: 'no-storage' });
       if (!stored) return this.set({ kind: 'not-github' });

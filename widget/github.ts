@@ -12,15 +12,22 @@ export const CONNECTION = 'github';
  * GitHub Enterprise package calls its own API root, the one its manifest whitelists).
  * Anything malformed falls back to github.com.
  */
-export function deployment(): { api: string; connection: string } {
+export function deployment(): { api: string; connection: string; deskApi: string; deskConnection: string } {
   const d = (globalThis as { githubChannelDeployment?: unknown }).githubChannelDeployment;
-  const api = isObj(d) && typeof d.githubApiUrl === 'string' ? d.githubApiUrl.replace(/\/+$/, '') : '';
-  const connection = isObj(d) && typeof d.githubConnection === 'string' ? d.githubConnection : '';
+  const text = (k: string) => (isObj(d) && typeof d[k] === 'string' ? (d[k] as string).replace(/\/+$/, '') : '');
+  const root = (v: string) => /^https:\/\/[a-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~-]+)*$/i.test(v);
+  const link = (v: string) => /^[A-Za-z0-9_]{1,50}$/.test(v);
   return {
-    api: /^https:\/\/[a-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~-]+)*$/i.test(api) ? api : GITHUB_API,
-    connection: /^[A-Za-z0-9_]{1,50}$/.test(connection) ? connection : CONNECTION,
+    api: root(text('githubApiUrl')) ? text('githubApiUrl') : GITHUB_API,
+    connection: link(text('githubConnection')) ? text('githubConnection') : CONNECTION,
+    deskApi: root(text('deskApiUrl')) ? text('deskApiUrl') : DESK_API,
+    deskConnection: link(text('deskConnection')) ? text('deskConnection') : DESK_CONNECTION,
   };
 }
+
+/** Desk's API root and the Desk connection (zohoAuthorisation) the card reads and writes tickets through. */
+export const DESK_API = 'https://desk.zoho.com';
+export const DESK_CONNECTION = 'zohodesk';
 
 /** Why GitHub did not do what was asked, in the words the widgets show. */
 export type Refusal = 'rate-limited' | 'no-permission' | 'locked' | 'not-found' | 'invalid' | 'unavailable';

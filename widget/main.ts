@@ -3,26 +3,9 @@ import { loadMessages, type I18n } from './i18n.js';
 import { renderStatus } from './render.js';
 import { configuredRepos, decodeState } from './state.js';
 import { startPicker, SELECTION_PARAM } from './picker.js';
-import type { DeskSdk } from './sdk.js';
+import { readConfig, type DeskSdk } from './sdk.js';
 
 const REFRESH_MS = 30_000;
-
-/** Reads the config through the SDK: an array of {name, value} pairs under "extension.config". */
-async function readConfig(sdk: DeskSdk): Promise<Map<string, string | null>> {
-  const answer: unknown = await sdk.get('extension.config');
-  const list = answer && typeof answer === 'object' ? (answer as Record<string, unknown>)['extension.config'] : undefined;
-  if (!Array.isArray(list)) throw new Error('extension.config is not a list');
-  const out = new Map<string, string | null>();
-  for (const p of list) {
-    if (p && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string') {
-      // An admin who left a param empty gets its defaultValue, as Desk's own screens show it.
-      const { value, defaultValue } = p as { value?: unknown; defaultValue?: unknown };
-      const v = typeof value === 'string' && value !== '' ? value : defaultValue;
-      out.set((p as { name: string }).name, typeof v === 'string' ? v : null);
-    }
-  }
-  return out;
-}
 
 function show(node: HTMLElement): void {
   const mount = document.getElementById('app') ?? document.body;

@@ -50,3 +50,20 @@ export function mount(id: string, node: HTMLElement): void {
   const at = document.getElementById(id) ?? document.body;
   at.replaceChildren(node);
 }
+
+/** Reads the config through the SDK: an array of {name, value} pairs under "extension.config". */
+export async function readConfig(sdk: DeskSdk): Promise<Map<string, string | null>> {
+  const answer: unknown = await sdk.get('extension.config');
+  const list = answer && typeof answer === 'object' ? (answer as Record<string, unknown>)['extension.config'] : undefined;
+  if (!Array.isArray(list)) throw new Error('extension.config is not a list');
+  const out = new Map<string, string | null>();
+  for (const p of list) {
+    if (p && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string') {
+      // An admin who left a param empty gets its defaultValue, as Desk's own screens show it.
+      const { value, defaultValue } = p as { value?: unknown; defaultValue?: unknown };
+      const v = typeof value === 'string' && value !== '' ? value : defaultValue;
+      out.set((p as { name: string }).name, typeof v === 'string' ? v : null);
+    }
+  }
+  return out;
+}

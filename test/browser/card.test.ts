@@ -134,7 +134,7 @@ describe('The ticket card and the repository picker in headless Chromium', funct
       whiteListedDomains: string[];
       connectors: Array<{ connectionLinkName?: unknown }>;
     };
-    expect(manifest.whiteListedDomains).to.deep.equal(['https://ghe.example.com']);
+    expect(manifest.whiteListedDomains).to.deep.equal(['https://ghe.example.com', 'https://desk.zoho.com']);
     const config = () => [
       { name: 'repositories', value: loop.desk.configParams.repositories ?? null },
       { name: 'channelState', value: loop.desk.channelState },

@@ -76,7 +76,7 @@ describe('The extension package', function () {
   it('writes the deployment into the packed manifest: GitHub origin whitelisted, connections shared by --shared-by', () => {
     const plain = pack({ baseUrl: 'https://channel.test.example', secret: 'pack-test-secret-0123', urlKey: URL_KEY, skipBuild: true, log: () => undefined });
     const github = JSON.parse(zipFile(plain.zip, 'plugin-manifest.json').toString('utf8'));
-    expect(github.whiteListedDomains).to.deep.equal(['https://api.github.com']);
+    expect(github.whiteListedDomains).to.deep.equal(['https://api.github.com', 'https://desk.zoho.com']);
     expect(github.connectors[0]).not.to.have.property('sharedBy');
 
     const ghes = pack({
@@ -89,7 +89,7 @@ describe('The extension package', function () {
       log: () => undefined,
     });
     const manifest = JSON.parse(zipFile(ghes.zip, 'plugin-manifest.json').toString('utf8'));
-    expect(manifest.whiteListedDomains).to.deep.equal(['https://ghe.acme.test']);
+    expect(manifest.whiteListedDomains).to.deep.equal(['https://ghe.acme.test', 'https://desk.zoho.com']);
     expect(manifest.connectors.map((c: { sharedBy?: string }) => c.sharedBy)).to.deep.equal(['64000123']);
     expect(manifest.zohoAuthorisation.sharedBy).to.equal('64000123');
     expect(manifest.config.map((c: { name: string }) => c.name)).to.deep.equal([
