@@ -3,7 +3,8 @@
  * A fake GitHub with a few realistic repositories and live activity; the real channel
  * server, calling GitHub through the Desk simulator's Invoke API exactly as in
  * production; the Desk simulator pulling every few seconds; one agent reply posted
- * back; and the status widget served with a stand-in Desk SDK.
+ * back; tickets of other channels linked to an issue that is then closed (the escalation
+ * loop); and the widgets served with a stand-in Desk SDK.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { lateBoundChannel, localConfig } from '../local-config.js';
 import { decodeChannelState } from '../desk/channel-state.js';
 import { freePort } from './free-port.js';
 import type { ImportReport } from '../webhooks/coalescer.js';
+import { SANDBOX_LOOP_PARAMS, startEscalationStory } from './escalation-story.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PULL_SECONDS = Number(process.env.SANDBOX_PULL_SECONDS ?? 5);
@@ -28,6 +30,7 @@ type Desk = Awaited<ReturnType<typeof startDeskSimulator>>;
 type GitHub = Awaited<ReturnType<typeof startFakeGitHub>>;
 const TOKEN = 'sandbox-github-token';
 const SECRET = 'sandbox-extension-secret';
+const DESK_TOKEN = 'sandbox-desk-token';
 
 export async function runSandbox(): Promise<void> {
   const { gh, repos, stopActivity } = await startSeededGitHub();
@@ -36,9 +39,13 @@ export async function runSandbox(): Promise<void> {
   const widget = await startSandboxWidget(desk, gh);
   const install = await desk.sendCallback('onInstall');
   console.log(banner({ server: server.url, webhooks, gh: gh.url, repos, desk: desk.url, widget: widget.url, origin: widget.origin, install: install.status }));
-  const pulls = pullAndReplyOnce(desk, gh, widget.origin);
+  let stopStory = (): void => undefined;
+  const pulls = pullAndReplyOnce(desk, gh, widget.origin, () => {
+    stopStory = startEscalationStory(desk, gh, repos[0]!, (id) => `${widget.origin}/app/card.html?ticket=${id}`, 3 * PULL_SECONDS * 1000);
+  });
   await untilSignal();
   console.log('\nstopping…');
+  stopStory();
   stopActivity();
   await desk.close();
   await widget.close();
@@ -80,8 +87,8 @@ async function startChannelAndDesk(gh: GitHub, repos: string[]) {
   const desk = await startDeskSimulator({
     secret: SECRET,
     channel: channelUrls(serverUrl),
-    configParams: { repositories: repos.join(', '), import_since: '30d' },
-    connections: { github: { token: TOKEN }, zohodesk: { token: 'sandbox-desk-token' } },
+    configParams: { repositories: repos.join(', '), import_since: '30d', ...SANDBOX_LOOP_PARAMS },
+    connections: { github: { token: TOKEN }, zohodesk: { token: DESK_TOKEN } },
   });
   config.deskApiUrl = desk.url;
   if (webhooks) config.publicUrl = serverUrl;
@@ -100,13 +107,13 @@ function buildWidgetIfMissing(): void {
 function startSandboxWidget(desk: Desk, gh: GitHub) {
   return startWidgetHost({
     config: () => [
-      { name: 'repositories', value: desk.configParams.repositories ?? null },
-      { name: 'selected_repositories', value: desk.configParams.selected_repositories ?? null },
+      ...Object.entries(desk.configParams).map(([name, value]) => ({ name, value: value ?? null })),
       { name: 'channelState', value: desk.channelState },
     ],
     setConfig: (name, value) => void (desk.configParams[name] = value),
     database: (key) => desk.store.database.get(key),
     github: { url: gh.url, token: TOKEN },
+    desk: { url: desk.url, token: DESK_TOKEN, orgId: desk.orgId },
   });
 }
 
@@ -125,7 +132,7 @@ Ctrl-C stops everything.
 }
 
 /** Pulls on the sandbox's cadence, one line each; after the first ticket, one agent reply. Returns the pull count. */
-function pullAndReplyOnce(desk: Desk, gh: GitHub, widgetOrigin: string): () => number {
+function pullAndReplyOnce(desk: Desk, gh: GitHub, widgetOrigin: string, afterFirstPull: () => void): () => number {
   let replied = false;
   let pulls = 0;
   desk.startPulling(PULL_SECONDS * 1000, (out) => {
@@ -136,6 +143,7 @@ function pullAndReplyOnce(desk: Desk, gh: GitHub, widgetOrigin: string): () => n
       const [first] = desk.store.tickets.keys();
       console.log(`ticket card of ${first}: ${widgetOrigin}/app/card.html?ticket=${desk.store.deskIdOf(first!)}`);
       void replyOnce(desk, gh.webUrl);
+      afterFirstPull();
     }
   });
   return () => pulls;
