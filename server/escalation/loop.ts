@@ -109,6 +109,8 @@ export interface LoopContext {
   counts?: Map<string, number> | undefined;
 }
 
+/** Linked tickets of one issue told at once (Desk's API allows bursts; its credits are per call, not per second). */
+const TICKETS_AT_ONCE = 4;
 /** How long a replica holds a ticket's transition while it tells it. */
 const CLAIM_MS = 60_000;
 /** Search for every ticket with a link: Desk's "not empty" check (Search.json). */
@@ -172,15 +174,21 @@ async function closeLoop(ctx: LoopContext, key: IssueKey, linked: DeskTicket[], 
   }
   if (!issue) return;
   const t = issue.transition;
-  if (t)
-    for (const ticket of linked) {
-      if (ctx.now() >= ctx.deadline) break;
-      const outcome = await tellTicket(ctx, issue, t, ticket).catch((err: unknown) => {
-        logFailure(ctx, err, key, 'a linked ticket was not told: the next pull tries again');
-        return 'failed' as const;
-      });
-      ctx.onOutcome?.(t.kind, outcome);
-    }
+  if (t) {
+    // A few tickets at once: each is a chain of Desk calls, and Desk's answers take a while.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < linked.length && ctx.now() < ctx.deadline) {
+        const ticket = linked[next++]!;
+        const outcome = await tellTicket(ctx, issue, t, ticket).catch((err: unknown) => {
+          logFailure(ctx, err, key, 'a linked ticket was not told: the next pull tries again');
+          return 'failed' as const;
+        });
+        ctx.onOutcome?.(t.kind, outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TICKETS_AT_ONCE, linked.length) }, worker));
+  }
   if (!countKnown) return;
   const id = linkName(key);
   if (ctx.counts?.get(id) === linked.length) return;
