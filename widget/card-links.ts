@@ -35,8 +35,16 @@ export interface Config {
 type Form =
   { kind: 'none' } | { kind: 'create'; repo: string; title: string; text: string; masked: boolean; labels: string } | { kind: 'notify'; row: LinkRow };
 
+/** One hit of GitHub's issue search, shown with a Link button. */
+export interface Hit {
+  ref: string;
+  title: string;
+  state: 'open' | 'closed';
+}
+
 export class LinksPanel {
   rows: LinkRow[] = [];
+  hits: Hit[] | undefined;
   form: Form = { kind: 'none' };
   busy = false;
   notice: { tone: 'ok' | 'error'; text: string } | undefined;
@@ -116,9 +124,30 @@ export class LinksPanel {
     return 'ok';
   }
 
+  /** A reference or URL links at once; anything else searches GitHub's issues (the installation's repositories, else every one the connection sees). */
+  async find(input: string): Promise<void> {
+    if (parseIssueRef(input)) return this.link(input);
+    const words = input.trim();
+    if (words.length < 2) return this.#say('error', this.i18n.t('links.badRef'));
+    await this.#work(async () => {
+      const scope = this.config.repositories.map((r) => `repo:${r}`).join(' ');
+      const q = `${words.replace(/\s+/g, ' ').slice(0, 120)} is:issue ${scope}`.trim().slice(0, 256);
+      const r = await github(this.sdk, 'GET', `/search/issues?${new URLSearchParams({ q, per_page: '10' }).toString()}`);
+      if (!r.ok) return this.#refused(r.refusal);
+      const items = isObj(r.data) && Array.isArray(r.data.items) ? r.data.items : [];
+      this.hits = items.flatMap((it): Hit[] => {
+        if (!isObj(it) || typeof it.html_url !== 'string' || typeof it.title !== 'string') return [];
+        const m = /\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(it.html_url);
+        return m ? [{ ref: `${m[1]}/${m[2]}#${m[3]}`, title: it.title, state: it.state === 'closed' ? 'closed' : 'open' }] : [];
+      });
+      if (this.hits.length === 0) this.#say('error', this.i18n.t('links.noHits'));
+    });
+  }
+
   async link(input: string): Promise<void> {
     const ref = parseIssueRef(input);
     if (!ref) return this.#say('error', this.i18n.t('links.badRef'));
+    this.hits = undefined;
     await this.#work(async () => {
       const [repo, issue] = await Promise.all([
         github(this.sdk, 'GET', `/repos/${repoPath(ref.repo)}`),
@@ -300,12 +329,22 @@ export class LinksPanel {
       input.placeholder = i18n.t('links.placeholder');
       input.setAttribute('aria-label', i18n.t('links.placeholder'));
       input.disabled = this.busy || this.rows.length >= MAX_LINKS;
-      const go = button(i18n.t('links.link'), 'btn', () => void this.link(input.value), input.disabled);
+      const go = button(i18n.t('links.find'), 'btn', () => void this.find(input.value), input.disabled);
       input.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter') void this.link(input.value);
+        if (e.key === 'Enter') void this.find(input.value);
       });
+      root.append(el('div', 'gh-links__add', input, go));
+      if (this.hits && this.hits.length > 0) {
+        const hits = el('ul', 'gh-links__list gh-links__hits');
+        for (const h of this.hits) {
+          const item = el('li', 'gh-links__row', el('span', 'gh-links__name', h.ref), el('span', 'gh-links__issue-title', h.title));
+          item.setAttribute('data-hit', h.ref);
+          item.append(button(i18n.t('links.link'), 'btn btn--small', () => void this.link(h.ref), this.busy || this.rows.length >= MAX_LINKS));
+          hits.append(item);
+        }
+        root.append(hits);
+      }
       root.append(
-        el('div', 'gh-links__add', input, go),
         el(
           'p',
           undefined,
@@ -403,7 +442,8 @@ export function parseIssueRef(input: string): { repo: string; number: number } |
   else {
     try {
       const u = new URL(v);
-      const m = /^\/([^/]+)\/([^/]+)\/(?:issues|pull)\/(\d{1,9})\/?$/.exec(u.pathname);
+      // The last segments: github.com, or an Enterprise host (maybe under a path prefix).
+      const m = /\/([^/]+)\/([^/]+)\/(?:issues|pull)\/(\d{1,9})\/?$/.exec(u.pathname);
       if ((u.protocol === 'https:' || u.protocol === 'http:') && m) [repo, n] = [`${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}`, m[3]];
     } catch {
       return undefined;

@@ -111,6 +111,7 @@ export interface ConfigParams {
   loop_reopen_status?: string | null;
   loop_draft_template?: string | null;
   loop_from_address?: string | null;
+  loop_label?: string | null;
   [k: string]: string | null | undefined;
 }
 

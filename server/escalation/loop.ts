@@ -42,8 +42,8 @@ export interface IssueNow {
 export interface IssueSide {
   /** The issue now, or undefined when it is gone. */
   read(k: IssueKey): Promise<IssueNow | undefined>;
-  /** Keeps the one count comment on the issue at `linked`. */
-  count(k: IssueKey, linked: number): Promise<'posted' | 'edited' | 'same' | 'none'>;
+  /** Keeps the one count comment on the issue at `linked`, and the admin's label on it while tickets are linked. */
+  count(k: IssueKey, linked: number, label?: string): Promise<'posted' | 'edited' | 'same' | 'none'>;
 }
 
 /** The admin's choices (config params, README). */
@@ -55,6 +55,8 @@ export interface LoopSettings {
   /** Plain text with {{issue.title}}, {{issue.url}}, {{issue.name}}: a draft reply on completion; none: no draft. */
   draftTemplate?: string;
   fromAddress?: string;
+  /** A label put on issues while help-desk tickets are linked to them (and taken off when none are); none: no label. */
+  label?: string;
 }
 
 export function readLoopSettings(params: Readonly<Record<string, string | null | undefined>>): LoopSettings {
@@ -67,6 +69,8 @@ export function readLoopSettings(params: Readonly<Record<string, string | null |
   const reopen = text('loop_reopen_status', 100);
   const template = text('loop_draft_template', 4000);
   const from = text('loop_from_address', 200);
+  const label = text('loop_label', 50);
+  if (label && !/[,\u0000-\u001f]/.test(label)) s.label = label;
   if (closed) s.closedStatus = closed;
   if (reopen) s.reopenStatus = reopen;
   if (template) s.draftTemplate = template;
@@ -193,7 +197,7 @@ async function closeLoop(ctx: LoopContext, key: IssueKey, linked: DeskTicket[], 
   const id = linkName(key);
   if (ctx.counts?.get(id) === linked.length) return;
   try {
-    await ctx.issues.count(key, linked.length);
+    await ctx.issues.count(key, linked.length, ctx.settings.label);
     ctx.counts?.set(id, linked.length);
   } catch (err) {
     logFailure(ctx, err, key, 'the count comment was not written: the next pull tries again');

@@ -102,8 +102,7 @@ describe('The ticket card links any ticket to GitHub issues (headless Chromium)'
     expect(await text(b)).to.include('1 other tickets linked');
     await linkTo(b, `${REPO}#1`);
     expect(await text(b)).to.include('This issue is already linked to the ticket.');
-    await b.fill('.gh-links__input', 'not an issue');
-    await b.click('.gh-links__add button');
+    await linkTo(b, 'x');
     expect(await text(b)).to.include('Give the issue as owner/repo#123');
     await b.close();
 
@@ -111,6 +110,29 @@ describe('The ticket card links any ticket to GitHub issues (headless Chromium)'
     await loop.pull();
     const count = loop.gh.comments(REPO).filter((c) => c.body.includes('zoho-desk-count'));
     expect(count.map((c) => c.body.split('\n')[0])).to.deep.equal(['**2 help-desk tickets are linked to this issue.**']);
+  });
+
+  it("finds an issue with GitHub's search, scoped to the installation's repositories, and links it", async () => {
+    loop.gh.createRepo('other/elsewhere');
+    loop.gh.createIssue('other/elsewhere', { title: 'Export fails elsewhere' });
+    loop.gh.createIssue(REPO, { title: 'Dark mode' });
+    const page = await card(email);
+    await page.fill('.gh-links__input', 'export fails');
+    await page.click('.gh-links__add button');
+    await page.waitForSelector('[data-hit], .gh-links [role="alert"]');
+    expect(await page.locator('[data-hit]').count(), await text(page)).to.be.above(0);
+    expect(await page.locator('[data-hit]').evaluateAll((els) => els.map((e) => e.getAttribute('data-hit')))).to.deep.equal([`${REPO}#1`]);
+    expect(await page.locator('[data-hit] .gh-links__issue-title').innerText()).to.equal(HOSTILE);
+    const search = loop.gh.requests.find((r) => r.path === '/search/issues');
+    expect(search?.query.q).to.equal(`export fails is:issue repo:${REPO}`);
+    await page.click('[data-hit] button');
+    await page.waitForSelector('.gh-links [role="status"]');
+    expect(parseLinks(email.cf.cf_github_issues).map((l) => l.number)).to.deep.equal([1]);
+    await page.fill('.gh-links__input', 'nothing like this');
+    await page.click('.gh-links__add button');
+    await page.waitForSelector('.gh-links [role="alert"]');
+    expect(await text(page)).to.include('No issue matches');
+    await page.close();
   });
 
   it('creates an issue from a phone ticket with the customer masked: what is sent is exactly the preview, and no address reaches GitHub', async () => {

@@ -124,6 +124,19 @@ describe('escalation: closing the loop over real HTTP (fake GitHub, channel serv
     expect(notes(chat)).to.have.length(0);
   });
 
+  it("the admin's label follows the links: on while tickets wait, off when none do", async () => {
+    loop.desk.configParams.loop_label = 'customer-waiting';
+    const labels = () => (loop.gh.issues(REPO).find((i) => i.number === number)!.labels as Array<{ name: string }>).map((l) => l.name);
+    chat.cf.cf_github_issues = null;
+    await loop.pull();
+    expect(labels()).to.include('customer-waiting');
+    email.cf.cf_github_issues = null;
+    await loop.pull();
+    expect(labels()).not.to.include('customer-waiting');
+    const ours = loop.gh.comments(REPO).filter((c) => c.body.includes('zoho-desk-count'));
+    expect(ours.map((c) => c.body.split('\n')[0])).to.deep.equal(['No help-desk tickets are linked to this issue any more.']);
+  });
+
   it('a renamed repository keeps its links: issues are read by repository id', async () => {
     loop.gh.renameRepo(REPO, 'acme-labs/widgets-ng');
     loop.desk.configParams.repositories = 'acme-labs/widgets-ng';

@@ -103,6 +103,7 @@ describe('The extension package', function () {
       'loop_reopen_status',
       'loop_draft_template',
       'loop_from_address',
+      'loop_label',
       'links_field',
       'links_in_use',
     ]);

@@ -31,7 +31,8 @@ export function gitHubIssueSide(api: GitHubApi, o: { secret: string; orgId: stri
       return now;
     },
 
-    async count(k: IssueKey, linked: number): Promise<'posted' | 'edited' | 'same' | 'none'> {
+    async count(k: IssueKey, linked: number, label?: string): Promise<'posted' | 'edited' | 'same' | 'none'> {
+      if (label) await keepLabel(api, base(k), label, linked > 0, o.timeoutMs);
       const text =
         linked === 0
           ? 'No help-desk tickets are linked to this issue any more.'
@@ -55,6 +56,19 @@ export function gitHubIssueSide(api: GitHubApi, o: { secret: string; orgId: stri
       return 'posted';
     },
   };
+}
+
+/** The admin's label on the issue while tickets are linked, off when none are (GitHub answers 404 for a label not on it). */
+async function keepLabel(api: GitHubApi, issuePath: string, label: string, on: boolean, timeoutMs: () => number): Promise<void> {
+  if (on) {
+    await api.request('POST', `${issuePath}/labels`, { body: { labels: [label] }, timeoutMs: timeoutMs() });
+    return;
+  }
+  try {
+    await api.request('DELETE', `${issuePath}/labels/${encodeURIComponent(label)}`, { timeoutMs: timeoutMs() });
+  } catch (err) {
+    if (!(err instanceof GitHubError && err.status === 404)) throw err;
+  }
 }
 
 /** The issue's last close (or reopen, when open) as its events list tells it: oldest first, so the last page. */

@@ -66,6 +66,7 @@ function accountRoute(store: FakeStore, limits: RateLimits, r: FakeRequest, p: s
     const core = { limit: w.limit, used: w.used, remaining: Math.max(0, w.limit - w.used), reset: w.reset };
     return json(200, { resources: { core, search: { limit: 30, used: 0, remaining: 30, reset: w.reset } }, rate: core });
   }
+  if (r.method === 'GET' && p === '/search/issues') return searchIssues(store, r);
   if (r.method === 'GET' && p === '/user') return json(200, { ...userJson(AUTH_USER, r.urls), name: 'Desk Bot', public_repos: 0 });
   if (r.method === 'GET' && p === '/user/repos') {
     const q = readListQuery(r.query, { sort: 'created', direction: 'asc' }, ['created', 'updated', 'pushed', 'full_name']);
@@ -74,6 +75,44 @@ function accountRoute(store: FakeStore, limits: RateLimits, r: FakeRequest, p: s
     return page(repos, q, r, (x) => repoJson(x, r.urls));
   }
   return undefined;
+}
+
+/**
+ * GitHub's "Search issues and pull requests", as far as the card uses it: `q` required
+ * (256 characters at most), words matched in title or body, and the qualifiers
+ * `repo:owner/name` (any of them), `is:issue`/`is:pr`, `is:open`/`is:closed`; most
+ * recently updated first, `per_page` ≤ 100.
+ */
+function searchIssues(store: FakeStore, r: FakeRequest): FakeResponse {
+  const q = r.query.get('q') ?? '';
+  if (q.trim() === '' || q.length > 256) return fail(422, 'Validation Failed', { errors: [{ resource: 'Search', field: 'q', code: 'invalid' }] });
+  const repos: string[] = [];
+  const words: string[] = [];
+  let kind: 'issue' | 'pr' | undefined;
+  let state: 'open' | 'closed' | undefined;
+  for (const token of q.trim().split(/\s+/)) {
+    const m = /^(repo|is):(.+)$/i.exec(token);
+    if (m && m[1]!.toLowerCase() === 'repo') repos.push(m[2]!.toLowerCase());
+    else if (m && /^(issue|pr)$/i.test(m[2]!)) kind = m[2]!.toLowerCase() as 'issue' | 'pr';
+    else if (m && /^(open|closed)$/i.test(m[2]!)) state = m[2]!.toLowerCase() as 'open' | 'closed';
+    else words.push(token.toLowerCase());
+  }
+  const found: Array<{ repo: RepoRecord; issue: IssueRecord }> = [];
+  for (const repo of store.repos.values()) {
+    if (repos.length > 0 && !repos.includes(`${repo.owner}/${repo.name}`.toLowerCase())) continue;
+    for (const issue of repo.issues.values()) {
+      if (issue.deleted || (kind === 'issue' && issue.pull) || (kind === 'pr' && !issue.pull) || (state && issue.state !== state)) continue;
+      const text = `${issue.title}\n${issue.body}`.toLowerCase();
+      if (words.every((w) => text.includes(w))) found.push({ repo, issue });
+    }
+  }
+  found.sort((a, b) => b.issue.updatedAt - a.issue.updatedAt || b.issue.id - a.issue.id);
+  const perPage = Math.min(100, Math.max(1, Number(r.query.get('per_page') ?? 30) || 30));
+  return json(200, {
+    total_count: found.length,
+    incomplete_results: false,
+    items: found.slice(0, perPage).map(({ repo, issue }) => ({ ...issueJson(repo, issue, 'raw', r.urls), score: 1 })),
+  });
 }
 
 /** The repository a path names, by /repositories/{id} or /repos/{owner}/{repo}, and the path's rest. */
