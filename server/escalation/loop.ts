@@ -44,6 +44,8 @@ export interface IssueSide {
   read(k: IssueKey): Promise<IssueNow | undefined>;
   /** Keeps the one count comment on the issue at `linked`, and the admin's label on it while tickets are linked. */
   count(k: IssueKey, linked: number, label?: string): Promise<'posted' | 'edited' | 'same' | 'none'>;
+  /** Optional: after a reconcile, the places (repositories) linked issues live in, so their changes are delivered too. */
+  watch?(places: string[]): Promise<void>;
 }
 
 /** The admin's choices (config params, README). */
@@ -139,13 +141,18 @@ export async function reconcileAll(ctx: LoopContext): Promise<{ issues: number; 
         if (key) byIssue.set(id, { key, tickets: [] });
       }
   let done = true;
+  const places = new Set<string>();
   for (const { key, tickets: linked } of byIssue.values()) {
     if (ctx.now() >= ctx.deadline) {
       done = false;
       break;
     }
-    await closeLoop(ctx, key, linked, complete);
+    const issue = await closeLoop(ctx, key, linked, complete);
+    const place = issue?.name.replace(/#\d+$/, '');
+    if (place && linked.length > 0) places.add(place);
   }
+  if (ctx.issues.watch && places.size > 0)
+    await ctx.issues.watch([...places]).catch((err: unknown) => logFailure(ctx, err, [...byIssue.values()][0]!.key, 'webhooks for linked issues not checked'));
   return { issues: byIssue.size, tickets: tickets.length, complete: complete && done };
 }
 
@@ -168,15 +175,15 @@ async function searchAll(ctx: LoopContext, term: string): Promise<{ tickets: Des
 }
 
 /** One issue: read it once, tell each linked ticket, then the count on GitHub (only when the search saw every ticket). */
-async function closeLoop(ctx: LoopContext, key: IssueKey, linked: DeskTicket[], countKnown: boolean): Promise<void> {
+async function closeLoop(ctx: LoopContext, key: IssueKey, linked: DeskTicket[], countKnown: boolean): Promise<IssueNow | undefined> {
   let issue: IssueNow | undefined;
   try {
     issue = await ctx.issues.read(key);
   } catch (err) {
     logFailure(ctx, err, key, 'the issue could not be read: the next pull tries again');
-    return;
+    return undefined;
   }
-  if (!issue) return;
+  if (!issue) return undefined;
   const t = issue.transition;
   if (t) {
     // A few tickets at once: each is a chain of Desk calls, and Desk's answers take a while.
@@ -193,15 +200,15 @@ async function closeLoop(ctx: LoopContext, key: IssueKey, linked: DeskTicket[], 
     };
     await Promise.all(Array.from({ length: Math.min(TICKETS_AT_ONCE, linked.length) }, worker));
   }
-  if (!countKnown) return;
   const id = linkName(key);
-  if (ctx.counts?.get(id) === linked.length) return;
+  if (!countKnown || ctx.counts?.get(id) === linked.length) return issue;
   try {
     await ctx.issues.count(key, linked.length, ctx.settings.label);
     ctx.counts?.set(id, linked.length);
   } catch (err) {
     logFailure(ctx, err, key, 'the count comment was not written: the next pull tries again');
   }
+  return issue;
 }
 
 async function tellTicket(ctx: LoopContext, issue: IssueNow, t: Transition, found: DeskTicket): Promise<LoopOutcome> {

@@ -150,6 +150,8 @@ async function handle(o: WebhookRouteOptions, req: FastifyRequest<{ Params: { '*
     throw new AppError('WRONG_REPOSITORY', 'the delivery names another repository than its hook');
   if (o.imported.has(id)) return reply.code(200).send({ ok: true, duplicate: true });
   startLoop(o, target, event, payload, req);
+  // A repository only linked issues live in: the loop is all its deliveries are for.
+  if (target.e === 1) return reply.code(202).send({ ok: true, ignored: 'escalation only: nothing is imported from this repository' });
 
   const mapped = mapDelivery(event, payload, target, o.extensionSecret);
   const nowS = Math.floor((o.now ?? Date.now)() / 1000);

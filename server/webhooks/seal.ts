@@ -22,6 +22,8 @@ export interface HookTarget {
   p?: 1;
   /** 1: story threads are on (`story_threads`); absent = off, so a hook sealed before it tells no story until repaired. */
   t?: 1;
+  /** 1: a repository only linked issues live in (not synced): its deliveries start the escalation loop and import nothing. */
+  e?: 1;
 }
 
 export interface HookKeys {
@@ -102,6 +104,7 @@ function isTarget(t: unknown): t is HookTarget {
     typeof x.r === 'string' &&
     (x.l === undefined || (Array.isArray(x.l) && x.l.every((l) => typeof l === 'string'))) &&
     (x.p === undefined || x.p === 1) &&
-    (x.t === undefined || x.t === 1)
+    (x.t === undefined || x.t === 1) &&
+    (x.e === undefined || x.e === 1)
   );
 }

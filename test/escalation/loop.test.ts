@@ -137,6 +137,30 @@ describe('escalation: closing the loop over real HTTP (fake GitHub, channel serv
     expect(ours.map((c) => c.body.split('\n')[0])).to.deep.equal(['No help-desk tickets are linked to this issue any more.']);
   });
 
+  it('an issue in a repository the channel does not sync: a loop-only hook brings its close within the delivery, and nothing of it is imported', async () => {
+    loop.gh.createRepo('acme/private-engine');
+    const other = loop.gh.createIssue('acme/private-engine', { title: 'Race in the exporter' }).number;
+    link(email, loop.gh.repoId('acme/private-engine'), other);
+    await loop.pull();
+    await loop.settle();
+    const hooks = loop.gh.hooks.hooks.get('acme/private-engine') ?? [];
+    expect(hooks, 'one hook of ours on the linked-only repository').to.have.length(1);
+    const ticketsBefore = loop.desk.store.tickets.size;
+    const pullsBefore = loop.desk.store.history.length;
+    loop.gh.createComment('acme/private-engine', other, { body: 'Internal discussion, not for Desk' });
+    loop.gh.editIssue('acme/private-engine', other, { state: 'closed', stateReason: 'completed' }, MAINTAINER);
+    await loop.settle();
+    expect(
+      notes(email)
+        .map((c) => c.content)
+        .join(),
+    ).to.include('acme/private-engine#');
+    expect(notes(chat)).to.have.length(0);
+    expect(loop.desk.store.tickets.size).to.equal(ticketsBefore);
+    expect(loop.desk.store.history.length, 'no import from a repository the channel does not sync').to.equal(pullsBefore);
+    expect(loop.gh.hooks.deliveries.filter((d) => d.repo === 'acme/private-engine').every((d) => d.status === 202)).to.equal(true);
+  });
+
   it('a renamed repository keeps its links: issues are read by repository id', async () => {
     loop.gh.renameRepo(REPO, 'acme-labs/widgets-ng');
     loop.desk.configParams.repositories = 'acme-labs/widgets-ng';

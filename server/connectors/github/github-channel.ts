@@ -21,6 +21,7 @@ import type { HookKeys } from '../../webhooks/seal.js';
 import { InstalledHookUrls } from '../../webhooks/installed-urls.js';
 import type { Escalation } from '../../escalation/index.js';
 import { gitHubIssueSide } from './escalation.js';
+import { LoopHooks } from './loop-hooks.js';
 
 export interface GitHubChannelOptions {
   config: Pick<ServerConfig, 'extensionSecret' | 'githubWebUrl' | 'pull'>;
@@ -32,7 +33,7 @@ export interface GitHubChannelOptions {
   /** Where identical pushes meet (default: this process). */
   flights?: SingleFlight;
   /** With PUBLIC_URL set: each pull keeps one webhook of ours per repository (hooks.ts). */
-  webhooks?: { publicUrl: string; keys: HookKeys; installed?: InstalledHookUrls } | undefined;
+  webhooks?: { publicUrl: string; keys: HookKeys; installed?: InstalledHookUrls; loopHooks?: LoopHooks } | undefined;
   /** The escalation loop: each pull reconciles the tickets linked to issues (server/escalation). */
   escalation?: Escalation | undefined;
 }
@@ -41,7 +42,9 @@ export interface GitHubChannelOptions {
 export function gitHubChannel(o: GitHubChannelOptions): Channel {
   const now = o.now ?? Date.now;
   // The URL each hook should carry, as this process's pulls installed it: the delivery route drops others.
-  const webhooks = o.webhooks ? { ...o.webhooks, installed: o.webhooks.installed ?? new InstalledHookUrls(now) } : undefined;
+  const webhooks = o.webhooks
+    ? { ...o.webhooks, installed: o.webhooks.installed ?? new InstalledHookUrls(now), loopHooks: o.webhooks.loopHooks ?? new LoopHooks() }
+    : undefined;
   const flights = o.flights ?? new InProcessSingleFlight();
   return {
     installedHookUrls: webhooks?.installed,
@@ -105,17 +108,18 @@ function upkeepOf(o: GitHubChannelOptions, c: Parameters<typeof hookUpkeep>[1]):
   if (!hooks && !escalation) return {};
   return {
     upkeep: async (stored, deadline) => {
-      const loop = escalation?.reconcile(
-        c.query,
-        c.settings.escalation,
-        gitHubIssueSide(new GitHubApi(c.api.transport, c.now), {
-          secret: o.config.extensionSecret,
-          orgId: c.query.orgId,
-          timeoutMs: () => Math.max(1_000, deadline - c.now()),
-        }),
-        deadline,
-        c.log,
-      );
+      const api = new GitHubApi(c.api.transport, c.now);
+      const side = gitHubIssueSide(api, { secret: o.config.extensionSecret, orgId: c.query.orgId, timeoutMs: () => Math.max(1_000, deadline - c.now()) });
+      const webhooks = o.webhooks;
+      // Repositories only linked issues live in get a loop-only hook, so their closes arrive within seconds too.
+      if (webhooks?.loopHooks)
+        side.watch = (places) =>
+          webhooks.loopHooks!.keep(
+            { api, ...webhooks, orgId: c.query.orgId, securityContext: c.query.securityContext, nowS: Math.floor(c.startedAt / 1000), log: c.log },
+            places,
+            c.settings.repositories,
+          );
+      const loop = escalation?.reconcile(c.query, c.settings.escalation, side, deadline, c.log);
       const [records] = await Promise.all([hooks ? hooks(stored, deadline) : Promise.resolve({}), loop]);
       return records;
     },

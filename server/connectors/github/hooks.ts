@@ -38,11 +38,19 @@ export interface DesiredHook {
   fingerprint: string;
 }
 
-export function desiredHook(ctx: Pick<HookContext, 'keys' | 'publicUrl' | 'orgId' | 'securityContext'>, repo: string, settings: GitHubSettings): DesiredHook {
+/** The hook a repository should carry: for a synced one, with the settings its deliveries are mapped by; `'loop-only'` for one only linked issues live in. */
+export function desiredHook(
+  ctx: Pick<HookContext, 'keys' | 'publicUrl' | 'orgId' | 'securityContext'>,
+  repo: string,
+  settings: GitHubSettings | 'loop-only',
+): DesiredHook {
   const target: HookTarget = { o: ctx.orgId, s: ctx.securityContext, r: repo };
-  if (settings.labels.length > 0) target.l = settings.labels;
-  if (settings.includePullRequests) target.p = 1;
-  if (settings.storyThreads) target.t = 1;
+  if (settings === 'loop-only') target.e = 1;
+  else {
+    if (settings.labels.length > 0) target.l = settings.labels;
+    if (settings.includePullRequests) target.p = 1;
+    if (settings.storyThreads) target.t = 1;
+  }
   const { id, token } = sealTarget(ctx.keys, target);
   const prefix = `${ctx.publicUrl.replace(/\/$/, '')}/github/webhooks/${id}/`;
   const secret = hookSecret(ctx.keys, id);
