@@ -4,6 +4,7 @@ import { renderStatus } from './render.js';
 import { configuredRepos, decodeState } from './state.js';
 import { startPicker, SELECTION_PARAM } from './picker.js';
 import { readConfig, type DeskSdk } from './sdk.js';
+import { startLoopSettings } from './loop-settings.js';
 
 const REFRESH_MS = 30_000;
 
@@ -48,6 +49,11 @@ async function boot(): Promise<void> {
       return new Map<string, string | null>();
     });
     startPicker(sdk, i18n, configuredRepos(config.get(SELECTION_PARAM)), configuredRepos(config.get('repositories')), pickerAt, () => void refresh(sdk, i18n));
+  }
+  const loopAt = document.getElementById('loop');
+  if (loopAt && typeof sdk.request === 'function') {
+    const config = await readConfig(sdk).catch(() => new Map<string, string | null>());
+    await startLoopSettings(sdk, i18n, config, loopAt);
   }
   setInterval(() => void refresh(sdk, i18n), REFRESH_MS);
 }

@@ -187,6 +187,22 @@ describe('The ticket card links any ticket to GitHub issues (headless Chromium)'
     await b.close();
   });
 
+  it("the settings page lists the org's statuses, custom ones too, and saves the admin's picks for the loop", async () => {
+    const page = await browser.newPage({ viewport: { width: 480, height: 900 } });
+    const w = watch(page);
+    await page.goto(`${host.url}?locale=en`);
+    await page.waitForSelector('.gh-loop select');
+    const options = await page.locator('select[name="loop_closed_status"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options).to.deep.equal(['', 'Open', 'Escalated', 'On Hold', 'Fixed - tell customer', 'Closed']);
+    await page.selectOption('select[name="loop_closed_status"]', 'Fixed - tell customer');
+    await page.waitForSelector('.gh-loop__note:text("Saved.")');
+    await page.selectOption('select[name="loop_reopen_status"]', 'Escalated');
+    await page.waitForFunction(() => (document.querySelector('select[name="loop_reopen_status"]') as HTMLSelectElement).disabled === false);
+    expect([loop.desk.configParams.loop_closed_status, loop.desk.configParams.loop_reopen_status]).to.deep.equal(['Fixed - tell customer', 'Escalated']);
+    errors.push(...w.errors);
+    await page.close();
+  });
+
   it('Desk refusing the write leaves the links as they were and says so', async () => {
     const page = await card(email);
     loop.desk.desk.faults.push({ kind: 'patch', status: 429 });
