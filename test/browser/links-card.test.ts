@@ -128,6 +128,12 @@ describe('The ticket card links any ticket to GitHub issues (headless Chromium)'
     await page.click('[data-hit] button');
     await page.waitForSelector('.gh-links [role="status"]');
     expect(parseLinks(email.cf.cf_github_issues).map((l) => l.number)).to.deep.equal([1]);
+    // GitHub's search rate-limited (30 a minute): said in plain words, nothing linked.
+    loop.gh.faults.add({ match: { path: '/search/issues' }, fault: { kind: 'rateLimit', type: 'secondary', retryAfter: 60 } });
+    await page.fill('.gh-links__input', 'dark mode');
+    await page.click('.gh-links__add button');
+    await page.waitForSelector('.gh-links [role="alert"]');
+    expect(await text(page)).to.include("GitHub's rate limit is used up");
     await page.fill('.gh-links__input', 'nothing like this');
     await page.click('.gh-links__add button');
     await page.waitForSelector('.gh-links [role="alert"]');

@@ -171,6 +171,18 @@ describe('escalation: closing the loop over real HTTP (fake GitHub, channel serv
     expect(notes(email)[0]!.content).to.include('acme-labs/widgets-ng#');
   });
 
+  it('Desk answering slowly: every call waits, the pull still tells every ticket once', async () => {
+    loop.gh.hooks.drop = true;
+    loop.gh.editIssue(REPO, number, { state: 'closed' }, MAINTAINER);
+    loop.desk.desk.faults.push({ kind: 'any', delayMs: 150, times: 12 });
+    await loop.pull();
+    for (const t of [email, chat]) {
+      expect(notes(t)).to.have.length(1);
+      expect(t.drafts).to.have.length(1);
+    }
+    expect(loop.desk.desk.faults, 'the slow answers were all used').to.have.length(0);
+  });
+
   it("Desk's API refusing or rate-limiting a call: nothing half-done is repeated, the next pull finishes", async () => {
     loop.gh.hooks.drop = true;
     loop.gh.editIssue(REPO, number, { state: 'closed' }, MAINTAINER);
