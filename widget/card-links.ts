@@ -1,4 +1,5 @@
 import { formatLinks, parseLinks, searchTermFor, withLink, withoutLink, MAX_LINKS, type IssueKey, type IssueLink } from '../server/escalation/links.js';
+import { fillTemplate, templateHtml } from '../server/escalation/template.js';
 import { desk, portalId, ticketFacts, type TicketFacts } from './desk.js';
 import { el } from './dom.js';
 import { github, repoPath, REPO, type Refusal } from './github.js';
@@ -226,15 +227,14 @@ export class LinksPanel {
 
   /** The admin's template as the draft each linked customer's ticket gets (text; the issue's fields filled in). */
   draftText(row: LinkRow): string {
-    const vars: Record<string, string> = { 'issue.title': row.title, 'issue.url': row.url ?? '', 'issue.name': row.name };
-    return this.config.template.replace(/\{\{\s*(issue\.(?:title|url|name))\s*\}\}/g, (_m, k: string) => vars[k] ?? '');
+    return fillTemplate(this.config.template, { title: row.title, url: row.url ?? '', name: row.name });
   }
 
   async notify(): Promise<void> {
     const form = this.form;
     if (form.kind !== 'notify' || !this.#orgId || this.config.template.trim() === '') return;
     await this.#work(async () => {
-      const html = escapeHtml(this.draftText(form.row)).replace(/\n/g, '<br>');
+      const html = templateHtml(this.config.template, { title: form.row.title, url: form.row.url ?? '', name: form.row.name });
       let done = 0;
       for (const id of [this.ticketId, ...form.row.otherIds]) {
         const t = await desk(this.sdk, this.#orgId!, 'GET', `/api/v1/tickets/${id}`);
@@ -459,8 +459,4 @@ function button(text: string, className: string, onClick: () => void, disabled =
   b.disabled = disabled;
   b.addEventListener('click', onClick);
   return b;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

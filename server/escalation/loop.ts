@@ -1,6 +1,7 @@
 import type { ClaimStore } from '../claims/index.js';
 import { AppError, isAppError } from '../errors.js';
 import { SEARCH_MAX_FROM, SEARCH_PAGE, type DeskTicket, type DeskTickets } from './desk-tickets.js';
+import { escapeHtml, templateHtml, webUrl } from './template.js';
 import { formatAck, formatLinks, linkName, parseLinks, searchTermFor, sameIssue, type Ack, type IssueKey, type IssueLink } from './links.js';
 
 /**
@@ -235,7 +236,7 @@ async function tellTicket(ctx: LoopContext, issue: IssueNow, t: Transition, foun
     if (!told && (await postOnce(ctx, ticket.id, noteHtml(issue, t, mark), mark)) && t.kind === 'completed' && ctx.settings.draftTemplate)
       await ctx.desk.draftReply(ticket.id, {
         channel: ticket.channel || 'EMAIL',
-        html: draftHtml(ctx.settings.draftTemplate, issue),
+        html: templateHtml(ctx.settings.draftTemplate, issue),
         fromEmailAddress: ctx.settings.fromAddress,
       });
     let status: string | undefined;
@@ -303,7 +304,7 @@ const WHAT: Record<Transition['kind'], string> = {
 
 /** The private comment: the issue, what happened, who did it and the commit; every external string escaped. */
 export function noteHtml(issue: IssueNow, t: Transition, mark: string): string {
-  const url = safeUrl(issue.url);
+  const url = webUrl(issue.url);
   const link = url ? `<a href="${escapeHtml(url)}">${escapeHtml(issue.name)}</a>` : escapeHtml(issue.name);
   const by = t.actor ? ` by ${escapeHtml(t.actor)}` : '';
   const commitUrl = t.commit && url ? url.replace(/\/(?:issues|pull)\/\d+$/, `/commit/${t.commit}`) : undefined;
@@ -312,27 +313,6 @@ export function noteHtml(issue: IssueNow, t: Transition, mark: string): string {
     `<div>GitHub issue ${link} (“${escapeHtml(issue.title)}”) ${WHAT[t.kind]}${by}${commit}.</div>` +
     `<div style="color:#888;font-size:11px">${escapeHtml(mark)}</div>`
   );
-}
-
-/** The admin's template as the draft's HTML: the template is text, the issue's fields are escaped into it. */
-export function draftHtml(template: string, issue: IssueNow): string {
-  const vars: Record<string, string> = { 'issue.title': issue.title, 'issue.url': safeUrl(issue.url) ?? '', 'issue.name': issue.name };
-  return escapeHtml(template)
-    .replace(/\{\{\s*(issue\.(?:title|url|name))\s*\}\}/g, (_m, name: string) => escapeHtml(vars[name] ?? ''))
-    .replace(/\r?\n/g, '<br>');
-}
-
-function safeUrl(u: string): string | undefined {
-  try {
-    const url = new URL(u);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 function logFailure(ctx: LoopContext, err: unknown, key: IssueKey, what: string): void {

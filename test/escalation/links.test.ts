@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { formatLinks, MAX_FIELD_LENGTH, MAX_LINKS, parseLinks, searchTermFor, withLink, withoutLink, type IssueLink } from '../../server/escalation/links.js';
-import { decide, draftHtml, noteHtml, readLoopSettings, type Transition } from '../../server/escalation/loop.js';
+import { decide, noteHtml, readLoopSettings, type Transition } from '../../server/escalation/loop.js';
+import { templateHtml as draftHtml } from '../../server/escalation/template.js';
 
 describe('escalation links: the ticket field format (gh1)', () => {
   const full: IssueLink[] = Array.from({ length: MAX_LINKS }, (_, i) => ({
