@@ -1,6 +1,7 @@
 import type { ClaimStore } from '../claims/index.js';
 import { AppError, isAppError } from '../errors.js';
-import { SEARCH_MAX_FROM, SEARCH_PAGE, type DeskTicket, type DeskTickets } from './desk-tickets.js';
+import { SEARCH_MAX_FROM, SEARCH_PAGE, type DeskComment, type DeskTicket, type DeskTickets } from './desk-tickets.js';
+import { postOnce, type MarkedPlace } from '../coordination/post-once.js';
 import { escapeHtml, templateHtml, webUrl } from './template.js';
 import { formatAck, formatLinks, linkName, parseLinks, searchTermFor, sameIssue, type Ack, type IssueKey, type IssueLink } from './links.js';
 
@@ -230,10 +231,28 @@ async function tellTicket(ctx: LoopContext, issue: IssueNow, t: Transition, foun
       return 'adopted';
     }
     const mark = `gh-loop:${linkName(issue.key)}=${formatAck({ ...d.ack, moved: false } as Ack)}`;
-    const told = (await ctx.desk.comments(ticket.id)).some((c) => c.content.includes(mark));
-    // Posted, then looked for again: of two replicas that posted at once, the older comment stays and
-    // only its poster drafts (the claims of replicas without a shared store do not see each other).
-    if (!told && (await postOnce(ctx, ticket.id, noteHtml(issue, t, mark), mark)) && t.kind === 'completed' && ctx.settings.draftTemplate)
+    // Claim (above), find, post, find again, keep the oldest (coordination/post-once.ts): of two replicas
+    // that posted at once the older note stays, and only its poster drafts.
+    const html = noteHtml(issue, t, mark);
+    const place: MarkedPlace<DeskComment> = {
+      find: async () =>
+        (await ctx.desk.comments(ticket.id))
+          .filter((c) => c.content.includes(mark))
+          .sort((a, b) => (a.commentedAt || 0) - (b.commentedAt || 0) || compareIds(a.id, b.id)),
+      post: async () => {
+        const id = await ctx.desk.addComment(ticket.id, html);
+        return id ? { id, content: html, commentedAt: NaN } : undefined;
+      },
+      remove: (c) => ctx.desk.deleteComment(ticket.id, c.id),
+      same: (a, b) => a.id === b.id,
+      what: 'note',
+    };
+    const { ours } = await postOnce(place, {
+      key: mark,
+      log: ctx.log,
+      undescribed: () => new AppError('DESK_API_REFUSED', 'Desk accepted the note but neither its answer nor the ticket shows it'),
+    });
+    if (ours && t.kind === 'completed' && ctx.settings.draftTemplate)
       await ctx.desk.draftReply(ticket.id, {
         channel: ticket.channel || 'EMAIL',
         html: templateHtml(ctx.settings.draftTemplate, issue),
@@ -257,16 +276,6 @@ async function tellTicket(ctx: LoopContext, issue: IssueNow, t: Transition, foun
   } finally {
     await ctx.claims?.release(claimKey).catch(() => undefined);
   }
-}
-
-/** Posts the marked note and keeps it only if it is the oldest with that mark; answers whether ours stayed. */
-async function postOnce(ctx: LoopContext, ticketId: string, html: string, mark: string): Promise<boolean> {
-  const id = await ctx.desk.addComment(ticketId, html);
-  const marked = (await ctx.desk.comments(ticketId)).filter((c) => c.content.includes(mark));
-  const oldest = marked.sort((a, b) => (a.commentedAt || 0) - (b.commentedAt || 0) || compareIds(a.id, b.id))[0];
-  if (!id || !oldest || oldest.id === id) return true;
-  await ctx.desk.deleteComment(ticketId, id);
-  return false;
 }
 
 /** Desk's ids are decimal strings of up to 19 digits: compared as numbers without losing precision. */

@@ -1,4 +1,4 @@
-import { AppError, loggedFallback } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import type { SyncThread } from '../../desk/wire-types.js';
 import type { ReplyResource } from '../../desk/normalise.js';
 import type { RequestLog } from '../../http/channel.js';
@@ -9,7 +9,8 @@ import { replyTarget } from './reply-target.js';
 import { readComment, type GhComment } from './github-types.js';
 import { actorOf, contentOf, iso } from './mapping.js';
 import { hasMarker, replyKey, withMarker } from './marker.js';
-import { awaitClaimedReply, releaseReplyClaim, type ClaimStore } from '../../claims/reply-claim.js';
+import type { ClaimStore } from '../../claims/reply-claim.js';
+import { postOnce as postOnceIn, type MarkedPlace } from '../../coordination/post-once.js';
 import { GITHUB_COMMENT_LIMIT, replyMarkdown } from './reply-markdown.js';
 
 export { replyMarkdown } from './reply-markdown.js';
@@ -60,45 +61,24 @@ export async function postReply(resource: ReplyResource, ctx: ReplyContext): Pro
   return ctx.flights.run(`reply:${key}`, () => postOnce(ctx, repo, issue, deskTicket, key, body));
 }
 
+/** The issue's comments as the place the reply stands once (coordination/post-once.ts). */
 async function postOnce(ctx: ReplyContext, repo: string, issue: number, deskTicket: string, key: string, body: string): Promise<SyncThread> {
   const path = `/repos/${repo}/issues/${issue}/comments`;
-  const already = await findReplies(ctx, path, key).catch((err: unknown) => rethrowForReply(err, ctx, repo));
-  if (already[0]) return threadOf(repo, deskTicket, await keepOldest(ctx, repo, already));
-  const claimed = await awaitClaimedReply(ctx.claims, key, () => findReplies(ctx, path, key).then((f) => f[0]), ctx.log);
-  if (claimed) return threadOf(repo, deskTicket, claimed);
-
-  let posted: GhComment | undefined;
-  try {
-    const res = await ctx.api.request<unknown>('POST', path, { body: { body }, accept: MEDIA_FULL });
-    posted = readComment(res.data);
-  } catch (err) {
-    // The comment may exist even though the answer was lost: look before reporting failure.
-    const found = await findReplies(ctx, path, key).catch(loggedFallback<GhComment[]>(ctx.log, 'reply POST failed and the look for it failed too', []));
-    if (found[0]) return threadOf(repo, deskTicket, await keepOldest(ctx, repo, found));
-    await releaseReplyClaim(ctx.claims, key, ctx.log);
-    return rethrowForReply(err, ctx, repo);
-  }
-  const all = await findReplies(ctx, path, key).catch(
-    loggedFallback(ctx.log, 'could not list the reply after posting it; answering with the POST', () => (posted ? [posted] : [])),
-  );
-  if (!all[0] && !posted) throw new AppError('UPSTREAM_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it');
-  return threadOf(repo, deskTicket, all[0] ? await keepOldest(ctx, repo, all) : posted!);
-}
-
-/**
- * The oldest of a reply's comments answers for all; the others are deleted, whoever
- * posted them. A DELETE that fails is logged and tried again by the next push.
- */
-async function keepOldest(ctx: ReplyContext, repo: string, found: GhComment[]): Promise<GhComment> {
-  for (const extra of found.slice(1)) {
-    await ctx.api.request('DELETE', `/repos/${repo}/issues/comments/${extra.id}`).catch((err: unknown) => {
-      ctx.log?.warn(
-        { code: err instanceof AppError ? err.code : 'INTERNAL', repo, comment: extra.id },
-        'could not delete a duplicate reply; the next push tries again',
-      );
-    });
-  }
-  return found[0]!;
+  const place: MarkedPlace<GhComment> = {
+    find: () => findReplies(ctx, path, key),
+    post: async () => readComment((await ctx.api.request<unknown>('POST', path, { body: { body }, accept: MEDIA_FULL })).data),
+    remove: async (c) => void (await ctx.api.request('DELETE', `/repos/${repo}/issues/comments/${c.id}`)),
+    same: (a, b) => a.id === b.id,
+    what: 'reply',
+  };
+  const { item } = await postOnceIn(place, {
+    key,
+    claims: ctx.claims,
+    log: ctx.log,
+    fail: (err) => rethrowForReply(err, ctx, repo),
+    undescribed: () => new AppError('UPSTREAM_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it'),
+  });
+  return threadOf(repo, deskTicket, item);
 }
 
 /**
