@@ -193,6 +193,17 @@ describe('The ticket card links any ticket to GitHub issues (headless Chromium)'
     await b.close();
   });
 
+  it('a ticket that came from GitHub shows its issue and links more', async () => {
+    loop.gh.createIssue(REPO, { title: 'Root cause in the exporter' });
+    const channelTicket = loop.desk.desk.tickets.get(loop.desk.store.deskIdOf(`${REPO}:1`)!)!;
+    const page = await card(channelTicket);
+    await page.waitForSelector('.gh-card[data-state="live"]');
+    await linkTo(page, `${REPO}#2`);
+    expect(await text(page)).to.include('Root cause in the exporter');
+    expect(parseLinks(channelTicket.cf.cf_github_issues).map((l) => l.number)).to.deep.equal([2]);
+    await page.close();
+  });
+
   it("the settings page lists the org's statuses, custom ones too, and saves the admin's picks for the loop", async () => {
     const page = await browser.newPage({ viewport: { width: 480, height: 900 } });
     const w = watch(page);
