@@ -8,6 +8,7 @@ import type { Server, Socket } from 'node:net';
 export class PlaceCount {
   #total = 0;
   readonly #perKey = new Map<string, number>();
+  #waiters: Array<{ n: number; resolve: () => void }> = [];
   constructor(private readonly limits: { total: number; perKey: number }) {}
 
   /** A release function (idempotent), or why there is no place: the total, or this key's share. */
@@ -17,6 +18,7 @@ export class PlaceCount {
     if (mine >= this.limits.perKey) return 'per-key';
     this.#total++;
     this.#perKey.set(key, mine + 1);
+    this.#changed();
     let released = false;
     return () => {
       if (released) return;
@@ -25,7 +27,21 @@ export class PlaceCount {
       const left = (this.#perKey.get(key) ?? 1) - 1;
       if (left <= 0) this.#perKey.delete(key);
       else this.#perKey.set(key, left);
+      this.#changed();
     };
+  }
+
+  /** Resolves when exactly `n` places are held (now, or at a later enter or release): a signal for tests and drains. */
+  whenHeld(n: number): Promise<void> {
+    if (this.#total === n) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ n, resolve }));
+  }
+
+  #changed(): void {
+    const due = this.#waiters.filter((w) => w.n === this.#total);
+    if (due.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => w.n !== this.#total);
+    for (const w of due) w.resolve();
   }
 
   get held(): number {

@@ -71,6 +71,8 @@ export function webhookService(o: WebhookServiceOptions) {
     coalescer,
     /** Deliveries being received right now (the door's places held). */
     deliveriesInFlight: (): number => door?.held ?? 0,
+    /** Resolves when exactly `n` deliveries are being received (a signal, not a poll). */
+    whenDeliveriesInFlight: (n: number): Promise<void> => door?.whenHeld(n) ?? Promise.resolve(),
     register(app: ReturnType<typeof buildApp>['app']): void {
       log = app.log as Logger;
       door = registerWebhookRoute(app, {

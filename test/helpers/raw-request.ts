@@ -5,7 +5,14 @@ import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
 export function rawRequest(port: number, path: string, headers: Record<string, string>) {
   const socket = net.connect(port, '127.0.0.1');
   let answer = '';
-  socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+  let statusLine: (status: number) => void = () => undefined;
+  const answered = new Promise<number>((r) => (statusLine = r));
+  socket.on('data', (d: Buffer) => {
+    answer += d.toString('latin1');
+    const m = /^HTTP\/1\.1 (\d{3})/.exec(answer);
+    if (m) statusLine(Number(m[1]));
+  });
+  socket.on('close', () => statusLine(0));
   socket.on('error', () => undefined);
   const closed = new Promise<void>((r) => socket.once('close', () => r()));
   const head = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
@@ -14,6 +21,8 @@ export function rawRequest(port: number, path: string, headers: Record<string, s
     socket,
     send: (bytes: string | Buffer) => new Promise<void>((r) => socket.write(bytes, () => r())),
     closed,
+    /** The answer's status once its status line arrives (0 when the socket closed without one): a signal, not a poll. */
+    answered,
     answer: () => answer,
     status: () => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0),
   };

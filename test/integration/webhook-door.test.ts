@@ -6,10 +6,6 @@ import { SENTINEL } from '../helpers/test-config.js';
 
 const REPO = 'acme/widgets';
 
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 10))) if (Date.now() > end) throw new Error(`timed out: ${what}`);
-}
-
 /**
  * The webhook door over real sockets: everything the headers give away is refused
  * before a byte of the body is read, a slow body is cut at its deadline, and only so
@@ -45,7 +41,7 @@ describe('The webhook door', function () {
     for (const [headers, status] of cases) {
       const r = rawRequest(port, path, headers);
       // No body is sent: the answer comes from the headers.
-      await until(`the ${status}`, () => r.status() !== 0);
+      await r.answered;
       expect(r.status(), r.answer()).to.equal(status);
       await r.closed;
     }
@@ -77,17 +73,17 @@ describe('The webhook door', function () {
   it('admits so many deliveries at once per client; the next is answered 503 at once, and a place frees when one ends', async () => {
     const body = '{"zen":"x"}';
     const held = Array.from({ length: 4 }, () => rawRequest(port, path, good(body)));
-    await until('four deliveries at the door', () => loop.server.webhooks!.deliveriesInFlight() === 4);
+    await loop.server.webhooks!.whenDeliveriesInFlight(4);
     const refused = rawRequest(port, path, good(body));
-    await until('the 503', () => refused.status() !== 0);
+    await refused.answered;
     expect(refused.status(), refused.answer()).to.equal(503);
     expect(refused.answer()).to.include('DELIVERY_OVERLOAD');
     for (const h of held) h.socket.destroy();
     await Promise.all(held.map((h) => h.closed));
-    await until('their places freed', () => loop.server.webhooks!.deliveriesInFlight() === 0);
+    await loop.server.webhooks!.whenDeliveriesInFlight(0);
     const after = rawRequest(port, path, good(body));
     await after.send(body);
-    await until('an answer', () => after.status() !== 0);
+    await after.answered;
     expect(after.status(), 'a place is free again (a ping-less delivery of no known repository)').to.not.equal(503);
     after.socket.destroy();
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -100,7 +96,7 @@ describe('The webhook door', function () {
     const body = JSON.stringify(loop.gh.hooks.payload({ repo: REPO, event: 'issues', action: 'opened', issue: issue.number, sender: { login: 'o', id: 1 } }));
     const r = rawRequest(port, path, good(body));
     for (let i = 0; i < body.length; i += 97) await r.send(body.slice(i, i + 97));
-    await until('an answer', () => r.status() !== 0);
+    await r.answered;
     expect(r.status(), r.answer()).to.equal(202);
     r.socket.destroy();
     await loop.settle();

@@ -401,10 +401,13 @@ describe('Webhooks: GitHub deliveries into Desk between pulls', function () {
     const forged = await loop.desk.sendCallback('onUninstall', { configParams: { repositories: `${REPO},${OTHER}` } }, { badHash: true });
     expect(forged.status).to.equal(200);
     expect((forged.body as { acted: boolean }).acted, 'an unverified callback is not acted on').to.equal(false);
+    // The removal runs after the answer: wait for the fake's hook writes (a signal, not a time).
+    const removed = (async () => {
+      while (hooksOf(loop, OTHER).length > 0 || hooksOf(loop, REPO).length > 1) await loop.gh.hooks.nextChange();
+    })();
     const answered = await loop.desk.sendCallback('onUninstall', { configParams: { repositories: `${REPO},${OTHER}` } });
     expect(answered.status).to.equal(200);
-    // The removal runs after the answer: wait for it (a condition, not a time).
-    for (let i = 0; i < 200 && (hooksOf(loop, OTHER).length > 0 || hooksOf(loop, REPO).length > 1); i++) await new Promise((r) => setTimeout(r, 10));
+    await removed;
     expect(hooksOf(loop, REPO).map((h) => h.url)).to.deep.equal(['https://ci.example/hook']);
     expect(hooksOf(loop, OTHER)).to.have.length(0);
     expect(loop.log.text).to.include('webhook removed');

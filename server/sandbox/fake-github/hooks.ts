@@ -65,8 +65,21 @@ export class FakeHooks {
     store.onChange = (c) => this.#deliver(c);
   }
 
+  #changeWaiters: Array<() => void> = [];
+
+  /** Resolves at the next write to any repository's hooks (created, changed or deleted): a test's signal. */
+  nextChange(): Promise<void> {
+    return new Promise((resolve) => this.#changeWaiters.push(resolve));
+  }
+
   /** Answers /repos/{o}/{r}/hooks[/{id}], or undefined for other paths. */
   route(method: string, repoName: string, rest: string, body: string): FakeResponse | undefined {
+    const answer = this.#route(method, repoName, rest, body);
+    if (method !== 'GET' && answer && answer.status < 300) for (const w of this.#changeWaiters.splice(0)) w();
+    return answer;
+  }
+
+  #route(method: string, repoName: string, rest: string, body: string): FakeResponse | undefined {
     const m = /^\/hooks(?:\/(\d+))?$/.exec(rest);
     if (!m) return undefined;
     const key = repoName.toLowerCase();
