@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
+import { startFakeGitHub } from '../sandbox/fake-github/index.js';
 import { median, percentile, round } from './stats.js';
 import { startServerProcess } from './server-process.js';
 

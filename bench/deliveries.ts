@@ -6,8 +6,8 @@
  */
 import type { Agent } from 'undici';
 import { request } from 'undici';
-import type { FakeGitHub } from '../server/sandbox/fake-github/index.js';
-import { deliveryHeaders } from '../server/sandbox/fake-github/hooks.js';
+import type { FakeGitHub } from '../sandbox/fake-github/index.js';
+import { deliveryHeaders } from '../sandbox/fake-github/hooks.js';
 
 export async function deliverNewIssue(gh: FakeGitHub, repo: string, hook: { url: string; secret: string }, agent: Agent): Promise<number | 'error'> {
   const issue = gh.createIssue(repo, { title: 'flood', body: 'It breaks.' });

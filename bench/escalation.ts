@@ -7,14 +7,14 @@
  * API credit, by call), GitHub calls; and what a pull's reconciler costs when there is
  * nothing to tell. Medians and spread over BENCH_RUNS rounds. No assertions.
  */
-import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
-import { channelUrls, startDeskSimulator } from '../server/sandbox/desk-simulator/index.js';
-import { freePort } from '../server/sandbox/free-port.js';
+import { startFakeGitHub } from '../sandbox/fake-github/index.js';
+import { channelUrls, startDeskSimulator } from '../sandbox/desk-simulator/index.js';
+import { freePort } from '../sandbox/free-port.js';
 import { createChannel } from '../server/channel-factory.js';
 import { startServer } from '../server/server.js';
-import { localConfig } from '../server/local-config.js';
+import { localConfig } from '../sandbox/local-config.js';
 import { formatLinks } from '../server/escalation/links.js';
-import type { DeskApiKind } from '../server/sandbox/desk-simulator/tickets-api.js';
+import type { DeskApiKind } from '../sandbox/desk-simulator/tickets-api.js';
 import { median, percentile, round } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

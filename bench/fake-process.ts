@@ -3,8 +3,8 @@
  * counted as the channel server's. Seeded from the scenario the parent sends, with
  * update times spread over the past (three items a second), so reads are settled.
  */
-import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
-import { corpusBody } from '../server/sandbox/fake-github/github-corpus.js';
+import { startFakeGitHub } from '../sandbox/fake-github/index.js';
+import { corpusBody } from '../sandbox/fake-github/github-corpus.js';
 
 // GitHub-like bodies (the fake renders them as github.com does) unless BENCH_HTML=trivial.
 const trivial = process.env.BENCH_HTML === 'trivial';

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { startServer } from '../server/server.js';
 import { createChannel } from '../server/channel-factory.js';
-import { localConfig } from '../server/local-config.js';
-import { closeHttpServer } from '../server/http/close-server.js';
-import type { RequestLogEntry } from '../server/sandbox/fake-github/handle.js';
+import { localConfig } from '../sandbox/local-config.js';
+import { closeHttpServer } from '../sandbox/close-server.js';
+import type { RequestLogEntry } from '../sandbox/fake-github/handle.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const TOKEN = 'bench-token';

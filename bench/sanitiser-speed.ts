@@ -6,8 +6,8 @@
  * load falls on both alike; medians of the rounds, with the spread (min–max).
  */
 import { allowList } from '../server/desk/sanitise.js';
-import { corpusBody, corpusHtml } from '../server/sandbox/fake-github/github-corpus.js';
-import { renderHtml } from '../server/sandbox/fake-github/render.js';
+import { corpusBody, corpusHtml } from '../sandbox/fake-github/github-corpus.js';
+import { renderHtml } from '../sandbox/fake-github/render.js';
 import { referenceSanitise } from '../test/helpers/sanitiser-reference.js';
 import { median, round } from './stats.js';
 

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../server/sandbox/free-port.js';
+import { freePort } from '../sandbox/free-port.js';
 import { round } from './stats.js';
 
 /** Linux's USER_HZ, the unit of /proc's CPU times (100 on every architecture Node runs on here). */

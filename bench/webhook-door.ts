@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, percentile, round } from './stats.js';
 import { startServerProcess } from './server-process.js';
-import { freePort } from '../server/sandbox/free-port.js';
+import { freePort } from '../sandbox/free-port.js';
 
 const root = process.env.ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONNECTIONS = Number(process.env.ATTACK_CONNECTIONS ?? 3000);

@@ -13,12 +13,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
-import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
+import { startFakeGitHub } from '../sandbox/fake-github/index.js';
 import { hookKeys, hookSecret, sealTarget } from '../server/webhooks/seal.js';
 import { median, percentile, round } from './stats.js';
 import { startServerProcess } from './server-process.js';
 import { deliverNewIssue } from './deliveries.js';
-import { freePort } from '../server/sandbox/free-port.js';
+import { freePort } from '../sandbox/free-port.js';
 
 const root = process.env.ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.FLOOD_SECONDS ?? 60);

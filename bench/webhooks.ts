@@ -7,13 +7,13 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFakeGitHub } from '../server/sandbox/fake-github/index.js';
+import { startFakeGitHub } from '../sandbox/fake-github/index.js';
 import { startServer } from '../server/server.js';
-import { freePort } from '../server/sandbox/free-port.js';
+import { freePort } from '../sandbox/free-port.js';
 import { InvokeClient } from '../server/desk/invoke-client.js';
 import { desiredHook } from '../server/connectors/github/hooks.js';
 import { hookKeys } from '../server/webhooks/seal.js';
-import { deliveryHeaders } from '../server/sandbox/fake-github/hooks.js';
+import { deliveryHeaders } from '../sandbox/fake-github/hooks.js';
 import type { ServerConfig } from '../server/config.js';
 import type { Channel } from '../server/http/channel.js';
 import { median, percentile, round } from './stats.js';

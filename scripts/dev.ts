@@ -14,7 +14,7 @@ const env = { ...process.env, npm_config_loglevel: 'silent' };
 
 const children: ChildProcess[] = [
   spawn(bin('rollup'), ['-c', 'rollup.config.mjs', '--watch', '--no-watch.clearScreen'], { cwd: root, env, stdio: 'inherit' }),
-  spawn(bin('tsx'), ['watch', '--clear-screen=false', 'server/sandbox/start.ts'], { cwd: root, env, stdio: 'inherit' }),
+  spawn(bin('tsx'), ['watch', '--clear-screen=false', 'sandbox/start.ts'], { cwd: root, env, stdio: 'inherit' }),
 ];
 let stopping = false;
 const stop = (signal: NodeJS.Signals): void => {

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { buildAndLaunch, watch } from '../helpers/browser.js';
 import { startChannelLoop, type ChannelLoop } from '../helpers/channel-loop.js';
 import { SENTINEL } from '../helpers/test-config.js';
-import { startWidgetHost } from '../../server/sandbox/widget-host.js';
+import { startWidgetHost } from '../../sandbox/widget-host.js';
 import { pack } from '../../scripts/pack.js';
 import { zipFile } from '../../scripts/zip-entries.js';
 
@@ -21,7 +21,7 @@ const HOSTILE_LABEL = '<img src=y onerror=alert(3)>';
 /**
  * The ticket card and the repository picker in headless Chromium, against the real
  * loop: the fake GitHub, the channel server and the Desk simulator, with Desk's SDK
- * replaced by the sandbox's double (server/sandbox/widget-host.ts), whose `request`
+ * replaced by the sandbox's double (sandbox/widget-host.ts), whose `request`
  * goes to the fake GitHub through the connection and answers in Desk's envelope.
  */
 describe('The ticket card and the repository picker in headless Chromium', function () {

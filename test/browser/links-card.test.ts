@@ -3,9 +3,9 @@ import type { Browser, Page } from 'playwright-core';
 import { buildAndLaunch, watch } from '../helpers/browser.js';
 import { startWebhookLoop, DESK_TOKEN, type WebhookLoop } from '../helpers/webhook-loop.js';
 import { SENTINEL } from '../helpers/test-config.js';
-import { startWidgetHost } from '../../server/sandbox/widget-host.js';
+import { startWidgetHost } from '../../sandbox/widget-host.js';
 import { parseLinks } from '../../server/escalation/links.js';
-import type { DeskTicketRecord } from '../../server/sandbox/desk-simulator/tickets-api.js';
+import type { DeskTicketRecord } from '../../sandbox/desk-simulator/tickets-api.js';
 
 const REPO = 'acme/widgets';
 const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script> Export fails';

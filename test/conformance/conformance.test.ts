@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
-import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { validators } from '../../server/desk/schemas.js';
-import { asPairs, fillBody, requestShapes, withShapeQuery, type RequestShape } from '../../server/sandbox/desk-simulator/request-shapes.js';
+import { asPairs, fillBody, requestShapes, withShapeQuery, type RequestShape } from '../../sandbox/desk-simulator/request-shapes.js';
 import { startApp } from '../helpers/start-app.js';
 import { TestClock } from '../helpers/clock.js';
 import { SENTINEL, testConfig } from '../helpers/test-config.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { allowList, ALLOWED_ATTRIBUTES, ALLOWED_TAGS, MAX_HTML_DEPTH, sanitiseHtml, TOO_DEEP_NOTICE } from '../../server/desk/sanitise.js';
 import { nestingDepth } from '../../server/desk/html-tokens.js';
-import { GITHUB_CORPUS, corpusBody, corpusHtml } from '../../server/sandbox/fake-github/github-corpus.js';
+import { GITHUB_CORPUS, corpusBody, corpusHtml } from '../../sandbox/fake-github/github-corpus.js';
 import { canonical, elementCounts, elementsOf, hasComment, textOf } from '../helpers/html-tree.js';
 import { referenceSanitise } from '../helpers/sanitiser-reference.js';
 import { runs } from '../property/figures.js';

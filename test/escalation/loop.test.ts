@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
 import { formatLinks, parseLinks } from '../../server/escalation/links.js';
-import type { DeskTicketRecord } from '../../server/sandbox/desk-simulator/tickets-api.js';
+import type { DeskTicketRecord } from '../../sandbox/desk-simulator/tickets-api.js';
 
 const REPO = 'acme/widgets';
 const PARAMS = {

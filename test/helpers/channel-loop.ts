@@ -1,7 +1,7 @@
-import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
-import { channelUrls, startDeskSimulator, type DeskSimulator, type PullOutcome } from '../../server/sandbox/desk-simulator/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
+import { channelUrls, startDeskSimulator, type DeskSimulator, type PullOutcome } from '../../sandbox/desk-simulator/index.js';
 import { createChannel } from '../../server/channel-factory.js';
-import { lateBoundChannel } from '../../server/local-config.js';
+import { lateBoundChannel } from '../../sandbox/local-config.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { ServerConfig } from '../../server/config.js';
 import { LogCapture } from './log-capture.js';

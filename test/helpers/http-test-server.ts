@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeHttpServer } from '../../server/http/close-server.js';
+import { closeHttpServer } from '../../sandbox/close-server.js';
 
 export interface RecordedRequest {
   method: string;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { FakeGitHub } from '../../server/sandbox/fake-github/index.js';
-import type { DeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
+import type { FakeGitHub } from '../../sandbox/fake-github/index.js';
+import type { DeskSimulator } from '../../sandbox/desk-simulator/index.js';
 
 interface GhItem {
   id: number;

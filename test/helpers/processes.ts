@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { freePort } from '../../server/sandbox/free-port.js';
+import { freePort } from '../../sandbox/free-port.js';
 
 /** A port free on 127.0.0.1 right now, for a program that cannot listen on port 0 and say which it got. */
 export { freePort };

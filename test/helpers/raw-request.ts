@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
+import { deliveryHeaders } from '../../sandbox/fake-github/hooks.js';
 
 /** One raw HTTP/1.1 POST on its own socket: the headers, then as much body as the test sends (slow bodies, stalls). */
 export function rawRequest(port: number, path: string, headers: Record<string, string>) {

@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../../server/config.js';
-import { localConfig } from '../../server/local-config.js';
+import { localConfig } from '../../sandbox/local-config.js';
 
 /** Sentinel secrets: tests search logs, bodies and channelState for these exact strings. */
 export const SENTINEL = {

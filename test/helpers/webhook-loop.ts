@@ -1,8 +1,8 @@
 import type { DoorLimits } from '../../server/webhooks/door.js';
-import { freePort } from '../../server/sandbox/free-port.js';
-import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
-import { channelUrls, startDeskSimulator, type DeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
-import type { RotationPolicy } from '../../server/sandbox/desk-simulator/rotation.js';
+import { freePort } from '../../sandbox/free-port.js';
+import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
+import { channelUrls, startDeskSimulator, type DeskSimulator } from '../../sandbox/desk-simulator/index.js';
+import type { RotationPolicy } from '../../sandbox/desk-simulator/rotation.js';
 import { createChannel } from '../../server/channel-factory.js';
 import type { Channel } from '../../server/http/channel.js';
 import { startServer, type RunningServer } from '../../server/server.js';

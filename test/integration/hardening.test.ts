@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { MAX_CONTENT_CHARS, TOO_DEEP_NOTICE, TOO_LONG_NOTICE } from '../../server/desk/sanitise.js';
 import net from 'node:net';
-import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { gitHubChannel } from '../../server/connectors/github/github-channel.js';
 import { contentOf } from '../../server/connectors/github/mapping.js';

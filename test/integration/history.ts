@@ -1,6 +1,6 @@
-import type { FakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import type { FakeGitHub } from '../../sandbox/fake-github/index.js';
 import type { TestClock } from '../helpers/clock.js';
-import { seededRandom } from '../../server/sandbox/fake-github/activity.js';
+import { seededRandom } from '../../sandbox/fake-github/activity.js';
 
 /** The sandbox's seeded PRNG, so a history is the same on every run. */
 export const rng = seededRandom;

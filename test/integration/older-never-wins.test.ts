@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
-import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
+import { deliveryHeaders } from '../../sandbox/fake-github/hooks.js';
 
 const REPO = 'acme/widgets';
 

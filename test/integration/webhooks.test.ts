@@ -3,7 +3,7 @@ import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
-import { deliveryHeaders } from '../../server/sandbox/fake-github/hooks.js';
+import { deliveryHeaders } from '../../sandbox/fake-github/hooks.js';
 import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
 import type { ChannelState, RepoCursor } from '../../server/desk/wire-types.js';
 

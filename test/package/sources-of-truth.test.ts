@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateWireTypes, WIRE_TYPES_FILE } from '../../scripts/schema-types.js';
 import { ERROR_CATALOGUE } from '../../server/errors.js';
-import { requestShapes } from '../../server/sandbox/desk-simulator/request-shapes.js';
+import { requestShapes } from '../../sandbox/desk-simulator/request-shapes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

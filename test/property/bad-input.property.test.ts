@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
-import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { ERROR_CATALOGUE, SYNC_ERROR_CODES } from '../../server/errors.js';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { startFakeGitHub } from '../../server/sandbox/fake-github/index.js';
-import { startDeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
-import type { DeskApiKind, DeskTicketRecord } from '../../server/sandbox/desk-simulator/tickets-api.js';
+import { startFakeGitHub } from '../../sandbox/fake-github/index.js';
+import { startDeskSimulator } from '../../sandbox/desk-simulator/index.js';
+import type { DeskApiKind, DeskTicketRecord } from '../../sandbox/desk-simulator/tickets-api.js';
 import { InvokeClient } from '../../server/desk/invoke-client.js';
 import { DirectTransport } from '../../server/transport/direct-transport.js';
 import { GitHubApi, directHeaders } from '../../server/connectors/github/api.js';

@@ -5,7 +5,7 @@ import { startApp } from '../helpers/start-app.js';
 import { createChannel } from '../../server/channel-factory.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { figures, runs, writeFigures } from './figures.js';
-import { asPairs, fillBody, requestShapes, withShapeQuery } from '../../server/sandbox/desk-simulator/request-shapes.js';
+import { asPairs, fillBody, requestShapes, withShapeQuery } from '../../sandbox/desk-simulator/request-shapes.js';
 
 const REPO = 'acme/widgets';
 

@@ -5,7 +5,7 @@ import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import type { ChannelState, RepoCursor } from '../../server/desk/wire-types.js';
-import type { Fault } from '../../server/sandbox/fake-github/index.js';
+import type { Fault } from '../../sandbox/fake-github/index.js';
 import { figures, runs, writeFigures } from './figures.js';
 
 const REPO = 'acme/widgets';

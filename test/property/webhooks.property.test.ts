@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
 import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { SENTINEL } from '../helpers/test-config.js';
-import type { DeliveryLogEntry } from '../../server/sandbox/fake-github/hooks.js';
+import type { DeliveryLogEntry } from '../../sandbox/fake-github/hooks.js';
 
 const REPO = 'acme/widgets';
 

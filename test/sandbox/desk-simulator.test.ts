@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
-import { startDeskSimulator, type DeskSimulator, type DeskSimulatorOptions } from '../../server/sandbox/desk-simulator/index.js';
+import { startDeskSimulator, type DeskSimulator, type DeskSimulatorOptions } from '../../sandbox/desk-simulator/index.js';
 import { InvokeClient, unwrapInvokeEnvelope } from '../../server/desk/invoke-client.js';
 import { startTestServer } from '../helpers/http-test-server.js';
 
@@ -280,7 +280,7 @@ describe('Desk simulator: the request shapes of the corpus', () => {
       expect(push.ok, String(push.rejected?.detail)).to.equal(true);
       pushes.add(push.shape);
     }
-    const { requestShapes } = await import('../../server/sandbox/desk-simulator/request-shapes.js');
+    const { requestShapes } = await import('../../sandbox/desk-simulator/request-shapes.js');
     const drawable = (route: string) =>
       requestShapes()
         .filter((s) => s.route === route && s.simulator)

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
-import { seedRealistic } from '../../server/sandbox/fake-github/activity.js';
+import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
+import { seedRealistic } from '../../sandbox/fake-github/activity.js';
 import { SUBSET_FILE } from '../../scripts/openapi-refresh.js';
 import { addFormats } from '../../server/desk/schemas.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
 import { TestClock } from '../helpers/clock.js';
 import { rejects } from '../helpers/rejects.js';
 

@@ -22,7 +22,7 @@ describe('npm run dev', function () {
       const now = new Date();
       utimesSync(path.join(root, 'widget/main.ts'), now, now);
       await run.until('the widget rebuild', () => count(run.output(), built) === 2);
-      utimesSync(path.join(root, 'server/sandbox/run-sandbox.ts'), now, now);
+      utimesSync(path.join(root, 'sandbox/run-sandbox.ts'), now, now);
       await run.until('the sandbox restart', () => count(run.output(), banner) === 2);
       expect(run.output()).to.match(/stopping…/);
       await stopThroughNpm(run, 'SIGTERM');

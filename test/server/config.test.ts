@@ -87,7 +87,7 @@ describe('Server configuration', () => {
 describe('Starting the server', function () {
   this.timeout(30_000);
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'server/sandbox/start.ts'], {
+    spawnSync(process.execPath, ['--import', 'tsx', 'sandbox/start.ts'], {
       cwd: root,
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '', ...env },

@@ -3,9 +3,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeGitHub, type FakeGitHub } from '../../server/sandbox/fake-github/index.js';
-import { seedRealistic } from '../../server/sandbox/fake-github/activity.js';
-import { startDeskSimulator } from '../../server/sandbox/desk-simulator/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
+import { seedRealistic } from '../../sandbox/fake-github/activity.js';
+import { startDeskSimulator } from '../../sandbox/desk-simulator/index.js';
 import { alive } from '../helpers/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,7 +37,7 @@ describe('npm run build && npm run serve', function () {
 
   it('builds the server into dist/ without the sandbox, and the widget into app/js', () => {
     expect(existsSync(path.join(root, 'dist/server/main.js'))).to.equal(true);
-    expect(existsSync(path.join(root, 'dist/server/sandbox'))).to.equal(false);
+    expect(existsSync(path.join(root, 'dist/sandbox')) || existsSync(path.join(root, 'dist/server/sandbox'))).to.equal(false);
     expect(existsSync(path.join(root, 'app/js/widget.js'))).to.equal(true);
   });
 

@@ -1,4 +1,4 @@
-import { startFakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import { startFakeGitHub } from '../../sandbox/fake-github/index.js';
 import { gitHubConnector } from '../../server/connectors/github/github-channel.js';
 import { directHeaders } from '../../server/connectors/github/api.js';
 import { bodyThreadExtId, commentThreadExtId, ticketExtId } from '../../server/connectors/github/ext-ids.js';

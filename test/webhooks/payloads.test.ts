@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { mapDelivery } from '../../server/webhooks/delivery-map.js';
 import { validators, addFormats } from '../../server/desk/schemas.js';
-import { startFakeGitHub } from '../../server/sandbox/fake-github/index.js';
+import { startFakeGitHub } from '../../sandbox/fake-github/index.js';
 
 const subset = JSON.parse(readFileSync(new URL('./github-webhooks-subset.json', import.meta.url), 'utf8')) as {
   examples: Record<'issues' | 'issue_comment', Array<Record<string, unknown>>>;

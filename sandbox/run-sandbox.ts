@@ -14,16 +14,16 @@ import { startFakeGitHub } from './fake-github/index.js';
 import { seedRealistic, startActivity } from './fake-github/activity.js';
 import { channelUrls, startDeskSimulator, type PullOutcome } from './desk-simulator/index.js';
 import { startWidgetHost } from './widget-host.js';
-import { startServer } from '../server.js';
-import { createChannel } from '../channel-factory.js';
-import type { ServerConfig } from '../config.js';
-import { lateBoundChannel, localConfig } from '../local-config.js';
-import { decodeChannelState } from '../desk/channel-state.js';
+import { startServer } from '../server/server.js';
+import { createChannel } from '../server/channel-factory.js';
+import type { ServerConfig } from '../server/config.js';
+import { lateBoundChannel, localConfig } from './local-config.js';
+import { decodeChannelState } from '../server/desk/channel-state.js';
 import { freePort } from './free-port.js';
-import type { ImportReport } from '../webhooks/coalescer.js';
+import type { ImportReport } from '../server/webhooks/coalescer.js';
 import { SANDBOX_LOOP_PARAMS, startEscalationStory } from './escalation-story.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PULL_SECONDS = Number(process.env.SANDBOX_PULL_SECONDS ?? 5);
 
 type Desk = Awaited<ReturnType<typeof startDeskSimulator>>;

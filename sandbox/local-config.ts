@@ -1,5 +1,5 @@
-import type { ServerConfig } from './config.js';
-import type { Channel } from './http/channel.js';
+import type { ServerConfig } from '../server/config.js';
+import type { Channel } from '../server/http/channel.js';
 
 /**
  * The server's configuration on loopback, as the tests, the bench and the sandbox run

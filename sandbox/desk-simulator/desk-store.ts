@@ -1,4 +1,4 @@
-import type { SyncObject, SyncThread, SyncTicket } from '../../desk/wire-types.js';
+import type { SyncObject, SyncThread, SyncTicket } from '../../server/desk/wire-types.js';
 
 /** Why Desk refused a pull (or push) answer. */
 export interface Rejection {

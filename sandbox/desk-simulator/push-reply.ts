@@ -1,4 +1,4 @@
-import type { PushResponse, SyncThread } from '../../desk/wire-types.js';
+import type { PushResponse, SyncThread } from '../../server/desk/wire-types.js';
 import type { DrawnRequest } from './shape-draw.js';
 import type { DeskStore, Rejection } from './desk-store.js';
 import { deskSchemas, firstError } from './desk-schemas.js';

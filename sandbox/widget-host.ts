@@ -4,9 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeHttpServer } from '../http/close-server.js';
+import { closeHttpServer } from './close-server.js';
 
-const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../app');
+const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../app');
 const SDK_URL = 'https://js.zohostatic.com/support/developer_sdk/v1/js/ZohoDeskClientSDK.min.js';
 const GITHUB_API = 'https://api.github.com';
 const DESK_API = 'https://desk.zoho.com';

@@ -3,8 +3,8 @@
  * Desk simulator); with any production variable set, the production server. The
  * sandbox never starts by accident: MODE=sandbox with a production variable set is refused.
  */
-import { PRODUCTION_VARIABLES } from '../config.js';
-import { runService } from '../service.js';
+import { PRODUCTION_VARIABLES } from '../server/config.js';
+import { runService } from '../server/service.js';
 
 const productionVars = PRODUCTION_VARIABLES.filter((name) => process.env[name]);
 const mode = process.env.MODE ?? (productionVars.length > 0 ? 'production' : 'sandbox');

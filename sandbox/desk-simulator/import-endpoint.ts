@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SyncObject } from '../../desk/wire-types.js';
+import type { SyncObject } from '../../server/desk/wire-types.js';
 import type { DeskStore } from './desk-store.js';
 import { deskSchemas, firstError } from './desk-schemas.js';
 import { mediaType } from './json-answer.js';

@@ -6,7 +6,7 @@ import { handle, type FakeContext, type RequestLogEntry } from './handle.js';
 import { RateLimits } from './rate-limits.js';
 import { commentJson, issueJson } from './json.js';
 import { FakeHooks } from './hooks.js';
-import { closeHttpServer } from '../../http/close-server.js';
+import { closeHttpServer } from '../close-server.js';
 
 export type { Fault, FaultEntry, FakeUser, EventRecord, RequestLogEntry };
 

@@ -7,7 +7,7 @@
  */
 import type { startDeskSimulator } from './desk-simulator/index.js';
 import type { startFakeGitHub } from './fake-github/index.js';
-import { formatLinks, parseLinks } from '../escalation/links.js';
+import { formatLinks, parseLinks } from '../server/escalation/links.js';
 
 type Desk = Awaited<ReturnType<typeof startDeskSimulator>>;
 type GitHub = Awaited<ReturnType<typeof startFakeGitHub>>;

@@ -1,4 +1,4 @@
-import type { SyncObject } from '../../desk/wire-types.js';
+import type { SyncObject } from '../../server/desk/wire-types.js';
 import type { DeskStore, Rejection } from './desk-store.js';
 import { deskSchemas, firstError } from './desk-schemas.js';
 import { noAnswer, readJsonAnswer } from './json-answer.js';

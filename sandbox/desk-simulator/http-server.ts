@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvokeAnswer } from './invoke-endpoint.js';
-import { closeHttpServer } from '../../http/close-server.js';
+import { closeHttpServer } from '../close-server.js';
 
 /** Far above any Invoke call we make (a GitHub comment is at most 65536 characters); a guard, not a Desk figure. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;

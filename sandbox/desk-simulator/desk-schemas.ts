@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { addFormats } from '../../desk/schemas.js';
+import { addFormats } from '../../server/desk/schemas.js';
 
 /**
  * The simulator's own reading of Desk's wire formats: resources/schemas compiled into a
@@ -10,7 +10,7 @@ import { addFormats } from '../../desk/schemas.js';
  * make the simulator accept what Desk would refuse. The files use relative `$id`s
  * ("sync.json"), so all of them go into one instance to resolve each other's `$ref`s.
  */
-const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/schemas');
+const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../resources/schemas');
 
 function load(): Ajv {
   // allErrors: false — Desk reports a refusal, not a lint report; the first error is enough.
