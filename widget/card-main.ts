@@ -77,9 +77,9 @@ class Card {
         id = undefined;
       }
       if (id === undefined) return this.set({ kind: 'failed', why: 'no-ticket' });
-      if (!this.links) {
-        const ticket = id;
-        this.links = new LinksPanel(this.sdk, this.i18n, ticket, await linksConfig(this.sdk), () => this.show());
+      // Desk's ticket ids are digits: anything else never goes into a Desk API path.
+      if (!this.links && /^\d{1,20}$/.test(id)) {
+        this.links = new LinksPanel(this.sdk, this.i18n, id, await linksConfig(this.sdk), () => this.show());
         void this.links.load();
       }
       const stored = await storedIssue(this.sdk, id);
