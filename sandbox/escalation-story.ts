@@ -57,8 +57,10 @@ export function startEscalationStory(desk: Desk, gh: GitHub, repo: string, cardU
   const watch = setInterval(() => {
     if (!closedAt) return;
     for (const t of [email, chat]) {
+      // Told once the loop's last step is done: the ack in the field (after note, draft and status).
+      const told = parseLinks(t.cf.cf_github_issues ?? '').some((l) => l.number === issue.number && l.ack.kind === 'c');
       const note = t.comments.some((c) => !c.isPublic && c.content.includes('gh-loop:'));
-      if (note && t.drafts.length > 0 && !seen.has(t.id)) {
+      if (told && note && t.drafts.length > 0 && !seen.has(t.id)) {
         seen.add(t.id);
         console.log(
           `escalation: ${t.channel} ticket ${t.id} has its private note, status "${t.status}" and a draft reply, ${Date.now() - closedAt} ms after the close`,
