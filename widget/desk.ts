@@ -1,3 +1,4 @@
+import { customField } from '../server/escalation/links.js';
 import { deployment } from './github.js';
 import { isObj, readRequestAnswer, type DeskSdk } from './sdk.js';
 
@@ -60,10 +61,9 @@ export interface TicketFacts {
 export function ticketFacts(data: unknown, field: string): TicketFacts | undefined {
   if (!isObj(data)) return undefined;
   const s = (v: unknown) => (typeof v === 'string' ? v : '');
-  const cf = isObj(data.cf) ? data.cf : isObj(data.customFields) ? data.customFields : {};
   const contact = isObj(data.contact) ? data.contact : {};
   return {
-    links: s(cf[field]),
+    links: customField(data, field),
     subject: s(data.subject),
     description: s(data.description),
     email: s(data.email) || s(contact.email),

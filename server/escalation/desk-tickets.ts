@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import type { InvokeClient } from '../desk/invoke-client.js';
+import { customField } from './links.js';
 
 /** Who calls: the installation, as a pull or a sealed hook names it. */
 export interface DeskInstallation {
@@ -40,8 +41,6 @@ export const SEARCH_MAX_FROM = 999;
  * call's path, never Desk's body.
  */
 export class DeskTickets {
-  readonly calls: Record<DeskCallKind, number> = { search: 0, ticket: 0, comments: 0, comment: 0, uncomment: 0, patch: 0, draft: 0, config: 0 };
-
   constructor(
     private readonly invoke: InvokeClient,
     private readonly o: { deskApiUrl: string; connection: string; field: string; onCall?: (kind: DeskCallKind) => void },
@@ -133,7 +132,6 @@ export class DeskTickets {
     path: string,
     o: { query?: Record<string, string>; body?: unknown; notFound?: boolean },
   ): Promise<unknown> {
-    this.calls[kind]++;
     this.o.onCall?.(kind);
     const res = await this.invoke.call({
       orgId: this.who.orgId,
@@ -162,14 +160,13 @@ export class DeskTickets {
     const t = x as Record<string, unknown>;
     const id = idOf(t.id);
     if (!id) return undefined;
-    const cf = (typeof t.cf === 'object' && t.cf !== null ? t.cf : t.customFields) as Record<string, unknown> | undefined;
-    const links = cf?.[this.o.field];
+    const links = customField(t, this.o.field);
     return {
       id,
       channel: typeof t.channel === 'string' ? t.channel : '',
       status: typeof t.status === 'string' ? t.status : '',
       statusType: typeof t.statusType === 'string' ? t.statusType : '',
-      links: typeof links === 'string' ? links : '',
+      links,
     };
   }
 }

@@ -86,3 +86,10 @@ export function withLink(links: readonly IssueLink[], k: IssueKey, closed: boole
 export function withoutLink(links: readonly IssueLink[], k: IssueKey): IssueLink[] {
   return links.filter((l) => !sameIssue(l, k));
 }
+
+/** A custom field of a Desk ticket as Desk's API answers it: under `cf`, or `customFields` (read both); '' when absent. */
+export function customField(ticket: Readonly<Record<string, unknown>>, field: string): string {
+  const cf = typeof ticket.cf === 'object' && ticket.cf !== null ? ticket.cf : ticket.customFields;
+  const v = typeof cf === 'object' && cf !== null ? (cf as Record<string, unknown>)[field] : undefined;
+  return typeof v === 'string' ? v : '';
+}

@@ -1,3 +1,4 @@
+import { escapeText } from '../connectors/github/story-thread.js';
 import type { SyncUnit } from '../sync/batch.js';
 import { readComment, readIssue, type GhIssue } from '../connectors/github/github-types.js';
 import { commentThread, issueUnit } from '../connectors/github/mapping.js';
@@ -72,7 +73,7 @@ function withHtml(x: unknown): unknown {
   const o = x as Record<string, unknown>;
   if (typeof o.body_html === 'string') return o;
   const md = typeof o.body === 'string' ? o.body : '';
-  return { ...o, body_html: md.trim() === '' ? '' : `<p>${escapeHtml(md).replace(/\r?\n/g, '<br>')}</p>` };
+  return { ...o, body_html: md.trim() === '' ? '' : `<p>${escapeText(md).replace(/\r?\n/g, '<br>')}</p>` };
 }
 
 /** Some payloads (and GitHub's examples) lack issue_url on the comment: the issue it arrived with is its issue. */
@@ -82,8 +83,4 @@ function withIssueUrl(comment: unknown, issue: unknown): unknown {
   if (typeof c.issue_url === 'string') return c;
   const url = (issue as { url?: unknown } | null)?.url;
   return typeof url === 'string' ? { ...c, issue_url: url } : c;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

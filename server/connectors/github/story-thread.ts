@@ -55,6 +55,7 @@ export function storyThread(repo: string, e: GhIssueEvent): SyncThread | undefin
   };
 }
 
-function escapeText(s: string): string {
+/** Text for HTML, as numeric references (the story's threads and a delivery's fallback body share it). */
+export function escapeText(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
