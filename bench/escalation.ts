@@ -10,7 +10,7 @@
 import { startFakeGitHub } from '../sandbox/fake-github/index.js';
 import { channelUrls, startDeskSimulator } from '../sandbox/desk-simulator/index.js';
 import { freePort } from '../sandbox/free-port.js';
-import { createChannel } from '../server/channel-factory.js';
+import { createConnector } from '../server/channel-factory.js';
 import { startServer } from '../server/server.js';
 import { localConfig } from '../sandbox/local-config.js';
 import { formatLinks } from '../server/escalation/links.js';
@@ -44,16 +44,16 @@ async function main(): Promise<void> {
     port,
     extensionSecret: SECRET,
     transport: 'invoke',
-    githubApiUrl: gh.url,
-    githubToken: undefined,
+    upstream: { apiUrl: gh.url, token: undefined },
     deskApiUrl: desk.url,
     publicUrl: serverUrl,
     deskConnection: 'zohodesk',
     claimStore: 'none',
     logLevel: 'silent',
   });
-  const channel = createChannel(config);
-  const server = await startServer(config, { channel });
+  const parts = createConnector(config);
+  const channel = parts.channel;
+  const server = await startServer(config, parts);
   await desk.pullOnce(); // installs the hook
   await gh.hooks.settled();
 
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
         check();
       });
       ms.push(performance.now() - start);
-      await channel.escalation?.idle();
+      await channel.idle?.();
       deskCalls = calls(d0);
       ghCalls = gh.requests.length - r0;
       for (const t of tickets) t.cf.cf_github_issues = null; // the next round measures its own tickets

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { startServer } from '../server/server.js';
-import { createChannel } from '../server/channel-factory.js';
+import { createConnector } from '../server/channel-factory.js';
 import { localConfig } from '../sandbox/local-config.js';
 import { closeHttpServer } from '../sandbox/close-server.js';
 import type { RequestLogEntry } from '../sandbox/fake-github/handle.js';
@@ -46,11 +46,10 @@ export async function startFake(repos: Array<{ name: string; issues: number; com
 export async function startChannel(githubApiUrl: string) {
   const config = localConfig({
     extensionSecret: 'bench-extension-secret',
-    githubApiUrl,
-    githubToken: TOKEN,
+    upstream: { apiUrl: githubApiUrl, token: TOKEN },
     pull: { maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 60_000, maxBytes: 5 * 1024 * 1024 },
   });
-  return startServer(config, { channel: createChannel(config), logDestination: { write: () => true } });
+  return startServer(config, { ...createConnector(config), logDestination: { write: () => true } });
 }
 
 export interface PullSample {

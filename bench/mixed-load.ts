@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { startFakeGitHub } from '../sandbox/fake-github/index.js';
 import { freePort } from '../sandbox/free-port.js';
-import { hookKeys, hookSecret, sealTarget } from '../server/webhooks/seal.js';
+import { hookKeys, hookSecret, sealTarget } from '../server/connectors/github/webhooks/seal.js';
 import { startFake, TOKEN } from './harness.js';
 import { deliverNewIssue } from './deliveries.js';
 import { median, percentile, round } from './stats.js';

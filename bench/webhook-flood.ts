@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { startFakeGitHub } from '../sandbox/fake-github/index.js';
-import { hookKeys, hookSecret, sealTarget } from '../server/webhooks/seal.js';
+import { hookKeys, hookSecret, sealTarget } from '../server/connectors/github/webhooks/seal.js';
 import { median, percentile, round } from './stats.js';
 import { startServerProcess } from './server-process.js';
 import { deliverNewIssue } from './deliveries.js';

@@ -12,10 +12,11 @@ import { startServer } from '../server/server.js';
 import { freePort } from '../sandbox/free-port.js';
 import { InvokeClient } from '../server/desk/invoke-client.js';
 import { desiredHook } from '../server/connectors/github/hooks.js';
-import { hookKeys } from '../server/webhooks/seal.js';
+import { hookKeys } from '../server/connectors/github/webhooks/seal.js';
 import { deliveryHeaders } from '../sandbox/fake-github/hooks.js';
 import type { ServerConfig } from '../server/config.js';
-import type { Channel } from '../server/http/channel.js';
+import type { Channel } from '../server/sync/channel.js';
+import { createConnector } from '../server/channel-factory.js';
 import { median, percentile, round } from './stats.js';
 
 const SECRET = 'bench-extension-secret-0123456789';
@@ -102,10 +103,8 @@ export async function deliveryToImport(): Promise<{ result: Record<string, unkno
     deskApiUrl: desk.url,
     deskUrlKey: undefined,
     transport: 'invoke',
-    githubApiUrl: gh.url,
-    githubWebUrl: 'https://github.com',
-    githubToken: undefined,
-    githubConnection: 'github',
+    connector: 'github',
+    upstream: { apiUrl: gh.url, webUrl: 'https://github.com', token: undefined, connection: 'github' },
     logLevel: 'silent',
     bodyLimitBytes: 1024 * 1024,
     shutdownGraceMs: 1000,
@@ -122,7 +121,7 @@ export async function deliveryToImport(): Promise<{ result: Record<string, unkno
     push: () => Promise.reject(new Error('no pushes here')),
     redirect: () => undefined,
   };
-  const server = await startServer(config, { channel: none });
+  const server = await startServer(config, { ...createConnector(config), channel: none });
 
   // A quiet installation: one delivery at a time (the coalescing window is the cost).
   const singleSent = new Map<string, number>();

@@ -15,12 +15,12 @@ import { seedRealistic, startActivity } from './fake-github/activity.js';
 import { channelUrls, startDeskSimulator, type PullOutcome } from './desk-simulator/index.js';
 import { startWidgetHost } from './widget-host.js';
 import { startServer } from '../server/server.js';
-import { createChannel } from '../server/channel-factory.js';
+import { createConnector } from '../server/channel-factory.js';
 import type { ServerConfig } from '../server/config.js';
 import { lateBoundChannel, localConfig } from './local-config.js';
 import { decodeChannelState } from '../server/desk/channel-state.js';
 import { freePort } from './free-port.js';
-import type { ImportReport } from '../server/webhooks/coalescer.js';
+import type { ImportReport } from '../server/deliveries/coalescer.js';
 import { SANDBOX_LOOP_PARAMS, startEscalationStory } from './escalation-story.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,8 +75,7 @@ async function startChannelAndDesk(gh: GitHub, repos: string[]) {
     port: Number(process.env.PORT ?? 0),
     extensionSecret: SECRET,
     transport: 'invoke',
-    githubApiUrl: gh.url,
-    githubWebUrl: gh.webUrl,
+    upstream: { apiUrl: gh.url, webUrl: gh.webUrl },
     logLevel: (process.env.LOG_LEVEL as ServerConfig['logLevel']) ?? 'warn',
   });
   // Webhooks on (SANDBOX_WEBHOOKS=off: pull only): the server's URL is its PUBLIC_URL, so
@@ -93,7 +92,7 @@ async function startChannelAndDesk(gh: GitHub, repos: string[]) {
   config.deskApiUrl = desk.url;
   if (webhooks) config.publicUrl = serverUrl;
   const server = await startServer(config, { channel: late.channel, checkResponses: true, webhooks: { onImport: (r) => console.log(deliveryLines(r)) } });
-  late.bind(createChannel(config));
+  late.bind(createConnector(config).channel);
   return { desk, server, webhooks };
 }
 
@@ -200,7 +199,7 @@ function deliveryLines(r: ImportReport): string {
   return r.deliveries
     .map(
       (d) =>
-        `delivery ${d.event.padEnd(22)} ${d.repo} -> import ${r.ok ? `of ${r.tickets} tickets + ${r.threads} threads` : `failed (${r.code})`} in ${Math.round(r.doneAt - d.receivedAt)} ms`,
+        `delivery ${d.event.padEnd(22)} ${d.source} -> import ${r.ok ? `of ${r.tickets} tickets + ${r.threads} threads` : `failed (${r.code})`} in ${Math.round(r.doneAt - d.receivedAt)} ms`,
     )
     .join('\n');
 }

@@ -1,22 +1,20 @@
 import type { ServerConfig } from './config.js';
-import type { Channel } from './http/channel.js';
-import { gitHubChannel } from './connectors/github/github-channel.js';
-import { directHeaders } from './connectors/github/api.js';
 import { InvokeClient } from './desk/invoke-client.js';
-import { DirectTransport } from './transport/direct-transport.js';
-import { InvokeTransport } from './transport/invoke-transport.js';
 import { createClaimStore } from './claims/index.js';
-import { hookKeys } from './webhooks/seal.js';
-import type { DeskCall } from './desk/normalise.js';
-import type { Transport } from './transport/transport.js';
 import { Escalation } from './escalation/index.js';
+import { connectorNamed, type ConnectorModule, type ConnectorParts } from './connectors/registry.js';
+import { upstreamTransports } from './transport/upstream.js';
 
-/** Builds the channel the server serves from its configuration. */
-export function createChannel(config: ServerConfig, options: { now?: () => number } = {}): Channel {
+/**
+ * Builds the connector's parts the server serves from its configuration: the channel,
+ * and with PUBLIC_URL its deliveries. `module` overrides CONNECTOR (a test's own connector).
+ */
+export function createConnector(config: ServerConfig, options: { now?: () => number; module?: ConnectorModule } = {}): ConnectorParts {
+  const module = options.module ?? connectorNamed(config.connector);
+  if (!module) throw new Error(`no connector named ${config.connector}`);
   const claims = createClaimStore(config.claimStore);
   const invoke = new InvokeClient({ deskApiUrl: config.deskApiUrl, secret: config.extensionSecret });
-  return gitHubChannel({
-    config,
+  return module.create(config, {
     claims,
     escalation: new Escalation({
       invoke,
@@ -25,26 +23,7 @@ export function createChannel(config: ServerConfig, options: { now?: () => numbe
       claims,
       ...(options.now ? { now: options.now } : {}),
     }),
-    webhooks: config.publicUrl ? { publicUrl: config.publicUrl, keys: hookKeys(config.extensionSecret) } : undefined,
-    ...(options.now ? { now: options.now } : {}),
-    transportFor: gitHubTransports(config),
+    now: options.now,
+    transportFor: upstreamTransports(config, module.directHeaders),
   });
-}
-
-/** The way GitHub calls leave for an installation: direct with a token, or Desk's Invoke with its securityContext. */
-export function gitHubTransports(config: ServerConfig): (query: DeskCall) => Transport {
-  const invoke = new InvokeClient({ deskApiUrl: config.deskApiUrl, secret: config.extensionSecret });
-  const direct = config.transport === 'direct' ? new DirectTransport(config.githubApiUrl, directHeaders(config.githubToken ?? '')) : undefined;
-  return (query) =>
-    direct ??
-    new InvokeTransport(
-      invoke,
-      config.githubApiUrl,
-      {
-        orgId: query.orgId,
-        securityContext: query.securityContext,
-        connectionLinkName: config.githubConnection,
-      },
-      config.invokeQuery,
-    );
 }

@@ -4,6 +4,7 @@
  * a deployment in one go.
  */
 import { baseUrlProblem, secretProblem, urlKeyProblem } from './deploy-values.js';
+import { CONNECTORS, connectorNamed } from './connectors/registry.js';
 
 export interface ServerConfig {
   port: number;
@@ -12,10 +13,10 @@ export interface ServerConfig {
   deskApiUrl: string;
   deskUrlKey: string | undefined;
   transport: 'invoke' | 'direct';
-  githubApiUrl: string;
-  githubWebUrl: string;
-  githubToken: string | undefined;
-  githubConnection: string;
+  /** CONNECTOR: the upstream this server serves (server/connectors/registry.ts). */
+  connector: string;
+  /** The upstream's API and web roots, token (direct transport only) and Invoke connection, from <PREFIX>_* variables. */
+  upstream: UpstreamConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
   /** How long a stopping server lets requests in flight finish: below Desk's timeout (a guess: 30 s). */
@@ -26,15 +27,23 @@ export interface ServerConfig {
   claimStore: string;
   /** log: a callback whose HASH does not verify is answered 200 and not acted on; enforce: 401. */
   callbackHash: 'log' | 'enforce';
-  /** Where the GitHub query travels in an Invoke call: inside requestURL (as Zoho's samples do) or in queryParams. */
+  /** Where the upstream's query travels in an Invoke call: inside requestURL (as Zoho's samples do) or in queryParams. */
   invokeQuery: 'url' | 'params';
   pull: PullLimits;
   /** Open connections in all and per peer address (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT); defaults in http/connection-caps.ts. */
   connectionCaps?: { total: number; perClient: number };
-  /** PUBLIC_URL: the origin where GitHub reaches this server; set = webhooks on (README, "Webhooks"). */
+  /** PUBLIC_URL: the origin where the upstream's webhooks reach this server; set = webhooks on (README, "Webhooks"). */
   publicUrl?: string | undefined;
   /** The Desk connection (zohoAuthorisation's connectionLinkName) that Desk's import API is called with. */
   deskConnection?: string;
+}
+
+export interface UpstreamConfig {
+  apiUrl: string;
+  webUrl: string;
+  token: string | undefined;
+  /** The connectionLinkName Desk's Invoke calls the upstream with. */
+  connection: string;
 }
 
 export interface PullLimits {
@@ -52,7 +61,14 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose presence means "this is a deployment": the sandbox never starts then. */
-export const PRODUCTION_VARIABLES = ['EXTENSION_SECRET', 'DESK_URL_KEY', 'GITHUB_TOKEN', 'TRANSPORT', 'DESK_API_URL', 'GITHUB_API_URL'] as const;
+export const PRODUCTION_VARIABLES: readonly string[] = [
+  'EXTENSION_SECRET',
+  'DESK_URL_KEY',
+  'TRANSPORT',
+  'DESK_API_URL',
+  'CONNECTOR',
+  ...CONNECTORS.flatMap((c) => [`${c.env.prefix}_TOKEN`, `${c.env.prefix}_API_URL`]),
+];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -102,12 +118,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const transport = str('TRANSPORT', 'invoke');
   if (transport !== 'invoke' && transport !== 'direct') problems.push('TRANSPORT must be invoke or direct');
 
-  const githubToken = str('GITHUB_TOKEN');
-  if (transport === 'direct' && !githubToken) problems.push('GITHUB_TOKEN is required when TRANSPORT=direct');
-  if (transport === 'invoke' && githubToken) problems.push('GITHUB_TOKEN is only used with TRANSPORT=direct; in invoke mode Desk holds the token');
+  const connectorName = str('CONNECTOR');
+  const module = connectorNamed(connectorName) ?? CONNECTORS[0]!;
+  if (!connectorNamed(connectorName)) problems.push(`CONNECTOR must be one of ${CONNECTORS.map((c) => c.name).join(', ')}`);
+  const prefix = module.env.prefix;
+  const token = str(`${prefix}_TOKEN`);
+  if (transport === 'direct' && !token) problems.push(`${prefix}_TOKEN is required when TRANSPORT=direct`);
+  if (transport === 'invoke' && token) problems.push(`${prefix}_TOKEN is only used with TRANSPORT=direct; in invoke mode Desk holds the token`);
 
-  const githubConnection = str('GITHUB_CONNECTION', 'github')!;
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(githubConnection)) problems.push('GITHUB_CONNECTION must be a connectionLinkName (letters, digits, _)');
+  const connection = str(`${prefix}_CONNECTION`, module.env.connection)!;
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(connection)) problems.push(`${prefix}_CONNECTION must be a connectionLinkName (letters, digits, _)`);
 
   const logLevel = str('LOG_LEVEL', 'info')!;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -136,10 +156,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     deskApiUrl: url('DESK_API_URL', 'https://desk.zoho.com'),
     deskUrlKey,
     transport: transport === 'direct' ? 'direct' : 'invoke',
-    githubApiUrl: url('GITHUB_API_URL', 'https://api.github.com'),
-    githubWebUrl: url('GITHUB_WEB_URL', 'https://github.com'),
-    githubToken,
-    githubConnection,
+    connector: module.name,
+    upstream: { apiUrl: url(`${prefix}_API_URL`, module.env.apiUrl), webUrl: url(`${prefix}_WEB_URL`, module.env.webUrl), token, connection },
     logLevel: logLevel as ServerConfig['logLevel'],
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 25_000, 0, 120_000),
@@ -175,5 +193,5 @@ export function safeDecode(text: string): string | undefined {
 export function secretsOf(config: ServerConfig): string[] {
   const raw = storePasswordOf(config.claimStore);
   const storePassword = raw === '' ? undefined : (safeDecode(raw) ?? raw);
-  return [config.extensionSecret, config.deskUrlKey, config.githubToken, storePassword].filter((s): s is string => !!s);
+  return [config.extensionSecret, config.deskUrlKey, config.upstream.token, storePassword].filter((s): s is string => !!s);
 }

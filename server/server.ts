@@ -4,13 +4,9 @@ import type { ServerConfig } from './config.js';
 import { secretsOf } from './config.js';
 import { createLogger } from './http/logger.js';
 import { buildApp, type PullWatch } from './http/app.js';
-import type { Channel } from './http/channel.js';
 import { InvokeClient } from './desk/invoke-client.js';
-import { hookKeys } from './webhooks/seal.js';
-import { removeHooksOnUninstall } from './webhooks/uninstall.js';
-import { gitHubTransports } from './channel-factory.js';
-import type { UninstallHook } from './http/callbacks.js';
-import { webhookService, type WebhookService, type WebhookServiceOptions } from './webhooks/index.js';
+import type { ConnectorParts } from './connectors/registry.js';
+import { deliveryService, type DeliveryService, type DeliveryServiceOptions } from './deliveries/index.js';
 
 export interface RunningServer {
   url: string;
@@ -22,29 +18,25 @@ export interface RunningServer {
    * everything finished in time.
    */
   shutdown(o: { graceMs: number; delayMs: number }): Promise<{ drained: boolean }>;
-  /** The delivery path, when PUBLIC_URL is set. */
-  webhooks?: WebhookService | undefined;
+  /** The delivery path, when PUBLIC_URL is set and the connector takes deliveries. */
+  webhooks?: DeliveryService | undefined;
 }
 
 /** Starts the channel server: one process, stateless, any number of replicas. */
 export async function startServer(
   config: ServerConfig,
-  options: { channel: Channel; logDestination?: { write(line: string): unknown }; checkResponses?: boolean; webhooks?: Partial<WebhookServiceOptions> },
+  options: ConnectorParts & { logDestination?: { write(line: string): unknown }; checkResponses?: boolean; webhooks?: Partial<DeliveryServiceOptions> },
 ): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: options.logDestination });
-  const keys = config.publicUrl ? hookKeys(config.extensionSecret) : undefined;
-  const onUninstall: UninstallHook | undefined =
-    keys && config.publicUrl
-      ? (body, log) => removeHooksOnUninstall({ keys, publicUrl: config.publicUrl!, transportFor: gitHubTransports(config) }, body, log)
-      : undefined;
+  const deliveries = config.publicUrl ? options.deliveries : undefined;
   // What this process sent each installation's Desk, by pull and by import: a delivery older than it is not imported.
-  const ledger = config.publicUrl ? new VersionLedger() : undefined;
+  const ledger = deliveries ? new VersionLedger() : undefined;
   const { app, metrics, startDraining } = buildApp({
     config,
     logger,
     channel: options.channel,
     checkResponses: options.checkResponses,
-    onUninstall,
+    onUninstall: options.onUninstall,
     onPull: ledger ? (orgId) => pullWatch(orgId) : undefined,
   });
   // A pull's answer carries the newest copy imports sent while it was read, and is noted as
@@ -66,20 +58,15 @@ export async function startServer(
       },
     };
   };
-  // Deliveries from GitHub (PUBLIC_URL set): verified, then imported into Desk (server/webhooks).
-  let webhooks: WebhookService | undefined;
-  if (config.publicUrl) {
-    const invoke = new InvokeClient({ deskApiUrl: config.deskApiUrl, secret: config.extensionSecret });
-    webhooks = webhookService({
-      extensionSecret: config.extensionSecret,
+  // The upstream's deliveries (PUBLIC_URL set): verified, then imported into Desk (server/deliveries).
+  let webhooks: DeliveryService | undefined;
+  if (deliveries) {
+    webhooks = deliveryService({
+      connector: deliveries,
       deskApiUrl: config.deskApiUrl,
       deskConnection: config.deskConnection ?? 'zohodesk',
-      invoke,
-      transportFor: gitHubTransports(config),
+      invoke: new InvokeClient({ deskApiUrl: config.deskApiUrl, secret: config.extensionSecret }),
       ledger,
-      installed: options.channel.installedHookUrls,
-      escalation: options.channel.escalation,
-      onStoryRead: (outcome) => metrics.countStoryRead(outcome),
       ...options.webhooks,
     });
     webhooks.register(app);

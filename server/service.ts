@@ -6,7 +6,7 @@
  */
 import { ConfigError, readConfig } from './config.js';
 import { startServer } from './server.js';
-import { createChannel } from './channel-factory.js';
+import { createConnector } from './channel-factory.js';
 
 export async function runService(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config;
@@ -19,7 +19,7 @@ export async function runService(env: NodeJS.ProcessEnv = process.env): Promise<
     }
     throw err;
   }
-  const server = await startServer(config, { channel: createChannel(config) });
+  const server = await startServer(config, createConnector(config));
   console.log(`channel server listening on ${server.url} (transport ${config.transport}, pid ${process.pid})`);
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

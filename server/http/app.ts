@@ -7,7 +7,7 @@ import { safeEqual } from '../desk/hash.js';
 import { handleCallback, type UninstallHook } from './callbacks.js';
 import { describeErrors, validators } from '../desk/schemas.js';
 import { deskCallOf, pullParamsOf, pushReplyOf, type DeskCall } from '../desk/normalise.js';
-import type { Channel, PullAnswer, RedirectTarget } from './channel.js';
+import type { Channel, PullAnswer, RedirectTarget } from '../sync/channel.js';
 import { HttpMetrics } from './metrics.js';
 import { normaliseDeskUrl } from './desk-url.js';
 import { answerClientError, clientErrorCode } from './client-errors.js';

@@ -27,13 +27,6 @@ export class HttpMetrics {
     this.#callbacks.set(key, (this.#callbacks.get(key) ?? 0) + 1);
   }
 
-  /** Deliveries' story reads by outcome: read, shared with an identical read, skipped (left to the pull). */
-  readonly #storyReads = new Map<string, number>();
-
-  countStoryRead(outcome: 'read' | 'shared' | 'skipped'): void {
-    this.#storyReads.set(outcome, (this.#storyReads.get(outcome) ?? 0) + 1);
-  }
-
   /** Connections closed as they were accepted, past a cap (connection-caps.ts). */
   readonly #refused = new Map<string, number>();
 
@@ -81,11 +74,6 @@ export class HttpMetrics {
       '# TYPE connections_refused_total counter',
     );
     for (const [why, n] of this.#refused) lines.push(`connections_refused_total{cap="${why}"} ${n}`);
-    lines.push(
-      "# HELP webhook_story_reads_total Deliveries' events reads, by outcome: read, shared with an identical read, skipped (the pull tells the story).",
-      '# TYPE webhook_story_reads_total counter',
-    );
-    for (const [outcome, n] of this.#storyReads) lines.push(`webhook_story_reads_total{outcome="${outcome}"} ${n}`);
     lines.push(
       '# HELP webhook_overtaken_items_total Items a pull answer carried older than an import had sent meanwhile: sent again after it, or refused (queue full; the pull brings them).',
       '# TYPE webhook_overtaken_items_total counter',

@@ -2,7 +2,7 @@ import type { PullLimits } from '../config.js';
 import type { ConfigParams, SourceStatus } from '../desk/wire-types.js';
 import type { DeskCall } from '../desk/normalise.js';
 import type { AppError } from '../errors.js';
-import type { RequestLog } from '../http/channel.js';
+import type { RequestLog } from './channel.js';
 import type { Budget } from './budget.js';
 import type { SyncBatch } from './batch.js';
 

@@ -3,7 +3,7 @@ import { decodeChannelState, encodeChannelState, type Slim } from '../desk/chann
 import type { ChannelState, ConfigParams, SyncObject } from '../desk/wire-types.js';
 import type { DeskCall } from '../desk/normalise.js';
 import { isAppError, type AppError } from '../errors.js';
-import type { PullAnswer, RequestLog } from '../http/channel.js';
+import type { PullAnswer, RequestLog } from './channel.js';
 import { SyncBatch } from './batch.js';
 import type { Connector } from './connector.js';
 import { cursorPart, runPull } from './pull.js';

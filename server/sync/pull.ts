@@ -1,6 +1,6 @@
 import type { ChannelState, SourceState, SourceStatus } from '../desk/wire-types.js';
 import { AppError, isAppError } from '../errors.js';
-import type { RequestLog } from '../http/channel.js';
+import type { RequestLog } from './channel.js';
 import { Budget, type BudgetLimits } from './budget.js';
 import { SyncBatch } from './batch.js';
 import type { PullSession, SourceOutcome } from './connector.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
-import { createChannel } from '../../server/channel-factory.js';
+import { createConnector } from '../../server/channel-factory.js';
 import { validators } from '../../server/desk/schemas.js';
 import { asPairs, fillBody, requestShapes, withShapeQuery, type RequestShape } from '../../sandbox/desk-simulator/request-shapes.js';
 import { startApp } from '../helpers/start-app.js';
@@ -31,8 +31,8 @@ describe('Conformance: every request shape Desk or its samples use gets the righ
     gh.createRepo(REPO);
     issue = gh.createIssue(REPO, { title: 'It crashes on start', body: 'Steps…', user: { login: 'octocat', id: 583231 } }).number;
     comment = gh.createComment(REPO, issue, { body: 'Same here', user: { login: 'hubot', id: 480938 } }).id;
-    const config = testConfig({ githubApiUrl: gh.url, deskUrlKey: SENTINEL.urlKey, githubWebUrl: 'https://github.com' });
-    app = await startApp(createChannel(config, { now: clock.now }), config);
+    const config = testConfig({ upstream: { apiUrl: gh.url, webUrl: 'https://github.com' }, deskUrlKey: SENTINEL.urlKey });
+    app = await startApp(createConnector(config, { now: clock.now }), config);
     // Past the settle horizon, so a pull brings the issue.
     clock.advance(60);
   });

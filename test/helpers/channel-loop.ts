@@ -1,6 +1,6 @@
 import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
 import { channelUrls, startDeskSimulator, type DeskSimulator, type PullOutcome } from '../../sandbox/desk-simulator/index.js';
-import { createChannel } from '../../server/channel-factory.js';
+import { createConnector } from '../../server/channel-factory.js';
 import { lateBoundChannel } from '../../sandbox/local-config.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { ServerConfig } from '../../server/config.js';
@@ -40,8 +40,7 @@ export async function startChannelLoop(o: {
   const log = new LogCapture();
   const config = testConfig({
     transport: o.transport,
-    githubApiUrl: gh.url,
-    githubToken: o.transport === 'direct' ? SENTINEL.token : undefined,
+    upstream: { apiUrl: gh.url, token: o.transport === 'direct' ? SENTINEL.token : undefined },
     pull: { ...testConfig().pull, ...o.pull },
   });
   const late = lateBoundChannel();
@@ -54,7 +53,7 @@ export async function startChannelLoop(o: {
     connections: { github: { token: SENTINEL.token } },
     ...(o.shapeSeed === undefined ? {} : { shapeSeed: o.shapeSeed }),
   });
-  late.bind(createChannel({ ...config, deskApiUrl: desk.url }, { now: clock.now }));
+  late.bind(createConnector({ ...config, deskApiUrl: desk.url }, { now: clock.now }).channel);
   const outcomes: PullOutcome[] = [];
   return {
     gh,

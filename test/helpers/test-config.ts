@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../../server/config.js';
-import { localConfig } from '../../sandbox/local-config.js';
+import { localConfig, type LocalConfigOverrides } from '../../sandbox/local-config.js';
 
 /** Sentinel secrets: tests search logs, bodies and channelState for these exact strings. */
 export const SENTINEL = {
@@ -9,12 +9,13 @@ export const SENTINEL = {
   securityContext: 'SENTINEL-security-context-91d4',
 } as const;
 
-export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+export function testConfig(overrides: LocalConfigOverrides = {}): ServerConfig {
+  const { upstream, ...rest } = overrides;
   return localConfig({
     extensionSecret: SENTINEL.secret,
-    githubToken: SENTINEL.token,
     // Two servers of a test play two replicas: no claims shared, the reply marker alone settles races.
     claimStore: 'none',
-    ...overrides,
+    ...rest,
+    upstream: { token: SENTINEL.token, ...upstream },
   });
 }

@@ -1,13 +1,13 @@
-import type { DoorLimits } from '../../server/webhooks/door.js';
+import type { DoorLimits } from '../../server/deliveries/door.js';
 import { freePort } from '../../sandbox/free-port.js';
 import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
 import { channelUrls, startDeskSimulator, type DeskSimulator } from '../../sandbox/desk-simulator/index.js';
 import type { RotationPolicy } from '../../sandbox/desk-simulator/rotation.js';
-import { createChannel } from '../../server/channel-factory.js';
-import type { Channel } from '../../server/http/channel.js';
+import { createConnector } from '../../server/channel-factory.js';
+import type { Channel } from '../../server/sync/channel.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { ServerConfig } from '../../server/config.js';
-import type { ImportReport } from '../../server/webhooks/coalescer.js';
+import type { ImportReport } from '../../server/deliveries/coalescer.js';
 import { LogCapture } from './log-capture.js';
 import { SENTINEL, testConfig } from './test-config.js';
 import { TestClock } from './clock.js';
@@ -64,17 +64,17 @@ export async function startWebhookLoop(o: {
   const config = testConfig({
     port,
     transport: 'invoke',
-    githubApiUrl: gh.url,
-    githubToken: undefined,
+    upstream: { apiUrl: gh.url, token: undefined },
     deskApiUrl: desk.url,
     publicUrl: serverUrl,
     deskConnection: 'zohodesk',
     pull: { ...testConfig().pull, ...o.pull },
   });
   const imports: ImportReport[] = [];
-  const channel = createChannel(config, { now: clock.now });
+  const parts = createConnector(config, { now: clock.now });
+  const channel = parts.channel;
   const server = await startServer(config, {
-    channel,
+    ...parts,
     logDestination: log,
     checkResponses: true,
     webhooks: {
@@ -97,7 +97,7 @@ export async function startWebhookLoop(o: {
     async settle() {
       await gh.hooks.settled();
       await server.webhooks!.coalescer.idle();
-      await channel.escalation?.idle();
+      await channel.idle?.();
     },
     pull: () => {
       clock.advance(10);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import { startApp } from '../helpers/start-app.js';
-import type { Channel } from '../../server/http/channel.js';
+import type { Channel } from '../../server/sync/channel.js';
 
 const idleChannel: Channel = {
   pull: () => Promise.reject(new Error('not used')),

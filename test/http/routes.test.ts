@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
-import type { Channel } from '../../server/http/channel.js';
+import type { Channel } from '../../server/sync/channel.js';
 import type { SyncObject, SyncThread } from '../../server/desk/wire-types.js';
 import { validators } from '../../server/desk/schemas.js';
 import { startApp } from '../helpers/start-app.js';

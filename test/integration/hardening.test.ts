@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { MAX_CONTENT_CHARS, TOO_DEEP_NOTICE, TOO_LONG_NOTICE } from '../../server/desk/sanitise.js';
 import net from 'node:net';
 import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
-import { createChannel } from '../../server/channel-factory.js';
+import { createConnector } from '../../server/channel-factory.js';
 import { gitHubChannel } from '../../server/connectors/github/github-channel.js';
 import { contentOf } from '../../server/connectors/github/mapping.js';
 import { clientErrorCode } from '../../server/http/client-errors.js';
@@ -43,8 +43,8 @@ describe('Hardening: attacks that once worked', function () {
   });
 
   const start = async (overrides: Partial<ServerConfig> = {}, apiUrl = gh.url): Promise<App> => {
-    const config = testConfig({ githubApiUrl: apiUrl, pull: { ...testConfig().pull, timeBudgetMs: 5000 }, ...overrides });
-    app = await startApp(createChannel(config, { now: clock.now }), config);
+    const config = testConfig({ upstream: { apiUrl }, pull: { ...testConfig().pull, timeBudgetMs: 5000 }, ...overrides });
+    app = await startApp(createConnector(config, { now: clock.now }), config);
     return app;
   };
   const hostile = async (rewrite: Parameters<typeof startHostileProxy>[1]) => {
@@ -105,7 +105,7 @@ describe('Hardening: attacks that once worked', function () {
 
     it('two replicas whose DELETEs fail leave duplicates that a later push removes, keeping the oldest', async () => {
       await start();
-      const second = await startApp(createChannel(app!.config, { now: clock.now }), app!.config);
+      const second = await startApp(createConnector(app!.config, { now: clock.now }), app!.config);
       closers.push(second.close);
       const issue = gh.createIssue(REPO, { title: 'x' }).number;
       // Both replicas' first lookups are held until both have asked: neither sees the other's comment (a barrier, not a sleep).

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
 import { rawRequest, signedDelivery } from '../helpers/raw-request.js';
-import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
+import { hookKeys, hookSecret } from '../../server/connectors/github/webhooks/seal.js';
 import { SENTINEL } from '../helpers/test-config.js';
 
 const REPO = 'acme/widgets';

@@ -4,7 +4,7 @@ import { SENTINEL } from '../helpers/test-config.js';
 import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { deliveryHeaders } from '../../sandbox/fake-github/hooks.js';
-import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
+import { hookKeys, hookSecret } from '../../server/connectors/github/webhooks/seal.js';
 import type { ChannelState, RepoCursor } from '../../server/desk/wire-types.js';
 
 /** A repository's webhook record: the GitHub connector's, stored beside its cursor. */

@@ -4,7 +4,7 @@ import { foreignHook, startWebhookLoop } from '../helpers/webhook-loop.js';
 import { rawRequest, signedDelivery } from '../helpers/raw-request.js';
 import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { SENTINEL } from '../helpers/test-config.js';
-import { hookKeys, hookSecret } from '../../server/webhooks/seal.js';
+import { hookKeys, hookSecret } from '../../server/connectors/github/webhooks/seal.js';
 import { ERROR_CATALOGUE } from '../../server/errors.js';
 import type { ChannelState, HookState } from '../../server/desk/wire-types.js';
 import { figures, runs } from './figures.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
-import { createChannel } from '../../server/channel-factory.js';
+import { createConnector } from '../../server/channel-factory.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { ERROR_CATALOGUE, SYNC_ERROR_CODES } from '../../server/errors.js';
 import { startApp } from '../helpers/start-app.js';
@@ -24,8 +24,8 @@ describe('Property: bad input at every edge gets a clear answer, never a crash',
     gh = await startFakeGitHub({ token: SENTINEL.token });
     gh.createRepo(REPO);
     gh.createIssue(REPO, { title: 'x' });
-    const config = testConfig({ githubApiUrl: gh.url, deskUrlKey: SENTINEL.urlKey, pull: { ...testConfig().pull, timeBudgetMs: 2000 } });
-    app = await startApp(createChannel(config), config);
+    const config = testConfig({ upstream: { apiUrl: gh.url }, deskUrlKey: SENTINEL.urlKey, pull: { ...testConfig().pull, timeBudgetMs: 2000 } });
+    app = await startApp(createConnector(config), config);
   });
   after(async () => {
     writeFigures();

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { startChannelLoop } from '../helpers/channel-loop.js';
 import { startApp } from '../helpers/start-app.js';
-import { createChannel } from '../../server/channel-factory.js';
+import { createConnector } from '../../server/channel-factory.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { figures, runs, writeFigures } from './figures.js';
 import { asPairs, fillBody, requestShapes, withShapeQuery } from '../../sandbox/desk-simulator/request-shapes.js';
@@ -32,7 +32,7 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 350 }), async (steps, noise) => {
         const loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: REPO, importSince: 'all' } });
         // A second replica of the server, same configuration, same GitHub.
-        const second = await startApp(createChannel({ ...loop.config }, { now: loop.clock.now }), { ...loop.config });
+        const second = await startApp(createConnector({ ...loop.config }, { now: loop.clock.now }), { ...loop.config });
         try {
           loop.gh.createRepo(REPO);
           const issue = loop.gh.createIssue(REPO, { title: 'Help' }).number;

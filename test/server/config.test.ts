@@ -15,10 +15,10 @@ describe('Server configuration', () => {
       port: 8080,
       transport: 'invoke',
       deskApiUrl: 'https://desk.zoho.com',
-      githubApiUrl: 'https://api.github.com',
-      githubConnection: 'github',
+      connector: 'github',
       logLevel: 'info',
     });
+    expect(c.upstream).to.deep.equal({ apiUrl: 'https://api.github.com', webUrl: 'https://github.com', token: undefined, connection: 'github' });
     expect(c.pull).to.deep.equal({ maxTickets: 1000, maxThreads: 1000, timeBudgetMs: 20000, maxBytes: 5 * 1024 * 1024 });
     // Callbacks never block an install; GitHub's query travels inside requestURL.
     expect(c).to.include({ callbackHash: 'log', invokeQuery: 'url' });
@@ -78,7 +78,7 @@ describe('Server configuration', () => {
   it('needs a token for the direct transport and refuses one for invoke', () => {
     expect(() => readConfig({ ...good, TRANSPORT: 'direct' })).to.throw(/GITHUB_TOKEN is required/);
     expect(() => readConfig({ ...good, GITHUB_TOKEN: 'x' })).to.throw(/only used with TRANSPORT=direct/);
-    expect(readConfig({ ...good, TRANSPORT: 'direct', GITHUB_TOKEN: 't', GITHUB_API_URL: 'http://127.0.0.1:9000' }).githubApiUrl).to.equal(
+    expect(readConfig({ ...good, TRANSPORT: 'direct', GITHUB_TOKEN: 't', GITHUB_API_URL: 'http://127.0.0.1:9000' }).upstream.apiUrl).to.equal(
       'http://127.0.0.1:9000',
     );
   });

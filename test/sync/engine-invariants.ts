@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { PullLimits } from '../../server/config.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import type { ConfigParams, SyncObject } from '../../server/desk/wire-types.js';
-import type { RequestLog } from '../../server/http/channel.js';
+import type { RequestLog } from '../../server/sync/channel.js';
 import type { Connector } from '../../server/sync/connector.js';
 import { enginePull } from '../../server/sync/engine.js';
 import type { TestClock } from '../helpers/clock.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { mapDelivery } from '../../server/webhooks/delivery-map.js';
+import { mapDelivery } from '../../server/connectors/github/webhooks/delivery-map.js';
 import { validators, addFormats } from '../../server/desk/schemas.js';
 import { startFakeGitHub } from '../../sandbox/fake-github/index.js';
 

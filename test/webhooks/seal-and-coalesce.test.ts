@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { hookId, hookKeys, hookSecret, openTarget, sealTarget } from '../../server/webhooks/seal.js';
+import { hookId, hookKeys, hookSecret, openTarget, sealTarget } from '../../server/connectors/github/webhooks/seal.js';
 import { createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DOOR_LIMITS, readSigned } from '../../server/webhooks/door.js';
-import { InstalledHookUrls } from '../../server/webhooks/installed-urls.js';
-import { ImportCoalescer, IMPORT_MAX_ITEMS } from '../../server/webhooks/coalescer.js';
+import { DOOR_LIMITS, readSigned } from '../../server/deliveries/door.js';
+import { InstalledHookUrls } from '../../server/connectors/github/webhooks/installed-urls.js';
+import { ImportCoalescer, IMPORT_MAX_ITEMS } from '../../server/deliveries/coalescer.js';
 import type { SyncObject, SyncThread, SyncTicket } from '../../server/desk/wire-types.js';
 
 const keys = hookKeys('SENTINEL-extension-secret-7f3a9c');
@@ -39,13 +39,15 @@ describe('Hook URLs: sealed, bound to their hook id, deterministic', () => {
   it('checks X-Hub-Signature-256 exactly, over the body as it streams in chunks', async () => {
     const body = Buffer.from('{"a":1,"text":"' + 'x'.repeat(5000) + '"}');
     const sign = (secret: string): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    const H = 'x-hub-signature-256';
+    const sig = (header: string): Buffer => Buffer.from(header.slice(7), 'hex');
     const chunked = (): Readable => Readable.from([body.subarray(0, 7), body.subarray(7, 4000), body.subarray(4000)]);
-    expect((await readSigned(chunked(), 's', sign('s'), DOOR_LIMITS)).equals(body)).to.equal(true);
+    expect((await readSigned(chunked(), 's', sig(sign('s')), DOOR_LIMITS, H)).equals(body)).to.equal(true);
     for (const bad of [sign('t'), `sha256=${'0'.repeat(64)}`, sign('s').slice(0, -2) + '00']) {
-      const err = await readSigned(chunked(), 's', bad, DOOR_LIMITS).catch((e: { code: string }) => e);
+      const err = await readSigned(chunked(), 's', sig(bad), DOOR_LIMITS, H).catch((e: { code: string }) => e);
       expect((err as { code: string }).code, bad).to.equal('BAD_SIGNATURE');
     }
-    const tooBig = await readSigned(chunked(), 's', sign('s'), { ...DOOR_LIMITS, maxBodyBytes: 4096 }).catch((e: { code: string }) => e);
+    const tooBig = await readSigned(chunked(), 's', sig(sign('s')), { ...DOOR_LIMITS, maxBodyBytes: 4096 }, H).catch((e: { code: string }) => e);
     expect((tooBig as { code: string }).code).to.equal('BODY_TOO_LARGE');
   });
 });
@@ -83,11 +85,11 @@ describe('Coalescing deliveries into imports', () => {
       },
     });
     const who = { orgId: '1', securityContext: 'x' };
-    c.add(who, { tickets: [ticket(0)], threads: [thread(0, 0)] }, { id: 'd0', event: 'e', repo: 'r', receivedAt: 0 });
+    c.add(who, { tickets: [ticket(0)], threads: [thread(0, 0)] }, { id: 'd0', event: 'e', source: 'r', receivedAt: 0 });
     while (sent.length === 0) await new Promise((r) => setImmediate(r));
     // While the first import is in flight, 2,500 comment deliveries on 10 issues arrive.
     for (let i = 1; i <= 2500; i++)
-      c.add(who, { tickets: [ticket(i % 10)], threads: [thread(i % 10, i)] }, { id: `d${i}`, event: 'e', repo: 'r', receivedAt: 0 });
+      c.add(who, { tickets: [ticket(i % 10)], threads: [thread(i % 10, i)] }, { id: `d${i}`, event: 'e', source: 'r', receivedAt: 0 });
     release();
     await c.idle();
     expect(sent.length, 'one waiting import, split at the cap').to.equal(4);
@@ -105,13 +107,13 @@ describe('Coalescing deliveries into imports', () => {
     c.add(
       who,
       { tickets: [ticket(1, '2026-06-01T00:00:09.000Z')], threads: [thread(1, 1, '2026-06-01T00:00:09.000Z')] },
-      { id: 'a', event: 'e', repo: 'r', receivedAt: 0 },
+      { id: 'a', event: 'e', source: 'r', receivedAt: 0 },
     );
     await c.idle();
     c.add(
       who,
       { tickets: [ticket(1, '2026-06-01T00:00:05.000Z')], threads: [thread(1, 1, '2026-06-01T00:00:05.000Z')] },
-      { id: 'b', event: 'e', repo: 'r', receivedAt: 0 },
+      { id: 'b', event: 'e', source: 'r', receivedAt: 0 },
     );
     await c.idle();
     expect(sent.length, 'the older version is dropped: no call at all').to.equal(1);
@@ -124,7 +126,7 @@ describe('Coalescing deliveries into imports', () => {
     const older = { channelState: 's', data: { tickets: [ticket(1, at(1)), ticket(2, at(1))], threads: [thread(1, 1, at(1))] } };
     // The pull has read GitHub (version 1 of everything); an import of ticket 1's comment at version 5 leaves.
     const pull = c.pullBegins('1');
-    c.add(who, { tickets: [ticket(1, at(1))], threads: [thread(1, 1, at(5))] }, { id: 'a', event: 'e', repo: 'r', receivedAt: 0 });
+    c.add(who, { tickets: [ticket(1, at(1))], threads: [thread(1, 1, at(5))] }, { id: 'a', event: 'e', source: 'r', receivedAt: 0 });
     await c.idle();
     const answer = pull.answer(older);
     expect(
@@ -134,7 +136,7 @@ describe('Coalescing deliveries into imports', () => {
     expect(answer?.data.tickets!.map((t) => t.modifiedTime)).to.deep.equal([at(1), at(1)]);
     expect(pull.answer({ channelState: 's', data: { tickets: [ticket(2, at(1))], threads: [] } }), 'nothing overtaken: no copy').to.equal(undefined);
     // After the answer left, before it is written: ticket 2 at version 7 is imported.
-    c.add(who, { tickets: [ticket(2, at(7))], threads: [] }, { id: 'b', event: 'e', repo: 'r', receivedAt: 0 });
+    c.add(who, { tickets: [ticket(2, at(7))], threads: [] }, { id: 'b', event: 'e', source: 'r', receivedAt: 0 });
     await c.idle();
     expect(sent.length).to.equal(2);
     expect(pull.written(answer), 'ticket 2 goes again, after the answer that carried its version 1').to.deep.equal({ resent: 1, refused: 0 });
@@ -143,7 +145,7 @@ describe('Coalescing deliveries into imports', () => {
     expect(sent[2]!.data.tickets.map((t) => [t.extId, t.modifiedTime])).to.deep.equal([['acme/w:2', at(7)]]);
     expect(pull.written(answer), 'once').to.deep.equal({ resent: 0, refused: 0 });
     // With no pull in flight nothing is kept.
-    c.add(who, { tickets: [ticket(3, at(8))], threads: [] }, { id: 'c', event: 'e', repo: 'r', receivedAt: 0 });
+    c.add(who, { tickets: [ticket(3, at(8))], threads: [] }, { id: 'c', event: 'e', source: 'r', receivedAt: 0 });
     await c.idle();
     const later = c.pullBegins('1');
     expect(later.answer({ channelState: 's', data: { tickets: [ticket(3, at(1))], threads: [] } })).to.equal(undefined);
@@ -173,7 +175,7 @@ describe('The hook URLs pulls installed', () => {
 
 describe('Story reads', () => {
   it('share identical reads, admit two per installation at once, and skip the rest; after a rate limit, none until its reset', async () => {
-    const { StoryReads } = await import('../../server/webhooks/story-reads.js');
+    const { StoryReads } = await import('../../server/connectors/github/webhooks/story-reads.js');
     const outcomes: string[] = [];
     let now = 0;
     const reads = new StoryReads(
@@ -209,7 +211,7 @@ describe('Story reads', () => {
 describe('The form-encoded size of an import item', () => {
   it('counts exactly what URLSearchParams writes, for any text (ASCII, accents, astral characters, lone surrogates)', async () => {
     const fc = (await import('fast-check')).default;
-    const { formEncodedBytes } = await import('../../server/webhooks/coalescer.js');
+    const { formEncodedBytes } = await import('../../server/deliveries/coalescer.js');
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
         expect(formEncodedBytes(text)).to.equal(new URLSearchParams({ p: text }).toString().length - 2);

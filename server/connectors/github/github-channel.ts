@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../../config.js';
-import type { Channel, RedirectTarget, RequestLog } from '../../http/channel.js';
+import type { Channel, RedirectTarget, RequestLog } from '../../sync/channel.js';
 import { InProcessSingleFlight, type SingleFlight } from '../../coordination/single-flight.js';
 import type { RepoCursor, SyncThread } from '../../desk/wire-types.js';
 import type { DeskCall, PushReply } from '../../desk/normalise.js';
@@ -17,14 +17,14 @@ import { postReply } from './reply.js';
 import { syncRepository } from './repo-sync.js';
 import { readSettings, type GitHubSettings } from './settings.js';
 import { syncHooksBy, type StoredHooks } from './hooks.js';
-import type { HookKeys } from '../../webhooks/seal.js';
-import { InstalledHookUrls } from '../../webhooks/installed-urls.js';
+import type { HookKeys } from './webhooks/seal.js';
+import { InstalledHookUrls } from './webhooks/installed-urls.js';
 import type { Escalation } from '../../escalation/index.js';
 import { gitHubIssueSide } from './escalation.js';
 import { LoopHooks } from './loop-hooks.js';
 
 export interface GitHubChannelOptions {
-  config: Pick<ServerConfig, 'extensionSecret' | 'githubWebUrl' | 'pull'>;
+  config: Pick<ServerConfig, 'extensionSecret' | 'upstream' | 'pull'>;
   /** The way GitHub calls leave for this installation (direct, or Desk's Invoke with its securityContext). */
   transportFor: (query: DeskCall) => Transport;
   now?: () => number;
@@ -36,6 +36,8 @@ export interface GitHubChannelOptions {
   webhooks?: { publicUrl: string; keys: HookKeys; installed?: InstalledHookUrls; loopHooks?: LoopHooks } | undefined;
   /** The escalation loop: each pull reconciles the tickets linked to issues (server/escalation). */
   escalation?: Escalation | undefined;
+  /** Lines the channel adds to /metrics beside the escalation loop's (the deliveries' story reads). */
+  extraMetricLines?: (() => string[]) | undefined;
 }
 
 /** The GitHub Issues channel: Desk's pull through the engine, push and redirect answered from GitHub. */
@@ -47,9 +49,10 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
     : undefined;
   const flights = o.flights ?? new InProcessSingleFlight();
   return {
-    installedHookUrls: webhooks?.installed,
-    metricLines: o.escalation ? () => o.escalation!.metricLines() : undefined,
-    escalation: o.escalation,
+    metricLines: () => [...(o.escalation?.metricLines() ?? []), ...(o.extraMetricLines?.() ?? [])],
+    idle: async () => {
+      await o.escalation?.idle();
+    },
     pull: enginePull(gitHubConnector({ ...o, webhooks }, now), { limits: o.config.pull, now }),
 
     async push({ query, body, log }: { query: DeskCall; body: PushReply; log?: RequestLog }): Promise<SyncThread> {
@@ -68,7 +71,7 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
     },
 
     redirect(target: RedirectTarget): string | undefined {
-      return redirectUrl(o.config.githubWebUrl, target);
+      return redirectUrl(o.config.upstream.webUrl, target);
     },
   };
 }

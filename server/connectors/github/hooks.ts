@@ -3,11 +3,11 @@ import type { HookState } from '../../desk/wire-types.js';
 
 /** What hooks read of the stored records: each repository's webhook record, if any. */
 export type StoredHooks = Readonly<Record<string, { readonly w?: HookState | undefined }>>;
-import type { RequestLog } from '../../http/channel.js';
+import type { RequestLog } from '../../sync/channel.js';
 import { GitHubError, type GitHubApi } from './api.js';
 import type { GitHubSettings } from './settings.js';
-import { hookSecret, sealTarget, type HookKeys, type HookTarget } from '../../webhooks/seal.js';
-import type { InstalledHookUrls } from '../../webhooks/installed-urls.js';
+import { hookSecret, sealTarget, type HookKeys, type HookTarget } from './webhooks/seal.js';
+import type { InstalledHookUrls } from './webhooks/installed-urls.js';
 import { REPO_PATTERN } from './ext-ids.js';
 
 /** How long a hook that looked right, or a repository that refused us hooks, goes unchecked. */

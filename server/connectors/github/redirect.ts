@@ -1,4 +1,4 @@
-import type { RedirectTarget } from '../../http/channel.js';
+import type { RedirectTarget } from '../../sync/channel.js';
 import { parseExtId, profileLogin } from './ext-ids.js';
 
 /**

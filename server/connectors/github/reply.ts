@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.js';
 import type { SyncThread } from '../../desk/wire-types.js';
 import type { ReplyResource } from '../../desk/normalise.js';
-import type { RequestLog } from '../../http/channel.js';
+import type { RequestLog } from '../../sync/channel.js';
 import type { SingleFlight } from '../../coordination/single-flight.js';
 import { GitHubError, MEDIA_FULL, type GitHubApi } from './api.js';
 import { commentThreadExtId, markerTicket } from './ext-ids.js';

@@ -1,9 +1,9 @@
-import type { SyncThread } from '../desk/wire-types.js';
-import type { SyncUnit } from '../sync/batch.js';
-import { GitHubError, type GitHubApi } from '../connectors/github/api.js';
-import type { GhIssue } from '../connectors/github/github-types.js';
-import { readIssueEvent } from '../connectors/github/issue-event.js';
-import { storyThread } from '../connectors/github/story-thread.js';
+import type { SyncThread } from '../../../desk/wire-types.js';
+import type { SyncUnit } from '../../../sync/batch.js';
+import { GitHubError, type GitHubApi } from '../api.js';
+import type { GhIssue } from '../github-types.js';
+import { readIssueEvent } from '../issue-event.js';
+import { storyThread } from '../story-thread.js';
 import type { HookTarget } from './seal.js';
 
 /** `issues` actions the story tells (story-thread.ts storyLine): only these cost an events read. */

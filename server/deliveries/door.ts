@@ -13,9 +13,9 @@ import { PlaceCount } from '../http/connection-caps.js';
  * `maxInFlight × maxBodyBytes` of memory, released when they are cut.
  */
 export interface DoorLimits {
-  /** A delivery's body, at most (GitHub's issue and comment payloads are tens of KB; a body at most 65,536 characters). */
+  /** A delivery's body, at most (GitHub's issue and comment payloads are tens of KB). */
   maxBodyBytes: number;
-  /** From the end of the headers to the end of the body (GitHub gives up on us after 10 s). */
+  /** From the end of the headers to the end of the body (GitHub, for one, gives up after 10 s). */
   bodyDeadlineMs: number;
   /** Deliveries being received at once, in all. */
   maxInFlight: number;
@@ -24,8 +24,6 @@ export interface DoorLimits {
 }
 
 export const DOOR_LIMITS: DoorLimits = { maxBodyBytes: 512 * 1024, bodyDeadlineMs: 10_000, maxInFlight: 128, maxInFlightPerClient: 32 };
-
-const SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
 
 /** The deliveries being received, per peer and in all (the door's bounds). */
 export function admission(limits: DoorLimits): PlaceCount {
@@ -36,7 +34,7 @@ export function admission(limits: DoorLimits): PlaceCount {
  * What can be refused before the body: its type and declared length, and the signature
  * header's form. Throws the catalogue error; the caller closes the connection.
  */
-export function refuseBeforeBody(req: FastifyRequest, limits: DoorLimits): void {
+export function refuseBeforeBody(req: FastifyRequest, limits: DoorLimits, signatureHeader: string, signatureOf: (value: string) => Buffer | undefined): void {
   const type = String(req.headers['content-type'] ?? '')
     .split(';')[0]!
     .trim()
@@ -46,8 +44,8 @@ export function refuseBeforeBody(req: FastifyRequest, limits: DoorLimits): void 
   if (declared !== undefined && !(Number(declared) <= limits.maxBodyBytes)) {
     throw new AppError('BODY_TOO_LARGE', `a delivery is at most ${limits.maxBodyBytes} bytes`);
   }
-  const signature = req.headers['x-hub-signature-256'];
-  if (typeof signature !== 'string' || !SIGNATURE.test(signature)) throw new AppError('BAD_SIGNATURE', 'X-Hub-Signature-256 is missing or malformed');
+  const signature = req.headers[signatureHeader];
+  if (typeof signature !== 'string' || !signatureOf(signature)) throw new AppError('BAD_SIGNATURE', `${signatureHeader} is missing or malformed`);
 }
 
 /**
@@ -55,7 +53,7 @@ export function refuseBeforeBody(req: FastifyRequest, limits: DoorLimits): void 
  * signature matches (compared in constant time). Past the size bound or the deadline the
  * stream is dropped at once.
  */
-export function readSigned(payload: Readable, secret: string, signature: string, limits: DoorLimits): Promise<Buffer> {
+export function readSigned(payload: Readable, secret: string, signature: Buffer, limits: DoorLimits, signatureHeader: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const hmac = createHmac('sha256', secret);
     const chunks: Buffer[] = [];
@@ -86,8 +84,8 @@ export function readSigned(payload: Readable, secret: string, signature: string,
     payload.once('error', () => finish(new AppError('BAD_REQUEST', 'the delivery was cut off')));
     payload.once('end', () => {
       const want = hmac.digest();
-      const got = Buffer.from(signature.slice(7), 'hex');
-      if (got.length !== want.length || !timingSafeEqual(got, want)) return finish(new AppError('BAD_SIGNATURE', 'X-Hub-Signature-256 does not match'));
+      if (signature.length !== want.length || !timingSafeEqual(signature, want))
+        return finish(new AppError('BAD_SIGNATURE', `${signatureHeader} does not match`));
       finish(undefined, Buffer.concat(chunks, size));
     });
   });

@@ -35,7 +35,7 @@ export const IMPORT_MAX_ITEMS = 1000;
 export interface DeliveryRef {
   id: string;
   event: string;
-  repo: string;
+  source: string;
   /** performance.now() when the delivery arrived. */
   receivedAt: number;
 }

@@ -1,11 +1,11 @@
-import { escapeText } from '../connectors/github/story-thread.js';
-import type { SyncUnit } from '../sync/batch.js';
-import { readComment, readIssue, type GhIssue } from '../connectors/github/github-types.js';
-import { commentThread, issueUnit } from '../connectors/github/mapping.js';
-import { isEligible } from '../connectors/github/repo-sync.js';
-import { isOwnCount, isOwnReply } from '../connectors/github/marker.js';
-import { markerTicket } from '../connectors/github/ext-ids.js';
-import type { GitHubSettings } from '../connectors/github/settings.js';
+import { escapeText } from '../story-thread.js';
+import type { SyncUnit } from '../../../sync/batch.js';
+import { readComment, readIssue, type GhIssue } from '../github-types.js';
+import { commentThread, issueUnit } from '../mapping.js';
+import { isEligible } from '../repo-sync.js';
+import { isOwnCount, isOwnReply } from '../marker.js';
+import { markerTicket } from '../ext-ids.js';
+import type { GitHubSettings } from '../settings.js';
 import type { HookTarget } from './seal.js';
 import { STORY_ACTIONS } from './delivery-story.js';
 

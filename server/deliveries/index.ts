@@ -1,52 +1,39 @@
 import type { buildApp } from '../http/app.js';
 import type { Logger } from 'pino';
-import type { Escalation } from '../escalation/index.js';
 import type { InvokeClient } from '../desk/invoke-client.js';
-import { ImportCoalescer, type ImportReport } from './coalescer.js';
-import { DeskImporter } from './import-client.js';
-import { DeliveryMemory, logImport, registerWebhookRoute } from './route.js';
-import { hookKeys } from './seal.js';
-import type { DoorLimits } from './door.js';
 import type { PlaceCount } from '../http/connection-caps.js';
-import { StoryReads, type StoryReadOutcome } from './story-reads.js';
-import type { InstalledHookUrls } from './installed-urls.js';
 import type { VersionLedger } from '../sync/version-ledger.js';
-import type { DeskCall } from '../desk/normalise.js';
-import type { Transport } from '../transport/transport.js';
+import { ImportCoalescer, type ImportReport } from './coalescer.js';
+import type { DeliveryConnector } from './connector.js';
+import type { DoorLimits } from './door.js';
+import { DeskImporter } from './import-client.js';
+import { DeliveryMemory, logImport, registerDeliveryRoute } from './route.js';
 
-export interface WebhookServiceOptions {
-  extensionSecret: string;
+export interface DeliveryServiceOptions {
+  /** The connector whose deliveries the route takes. */
+  connector: DeliveryConnector;
   deskApiUrl: string;
   deskConnection: string;
   invoke: InvokeClient;
   /** How long a first delivery waits for others to join its import (ms). */
   windowMs?: number;
-  /** Counts each delivery's story read by outcome (the app's /metrics). */
-  onStoryRead?: (outcome: StoryReadOutcome) => void;
   /** What this process sent each installation's Desk (pulls and imports): older deliveries are left out. */
   ledger?: VersionLedger | undefined;
   /** The import queue's bounds and items per import (coalescer.ts); tests narrow them. */
   queue?: { maxItems?: number; maxBatchesPerLane?: number; maxBatches?: number };
   maxImportBytes?: number;
   onImport?: (report: ImportReport) => void;
-  /** The clock deliveries are judged by (GitHub's times; tests move it). */
+  /** The clock deliveries are judged by (the upstream's times; tests move it). */
   now?: () => number;
-  /** GitHub as the pull calls it, per installation: deliveries read the story's events through it. */
-  transportFor?: (q: DeskCall) => Transport;
   /** The webhook door's bounds (door.ts); tests narrow them. */
   limits?: Partial<DoorLimits>;
-  /** The URL each hook should carry, as the channel's pulls installed it: deliveries through an old one are dropped. */
-  installed?: InstalledHookUrls | undefined;
-  /** The channel's escalation loop: closed and reopened issues tell their linked tickets at once. */
-  escalation?: Escalation | undefined;
 }
 
 /** An import's items, form-encoded as its Invoke call carries them, at most (with room for the call's other fields). */
 export const IMPORT_INVOKE_MAX_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 
 /** The delivery path as one piece the app mounts: route, coalescing, Desk's import. */
-export function webhookService(o: WebhookServiceOptions) {
-  const keys = hookKeys(o.extensionSecret);
+export function deliveryService(o: DeliveryServiceOptions) {
   const importer = new DeskImporter(o.invoke, o.deskApiUrl, o.deskConnection);
   const imported = new DeliveryMemory();
   let log: Logger | undefined;
@@ -66,7 +53,6 @@ export function webhookService(o: WebhookServiceOptions) {
     },
   });
   return {
-    keys,
     importer,
     coalescer,
     /** Deliveries being received right now (the door's places held). */
@@ -75,20 +61,9 @@ export function webhookService(o: WebhookServiceOptions) {
     whenDeliveriesInFlight: (n: number): Promise<void> => door?.whenHeld(n) ?? Promise.resolve(),
     register(app: ReturnType<typeof buildApp>['app']): void {
       log = app.log as Logger;
-      door = registerWebhookRoute(app, {
-        keys,
-        extensionSecret: o.extensionSecret,
-        coalescer,
-        imported,
-        transportFor: o.transportFor,
-        limits: o.limits,
-        installed: o.installed,
-        escalation: o.escalation,
-        storyReads: new StoryReads(2, Date.now, o.onStoryRead),
-        ...(o.now ? { now: o.now } : {}),
-      });
+      door = registerDeliveryRoute(app, { connector: o.connector, coalescer, imported, limits: o.limits, now: o.now });
     },
   };
 }
 
-export type WebhookService = ReturnType<typeof webhookService>;
+export type DeliveryService = ReturnType<typeof deliveryService>;

@@ -1,10 +1,10 @@
-import type { RequestLog } from '../http/channel.js';
-import type { DeskCall } from '../desk/normalise.js';
-import type { Transport } from '../transport/transport.js';
-import { GitHubApi } from '../connectors/github/api.js';
-import { desiredHook, removeOurHooks } from '../connectors/github/hooks.js';
-import { readSettings } from '../connectors/github/settings.js';
-import type { ConfigParams } from '../desk/wire-types.js';
+import type { RequestLog } from '../../../sync/channel.js';
+import type { DeskCall } from '../../../desk/normalise.js';
+import type { Transport } from '../../../transport/transport.js';
+import { GitHubApi } from '../api.js';
+import { desiredHook, removeOurHooks } from '../hooks.js';
+import { readSettings } from '../settings.js';
+import type { ConfigParams } from '../../../desk/wire-types.js';
 import type { HookKeys } from './seal.js';
 
 /**

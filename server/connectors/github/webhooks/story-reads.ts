@@ -1,5 +1,5 @@
-import { isAppError } from '../errors.js';
-import { PlaceCount } from '../http/connection-caps.js';
+import { isAppError } from '../../../errors.js';
+import { PlaceCount } from '../../../http/connection-caps.js';
 
 export type StoryReadOutcome = 'read' | 'shared' | 'skipped';
 

@@ -1,0 +1,49 @@
+import type { ConnectorModule } from '../registry.js';
+import { directHeaders } from './api.js';
+import { gitHubChannel } from './github-channel.js';
+import { InstalledHookUrls } from './webhooks/installed-urls.js';
+import { gitHubDeliveries } from './webhooks/deliveries.js';
+import { hookKeys } from './webhooks/seal.js';
+import { StoryReadCounts } from './webhooks/story-metrics.js';
+import { StoryReads } from './webhooks/story-reads.js';
+import { removeHooksOnUninstall } from './webhooks/uninstall.js';
+import { LoopHooks } from './loop-hooks.js';
+
+/** GitHub Issues: repositories as sources, issue comments as replies, repository webhooks as deliveries. */
+export const gitHubModule: ConnectorModule = {
+  name: 'github',
+  service: 'GitHub',
+  env: { prefix: 'GITHUB', apiUrl: 'https://api.github.com', webUrl: 'https://github.com', connection: 'github' },
+  directHeaders,
+  create(config, deps) {
+    const now = deps.now ?? Date.now;
+    const publicUrl = config.publicUrl;
+    const keys = publicUrl ? hookKeys(config.extensionSecret) : undefined;
+    // The URL each hook should carry, as this process's pulls installed it: deliveries through others are dropped.
+    const installed = new InstalledHookUrls(now);
+    const storyCounts = new StoryReadCounts();
+    const channel = gitHubChannel({
+      config,
+      claims: deps.claims,
+      escalation: deps.escalation,
+      transportFor: deps.transportFor,
+      now,
+      webhooks: keys && publicUrl ? { publicUrl, keys, installed, loopHooks: new LoopHooks() } : undefined,
+      extraMetricLines: keys ? () => storyCounts.lines() : undefined,
+    });
+    if (!keys || !publicUrl) return { channel };
+    return {
+      channel,
+      deliveries: gitHubDeliveries({
+        keys,
+        extensionSecret: config.extensionSecret,
+        now,
+        transportFor: deps.transportFor,
+        storyReads: new StoryReads(2, Date.now, storyCounts.count),
+        installed,
+        escalation: deps.escalation,
+      }),
+      onUninstall: (body, log) => removeHooksOnUninstall({ keys, publicUrl, transportFor: deps.transportFor }, body, log),
+    };
+  },
+};
