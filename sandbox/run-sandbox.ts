@@ -17,7 +17,7 @@ import { startWidgetHost } from './widget-host.js';
 import { startServer } from '../server/server.js';
 import { createConnector } from '../server/channel-factory.js';
 import type { ServerConfig } from '../server/config.js';
-import { lateBoundChannel, localConfig } from './local-config.js';
+import { localConfig } from './local-config.js';
 import { decodeChannelState } from '../server/desk/channel-state.js';
 import { freePort } from './free-port.js';
 import type { ImportReport } from '../server/deliveries/coalescer.js';
@@ -70,7 +70,6 @@ async function startSeededGitHub(): Promise<{ gh: GitHub; repos: string[]; stopA
 
 /** The channel server, calling GitHub through the Desk simulator's Invoke, and the simulator. */
 async function startChannelAndDesk(gh: GitHub, repos: string[]) {
-  const late = lateBoundChannel();
   const config = localConfig({
     port: Number(process.env.PORT ?? 0),
     extensionSecret: SECRET,
@@ -91,8 +90,7 @@ async function startChannelAndDesk(gh: GitHub, repos: string[]) {
   });
   config.deskApiUrl = desk.url;
   if (webhooks) config.publicUrl = serverUrl;
-  const server = await startServer(config, { channel: late.channel, checkResponses: true, webhooks: { onImport: (r) => console.log(deliveryLines(r)) } });
-  late.bind(createConnector(config).channel);
+  const server = await startServer(config, { ...createConnector(config), checkResponses: true, webhooks: { onImport: (r) => console.log(deliveryLines(r)) } });
   return { desk, server, webhooks };
 }
 
