@@ -8,6 +8,9 @@ import { startFakeFeed } from '../connectors/json-feed/feed-server.js';
 import { TestClock } from '../helpers/clock.js';
 import { SENTINEL, testConfig } from '../helpers/test-config.js';
 import { engineInvariants } from './engine-invariants.js';
+import { channelInvariants } from './channel-invariants.js';
+import { gitHubModule } from '../../server/connectors/github/index.js';
+import { jsonFeedModule } from '../connectors/json-feed/module.js';
 
 const START = Date.parse('2026-06-01T00:00:00Z');
 
@@ -46,7 +49,7 @@ engineInvariants('JSON feed (test-only)', async () => {
   const transport = new DirectTransport(feed.url, { authorization: `Bearer ${feed.token}` });
   return {
     clock,
-    connector: jsonFeedConnector(transport),
+    connector: jsonFeedConnector({ transportFor: () => transport, secret: SENTINEL.secret }),
     params: { feeds: 'news' },
     badParams: { feeds: '' },
     source: 'news',
@@ -57,6 +60,55 @@ engineInvariants('JSON feed (test-only)', async () => {
     },
     failNext: (fault) => feed.failNext(fault === 'unavailable' ? { status: 503 } : { status: 429, retryAfter: fault.rateLimitedFor }),
     upstreamRequests: () => feed.requests.length,
+    close: () => feed.close(),
+  };
+});
+
+// The channel's invariants (deliveries and replies) run each connector's module through the real server.
+channelInvariants('GitHub', async () => {
+  const clock = new TestClock(START);
+  const gh = await startFakeGitHub({ token: SENTINEL.token, now: clock.now });
+  const repo = 'acme/widgets';
+  gh.createRepo(repo);
+  return {
+    module: gitHubModule,
+    clock,
+    upstreamUrl: gh.url,
+    connection: { name: 'github', token: SENTINEL.token },
+    params: { repositories: repo, import_since: 'all' },
+    converse: async (replies) => {
+      const issue = gh.createIssue(repo, { title: 'It breaks', body: 'Steps to reproduce' });
+      const comments = Array.from({ length: replies }, (_, i) => gh.createComment(repo, issue.number, { body: `reply ${i}` }));
+      return {
+        ticket: ticketExtId(repo, issue.number),
+        threads: [bodyThreadExtId(repo, issue.number), ...comments.map((c) => commentThreadExtId(repo, c.id))],
+      };
+    },
+    deliveries: () => gh.hooks.deliveries,
+    delivered: () => gh.hooks.settled(),
+    repliesUpstream: (ticket, text) => gh.comments(repo).filter((c) => c.issue_url.endsWith(`/issues/${ticket.split(':')[1]}`) && c.body.includes(text)).length,
+    close: () => gh.close(),
+  };
+});
+
+channelInvariants('JSON feed (test-only)', async () => {
+  const clock = new TestClock(START);
+  const feed = await startFakeFeed({ now: clock.now, pageSize: 3 });
+  feed.post('news', 'Welcome', '<p>the feed exists</p>');
+  return {
+    module: jsonFeedModule,
+    clock,
+    upstreamUrl: feed.url,
+    connection: { name: 'feed', token: feed.token },
+    params: { feeds: 'news' },
+    converse: async (replies) => {
+      const post = feed.post('news', 'Hello', '<p>first</p>');
+      const rs = Array.from({ length: replies }, (_, i) => feed.reply('news', post, `<p>reply ${i}</p>`));
+      return { ticket: `feed:news:${post.id}`, threads: [`feed:news:${post.id}:text`, ...rs.map((r) => `feed:news:${r.id}:text`)] };
+    },
+    deliveries: () => feed.deliveries,
+    delivered: () => feed.settled(),
+    repliesUpstream: (ticket, text) => feed.entries('news').filter((e) => `feed:news:${e.post}` === ticket && e.text.includes(text)).length,
     close: () => feed.close(),
   };
 });

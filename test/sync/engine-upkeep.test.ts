@@ -33,7 +33,10 @@ describe("The engine's upkeep beside the sync (the seam webhooks use)", () => {
 
   it('stores what the upkeep answers beside each cursor, also for a key that is no longer a source', async () => {
     const { state, answer } = await pull(
-      withUpkeep(jsonFeedConnector(transport()), async () => ({ news: { k: 1 }, gone: { k: 2 } })) as Connector<unknown, object>,
+      withUpkeep(jsonFeedConnector({ transportFor: transport, secret: testConfig().extensionSecret }), async () => ({
+        news: { k: 1 },
+        gone: { k: 2 },
+      })) as Connector<unknown, object>,
     );
     expect(answer.sync.data.tickets).to.have.length(1);
     expect(state.r.news).to.include({ k: 1 });
@@ -42,7 +45,10 @@ describe("The engine's upkeep beside the sync (the seam webhooks use)", () => {
 
   it('logs a failing upkeep once and still answers the pull with its items and cursors', async () => {
     const { state, answer, errors } = await pull(
-      withUpkeep(jsonFeedConnector(transport()), () => Promise.reject(new Error('boom'))) as Connector<unknown, object>,
+      withUpkeep(jsonFeedConnector({ transportFor: transport, secret: testConfig().extensionSecret }), () => Promise.reject(new Error('boom'))) as Connector<
+        unknown,
+        object
+      >,
     );
     expect(answer.sync.data.tickets).to.have.length(1);
     expect(state.r.news?.s.ok).to.be.a('number');

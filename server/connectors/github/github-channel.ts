@@ -1,8 +1,8 @@
 import type { ServerConfig } from '../../config.js';
 import type { Channel, RedirectTarget, RequestLog } from '../../sync/channel.js';
-import { InProcessSingleFlight, type SingleFlight } from '../../coordination/single-flight.js';
-import type { RepoCursor, SyncThread } from '../../desk/wire-types.js';
-import type { DeskCall, PushReply } from '../../desk/normalise.js';
+import type { SingleFlight } from '../../coordination/single-flight.js';
+import type { RepoCursor } from '../../desk/wire-types.js';
+import type { DeskCall } from '../../desk/normalise.js';
 import type { Connector, PullSession } from '../../sync/connector.js';
 import { enginePull } from '../../sync/engine.js';
 import type { Transport } from '../../transport/transport.js';
@@ -13,7 +13,8 @@ import { LEGACY_CODES } from './legacy-codes.js';
 import { isOwnCount, isOwnReply } from './marker.js';
 import { markerTicket, parseExtId } from './ext-ids.js';
 import { redirectUrl } from './redirect.js';
-import { postReply } from './reply.js';
+import { replyPlan } from './reply.js';
+import { enginePush } from '../../replies/engine.js';
 import { syncRepository } from './repo-sync.js';
 import { readSettings, type GitHubSettings } from './settings.js';
 import { syncHooksBy, type StoredHooks } from './hooks.js';
@@ -47,7 +48,6 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
   const webhooks = o.webhooks
     ? { ...o.webhooks, installed: o.webhooks.installed ?? new InstalledHookUrls(now), loopHooks: o.webhooks.loopHooks ?? new LoopHooks() }
     : undefined;
-  const flights = o.flights ?? new InProcessSingleFlight();
   return {
     metricLines: () => [...(o.escalation?.metricLines() ?? []), ...(o.extraMetricLines?.() ?? [])],
     idle: async () => {
@@ -55,20 +55,20 @@ export function gitHubChannel(o: GitHubChannelOptions): Channel {
     },
     pull: enginePull(gitHubConnector({ ...o, webhooks }, now), { limits: o.config.pull, now }),
 
-    async push({ query, body, log }: { query: DeskCall; body: PushReply; log?: RequestLog }): Promise<SyncThread> {
-      const settings = readSettings(body.configParams, now());
-      const api = new GitHubApi(o.transportFor(query), now);
-      return postReply(body.resource, {
-        api,
-        secret: o.config.extensionSecret,
-        orgId: query.orgId,
-        repositories: settings.repositories,
-        now,
-        claims: o.claims,
-        flights,
-        log,
-      });
-    },
+    push: enginePush(
+      {
+        readSettings,
+        plan: (resource, { query, settings }) =>
+          replyPlan(resource, {
+            api: new GitHubApi(o.transportFor(query), now),
+            secret: o.config.extensionSecret,
+            orgId: query.orgId,
+            repositories: settings.repositories,
+            now,
+          }),
+      },
+      { now, claims: o.claims, flights: o.flights },
+    ),
 
     redirect(target: RedirectTarget): string | undefined {
       return redirectUrl(o.config.upstream.webUrl, target);

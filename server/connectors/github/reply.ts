@@ -1,16 +1,13 @@
 import { AppError } from '../../errors.js';
 import type { SyncThread } from '../../desk/wire-types.js';
 import type { ReplyResource } from '../../desk/normalise.js';
-import type { RequestLog } from '../../sync/channel.js';
-import type { SingleFlight } from '../../coordination/single-flight.js';
 import { GitHubError, MEDIA_FULL, type GitHubApi } from './api.js';
 import { commentThreadExtId, markerTicket } from './ext-ids.js';
 import { replyTarget } from './reply-target.js';
 import { readComment, type GhComment } from './github-types.js';
 import { actorOf, contentOf, iso } from './mapping.js';
 import { hasMarker, replyKey, withMarker } from './marker.js';
-import type { ClaimStore } from '../../claims/reply-claim.js';
-import { postOnce as postOnceIn, type MarkedPlace } from '../../coordination/post-once.js';
+import type { ReplyPlan } from '../../replies/engine.js';
 import { GITHUB_COMMENT_LIMIT, replyMarkdown } from './reply-markdown.js';
 
 export { replyMarkdown } from './reply-markdown.js';
@@ -30,22 +27,17 @@ export interface ReplyContext {
   orgId: string;
   repositories: readonly string[];
   now: () => number;
-  /** Shared claims (server/claims): one replica posts, the others wait for its comment. */
-  claims?: ClaimStore | undefined;
-  /** Identical pushes running at once share one flight: one lookup, one POST. */
-  flights: SingleFlight;
-  log?: RequestLog | undefined;
 }
 
 /**
- * Posts an agent's reply as a comment on the issue, exactly once: the comment carries
- * a key derived from the reply, so a push that Desk sends again finds the comment it
- * already made instead of posting another (design invariant 6). Identical pushes on
- * one server share one flight. Replicas racing on the same reply may both post; every
- * push that finds several marked comments keeps the oldest and deletes the rest (again
- * on later pushes, if a DELETE fails), so all answer with the same comment.
+ * An agent's reply as a comment on the issue, through the reply engine (server/replies):
+ * the comment carries a key derived from the reply, so a push that Desk sends again
+ * finds the comment it already made instead of posting another (design invariant 6).
+ * Replicas racing on the same reply may both post; every push that finds several marked
+ * comments keeps the oldest and deletes the rest (again on later pushes, if a DELETE
+ * fails), so all answer with the same comment.
  */
-export async function postReply(resource: ReplyResource, ctx: ReplyContext): Promise<SyncThread> {
+export async function replyPlan(resource: ReplyResource, ctx: ReplyContext): Promise<ReplyPlan<GhComment>> {
   const markdown = replyMarkdown(resource);
   if (!markdown) throw new AppError('REPLY_EMPTY', 'the reply has no text');
   const { repo, issue, ticket: deskTicket } = await replyTarget(resource, ctx.api, ctx.repositories);
@@ -58,27 +50,21 @@ export async function postReply(resource: ReplyResource, ctx: ReplyContext): Pro
       `the reply is ${markdown.length} characters of Markdown; GitHub takes at most ${GITHUB_COMMENT_LIMIT - (body.length - markdown.length)}`,
     );
   }
-  return ctx.flights.run(`reply:${key}`, () => postOnce(ctx, repo, issue, deskTicket, key, body));
-}
-
-/** The issue's comments as the place the reply stands once (coordination/post-once.ts). */
-async function postOnce(ctx: ReplyContext, repo: string, issue: number, deskTicket: string, key: string, body: string): Promise<SyncThread> {
+  // The issue's comments as the place the reply stands once.
   const path = `/repos/${repo}/issues/${issue}/comments`;
-  const place: MarkedPlace<GhComment> = {
-    find: () => findReplies(ctx, path, key),
-    post: async () => readComment((await ctx.api.request<unknown>('POST', path, { body: { body }, accept: MEDIA_FULL })).data),
-    remove: async (c) => void (await ctx.api.request('DELETE', `/repos/${repo}/issues/comments/${c.id}`)),
-    same: (a, b) => a.id === b.id,
-    what: 'reply',
-  };
-  const { item } = await postOnceIn(place, {
+  return {
     key,
-    claims: ctx.claims,
-    log: ctx.log,
+    place: {
+      find: () => findReplies(ctx, path, key),
+      post: async () => readComment((await ctx.api.request<unknown>('POST', path, { body: { body }, accept: MEDIA_FULL })).data),
+      remove: async (c) => void (await ctx.api.request('DELETE', `/repos/${repo}/issues/comments/${c.id}`)),
+      same: (a, b) => a.id === b.id,
+      what: 'reply',
+    },
+    thread: (c) => threadOf(repo, deskTicket, c),
     fail: (err) => rethrowForReply(err, ctx, repo),
     undescribed: () => new AppError('UPSTREAM_BAD_RESPONSE', 'GitHub accepted the comment but did not describe it'),
-  });
-  return threadOf(repo, deskTicket, item);
+  };
 }
 
 /**

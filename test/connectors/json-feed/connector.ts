@@ -2,8 +2,10 @@ import { AppError } from '../../../server/errors.js';
 import { plainText, sanitiseHtml } from '../../../server/desk/sanitise.js';
 import type { SyncUnit } from '../../../server/sync/batch.js';
 import type { Connector, PullSession, SourceOutcome } from '../../../server/sync/connector.js';
+import type { DeskCall } from '../../../server/desk/normalise.js';
 import type { Transport } from '../../../server/transport/transport.js';
 import type { FeedEntry } from './feed-server.js';
+import { isOwnReply } from './replies.js';
 
 /**
  * A second connector, used only by tests to prove the engine's seam: a JSON feed (an
@@ -19,29 +21,46 @@ export interface FeedCursor {
   q: number;
 }
 
-export function jsonFeedConnector(transport: Transport): Connector<FeedSettings, FeedCursor> {
+export interface FeedConnectorOptions {
+  /** The way feed calls leave for an installation (direct with a token, or Desk's Invoke). */
+  transportFor: (query: DeskCall) => Transport;
+  /** The extension's secret: our own replies (marked with a key derived from it) are never imported. */
+  secret: string;
+  /** With webhooks: each pull keeps this installation's hook on every feed (deliveries.ts). */
+  keepHooks?: ((transport: Transport, query: DeskCall, feeds: readonly string[]) => Promise<void>) | undefined;
+}
+
+export function jsonFeedConnector(o: FeedConnectorOptions): Connector<FeedSettings, FeedCursor> {
   return {
     service: 'JSON feed',
-    readSettings: (params) => {
-      const feeds = [
-        ...new Set(
-          (params.feeds ?? '')
-            .split(/[\s,]+/)
-            .filter(Boolean)
-            .map((f) => f.toLowerCase()),
-        ),
-      ];
-      if (feeds.length === 0 || feeds.some((f) => !/^[a-z0-9-]{1,40}$/.test(f))) throw new AppError('CONFIG_INVALID', 'feeds must name one or more feeds');
-      return { feeds };
-    },
+    readSettings,
     sources: (settings) => settings.feeds,
     readCursor: (stored) => (Number.isSafeInteger(stored.q) && (stored.q as number) >= 0 ? { q: stored.q as number } : undefined),
     slimCursor: (cursor) => cursor,
-    open: ({ now }) => feedSession(transport, now),
+    open: ({ query, settings, now }) => {
+      const transport = o.transportFor(query);
+      const own = (feed: string, e: FeedEntry) => isOwnReply(o.secret, query.orgId, feed, e);
+      const keep = o.keepHooks;
+      return { ...feedSession(transport, now, own), ...(keep ? { upkeep: async () => (await keep(transport, query, settings.feeds), {}) } : {}) };
+    },
   };
 }
 
-function feedSession(transport: Transport, now: () => number): PullSession<FeedCursor> {
+/** The feeds the config param `feeds` names (comma or space separated). */
+export function readSettings(params: { feeds?: string | null | undefined }): FeedSettings {
+  const feeds = [
+    ...new Set(
+      (params.feeds ?? '')
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((f) => f.toLowerCase()),
+    ),
+  ];
+  if (feeds.length === 0 || feeds.some((f) => !/^[a-z0-9-]{1,40}$/.test(f))) throw new AppError('CONFIG_INVALID', 'feeds must name one or more feeds');
+  return { feeds };
+}
+
+function feedSession(transport: Transport, now: () => number, own: (feed: string, e: FeedEntry) => boolean): PullSession<FeedCursor> {
   return {
     async sync(feed, cursor, budget, batch): Promise<SourceOutcome<FeedCursor>> {
       const start = cursor?.q ?? 0;
@@ -51,6 +70,10 @@ function feedSession(transport: Transport, now: () => number): PullSession<FeedC
           for (const entry of page) {
             // A reply's post went out in an earlier pull when the cursor had passed its first entry.
             const sentBefore = entry.kind === 'reply' && entry.postFirst! <= start ? new Set([ticketId(feed, entry.post!)]) : undefined;
+            if (own(feed, entry)) {
+              q = entry.seq;
+              continue;
+            }
             if (now() >= budget.deadline || !batch.add(unitOf(feed, entry), budget, sentBefore)) return { cursor: { q }, more: true, lag: 0 };
             q = entry.seq;
           }
@@ -84,7 +107,7 @@ async function* entryPages(transport: Transport, feed: string, after: number, ti
   }
 }
 
-function failure(status: number, retryAfter: string | undefined): AppError {
+export function failure(status: number, retryAfter: string | undefined): AppError {
   const what = `JSON feed answered ${status}`;
   if (status === 429) return new AppError('UPSTREAM_RATE_LIMITED', what, { retryAfter: Math.min(86_400, Number(retryAfter ?? '60') || 60) });
   if (status === 401) return new AppError('UPSTREAM_UNAUTHORIZED', what);
@@ -92,10 +115,10 @@ function failure(status: number, retryAfter: string | undefined): AppError {
   return new AppError(status >= 500 ? 'UPSTREAM_UNAVAILABLE' : 'UPSTREAM_BAD_RESPONSE', what);
 }
 
-const ticketId = (feed: string, post: string) => `feed:${feed}:${post}`;
+export const ticketId = (feed: string, post: string) => `feed:${feed}:${post}`;
 
 /** A post is a ticket and its text the first thread; a reply is a thread of its post's ticket. */
-function unitOf(feed: string, e: FeedEntry): SyncUnit {
+export function unitOf(feed: string, e: FeedEntry): SyncUnit {
   const actor = { extId: `feed-user:${plainText(e.author)}`, name: plainText(e.author) || 'someone' };
   const time = new Date(e.at * 1000).toISOString();
   const parent = ticketId(feed, e.kind === 'post' ? e.id : e.post!);
