@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { AppError } from '../../../server/errors.js';
 import { plainText, sanitiseHtml } from '../../../server/desk/sanitise.js';
-import type { DeskCall } from '../../../server/desk/normalise.js';
+import type { DeskCall, ReplyResource } from '../../../server/desk/normalise.js';
 import type { ReplyConnector } from '../../../server/replies/engine.js';
 import type { Transport } from '../../../server/transport/transport.js';
 import { failure, readSettings, type FeedSettings } from './connector.js';
@@ -22,12 +22,8 @@ export function feedReplies(o: { secret: string; transportFor: (query: DeskCall)
   return {
     readSettings,
     plan: async (resource, { query, settings }) => {
-      const target = /^feed:([a-z0-9-]{1,40}):(p\d{1,12})$/.exec(resource.extParentId ?? '');
-      if (!target || !settings.feeds.includes(target[1]!)) throw new AppError('REPLY_TARGET_INVALID', 'the reply names no post of these feeds');
-      const [, feed, post] = target as unknown as [string, string, string];
       const text = plainText(resource.content ?? '').trim();
       if (!text) throw new AppError('REPLY_EMPTY', 'the reply has no text');
-      const key = replyMark(o.secret, query.orgId, feed, post, text);
       const transport = o.transportFor(query);
       const call = async (method: 'GET' | 'POST' | 'DELETE', target: string, body?: unknown) => {
         const res = await transport.send({
@@ -40,19 +36,22 @@ export function feedReplies(o: { secret: string; transportFor: (query: DeskCall)
         if (res.status >= 300) throw failure(res.status, res.headers['retry-after']);
         return res.body ? (JSON.parse(res.body) as unknown) : undefined;
       };
+      const entriesOf = async (feed: string): Promise<FeedEntry[]> => {
+        const all: FeedEntry[] = [];
+        let next: string | undefined = `/feeds/${feed}/entries?after=0`;
+        for (let pages = 0; next && pages < 1000; pages++) {
+          const page = (await call('GET', next)) as { entries?: FeedEntry[]; next?: string };
+          all.push(...(page.entries ?? []));
+          next = page.next;
+        }
+        return all;
+      };
+      const { feed, post } = await target(resource, settings, entriesOf);
+      const key = replyMark(o.secret, query.orgId, feed, post, text);
       return {
         key,
         place: {
-          find: async () => {
-            const found: FeedEntry[] = [];
-            let next: string | undefined = `/feeds/${feed}/entries?after=0`;
-            for (let pages = 0; next && pages < 1000; pages++) {
-              const page = (await call('GET', next)) as { entries?: FeedEntry[]; next?: string };
-              found.push(...(page.entries ?? []).filter((e) => e.kind === 'reply' && e.mark === key));
-              next = page.next;
-            }
-            return found.sort((a, b) => a.seq - b.seq);
-          },
+          find: async () => (await entriesOf(feed)).filter((e) => e.kind === 'reply' && e.mark === key).sort((a, b) => a.seq - b.seq),
           post: async () => (await call('POST', `/feeds/${feed}/entries`, { post, text, mark: key })) as FeedEntry,
           remove: async (e) => void (await call('DELETE', `/feeds/${feed}/entries/${e.id}`)),
           same: (a, b) => a.id === b.id,
@@ -72,4 +71,25 @@ export function feedReplies(o: { secret: string; transportFor: (query: DeskCall)
       };
     },
   };
+}
+
+/**
+ * The post a reply goes to. Desk names it by extParentId (the ticket) or only by
+ * replyToExtId (the ticket, or a thread of it): any of our extIds of a feed in the
+ * settings; a reply's thread is looked up for its post.
+ */
+async function target(
+  resource: ReplyResource,
+  settings: FeedSettings,
+  entriesOf: (feed: string) => Promise<FeedEntry[]>,
+): Promise<{ feed: string; post: string }> {
+  for (const extId of [resource.extParentId, resource.replyToExtId]) {
+    const m = /^feed:([a-z0-9-]{1,40}):([pr]\d{1,12})(?::text)?$/.exec(extId ?? '');
+    if (!m || !settings.feeds.includes(m[1]!)) continue;
+    const [, feed, id] = m as unknown as [string, string, string];
+    if (id.startsWith('p')) return { feed, post: id };
+    const post = (await entriesOf(feed)).find((e) => e.id === id)?.post;
+    if (post) return { feed, post };
+  }
+  throw new AppError('REPLY_TARGET_INVALID', 'the reply names no post of these feeds');
 }
