@@ -18,33 +18,33 @@ export const ERROR_CATALOGUE = {
   BAD_HASH: { status: 401, hint: 'The HASH header does not match the extension secret.' },
   NOT_FOUND: { status: 404, hint: 'No such route.' },
   METHOD_NOT_ALLOWED: { status: 405, hint: 'This route does not take that method.' },
-  // GitHub's webhook deliveries (server/webhooks).
-  BAD_SIGNATURE: { status: 401, hint: "The delivery's X-Hub-Signature-256 is missing or does not match the hook's secret." },
+  // An upstream's webhook deliveries (server/deliveries).
+  BAD_SIGNATURE: { status: 401, hint: "The delivery's signature header is missing or does not match the hook's secret." },
   BAD_HOOK_URL: { status: 404, hint: "The delivery's URL was not made by this server (or under another EXTENSION_SECRET)." },
-  WRONG_REPOSITORY: { status: 422, hint: 'The delivery is about another repository than the hook it arrived at.' },
+  WRONG_REPOSITORY: { status: 422, hint: 'The delivery is about another source than the hook it arrived at.' },
   DELIVERY_OVERLOAD: { status: 503, hint: 'Too many deliveries at once: this one is dropped and the next pull brings its items.' },
   DESK_IMPORT_REFUSED: { status: 502, hint: "Desk's import refused a delivery's items: the next pull brings them." },
   INTERNAL: { status: 500, hint: 'An unexpected error; the server log has the details.' },
   // channelState that names what this server never wrote (forged, or damaged): ignored, logged.
-  STATE_INVALID: { status: 400, hint: 'channelState names a repository or hook this server did not write: it is ignored and nothing on GitHub is touched.' },
+  STATE_INVALID: { status: 400, hint: 'channelState names a source or hook this server did not write: it is ignored and nothing upstream is touched.' },
   // Configuration of an installation (config params).
   CONFIG_INVALID: { status: 400, hint: 'Check the extension settings: repositories must be owner/repo, comma separated.' },
   // Replies (push).
   REPLY_EMPTY: { status: 422, hint: 'The reply has no text to post.' },
-  REPLY_TOO_LONG: { status: 422, hint: 'The reply is longer than GitHub accepts for a comment (65,536 characters): shorten it or split it.' },
+  REPLY_TOO_LONG: { status: 422, hint: 'The reply is longer than the upstream accepts: shorten it or split it.' },
   REPLY_TOO_DEEP: { status: 422, hint: "The reply's formatting is nested too deeply to convert: simplify it (fewer nested lists or quotes)." },
-  REPLY_TARGET_INVALID: { status: 422, hint: 'The reply names no GitHub issue of this channel.' },
-  ISSUE_LOCKED: { status: 409, hint: 'The GitHub issue is locked: unlock it on GitHub to reply.' },
-  ISSUE_NOT_FOUND: { status: 410, hint: 'The GitHub issue no longer exists or was transferred.' },
-  // GitHub, as a sync or a reply meets it. These are recorded in channelState.
-  UPSTREAM_UNAUTHORIZED: { status: 502, hint: "GitHub is not authorised: open the extension's Connections and authorise GitHub." },
-  UPSTREAM_FORBIDDEN: { status: 502, hint: 'GitHub refused access: the authorised account needs read access to the repository (and write access to reply).' },
-  SOURCE_NOT_FOUND: { status: 502, hint: 'The repository does not exist or the authorised GitHub account cannot see it: check the repositories setting.' },
-  SOURCE_DISABLED: { status: 502, hint: 'Issues are disabled for this repository: enable them in the repository settings on GitHub.' },
-  UPSTREAM_RATE_LIMITED: { status: 503, hint: "GitHub's rate limit is used up: the sync waits for the reset and resumes by itself." },
-  UPSTREAM_UNAVAILABLE: { status: 502, hint: 'GitHub did not answer: the sync retries by itself at the next pull.' },
-  UPSTREAM_BAD_RESPONSE: { status: 502, hint: "GitHub's answer could not be read: the sync retries by itself at the next pull." },
-  // Desk's Invoke API, in production the way every GitHub call leaves.
+  REPLY_TARGET_INVALID: { status: 422, hint: 'The reply names no upstream item of this channel.' },
+  ISSUE_LOCKED: { status: 409, hint: 'The upstream item is locked: unlock it there to reply.' },
+  ISSUE_NOT_FOUND: { status: 410, hint: 'The upstream item no longer exists or was moved.' },
+  // The upstream, as a sync or a reply meets it. These are recorded in channelState; each connector words them for its service (ConnectorModule.hints).
+  UPSTREAM_UNAUTHORIZED: { status: 502, hint: "The upstream is not authorised: open the extension's Connections and authorise it." },
+  UPSTREAM_FORBIDDEN: { status: 502, hint: 'The upstream refused access: the authorised account needs read access to the source (and write access to reply).' },
+  SOURCE_NOT_FOUND: { status: 502, hint: 'The source does not exist or the authorised account cannot see it: check the settings.' },
+  SOURCE_DISABLED: { status: 502, hint: 'The source is switched off upstream: switch it on there.' },
+  UPSTREAM_RATE_LIMITED: { status: 503, hint: "The upstream's rate limit is used up: the sync waits for the reset and resumes by itself." },
+  UPSTREAM_UNAVAILABLE: { status: 502, hint: 'The upstream did not answer: the sync retries by itself at the next pull.' },
+  UPSTREAM_BAD_RESPONSE: { status: 502, hint: "The upstream's answer could not be read: the sync retries by itself at the next pull." },
+  // Desk's Invoke API, in production the way every upstream call leaves.
   DESK_INVOKE_REFUSED: { status: 502, hint: "Desk refused the server's call: check that EXTENSION_SECRET matches the extension's secret." },
   DESK_CONTEXT_EXPIRED: { status: 502, hint: "Desk's security context expired: the next pull brings a fresh one." },
   DESK_UNAVAILABLE: { status: 502, hint: "Desk's Invoke API did not answer: the sync retries by itself at the next pull." },

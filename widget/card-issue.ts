@@ -1,4 +1,4 @@
-import type { IssueExtraValue } from '../server/desk/wire-types.js';
+import type { IssueExtraValue } from '../server/connectors/github/wire-types.js';
 import { REPO } from './github.js';
 import { isObj } from './sdk.js';
 

@@ -16,7 +16,7 @@ function load(): Ajv {
   // allErrors: false — Desk reports a refusal, not a lint report; the first error is enough.
   const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });
   addFormats(ajv);
-  for (const file of readdirSync(SCHEMA_DIR)
+  for (const file of readdirSync(SCHEMA_DIR, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.json'))
     .sort()) {
     ajv.addSchema(JSON.parse(readFileSync(path.join(SCHEMA_DIR, file), 'utf8')) as object);
@@ -39,7 +39,8 @@ export const deskSchemas = {
   pushResponse: get('push-response.json'),
   /** What the simulator itself sends: checked so a test's bad input fails loudly, not downstream. */
   pushRequest: get('push-request.json'),
-  configParams: get('config-params.json'),
+  /** The GitHub package's config params, as the sandbox's installation holds them. */
+  configParams: get('github-config-params.json'),
   callback: get('callback.json'),
   /** The form fields of an Invoke call (§6.1). */
   invokeRequest: get('invoke-request.json'),

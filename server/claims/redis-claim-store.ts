@@ -15,11 +15,11 @@ export class RedisClaimStore implements ClaimStore {
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    return (await this.#client.command('SET', `github-channel:claim:${key}`, this.#owner, 'NX', 'PX', String(Math.max(1, Math.round(ttlMs))))) === 'OK';
+    return (await this.#client.command('SET', `desk-channel:claim:${key}`, this.#owner, 'NX', 'PX', String(Math.max(1, Math.round(ttlMs))))) === 'OK';
   }
 
   async release(key: string): Promise<void> {
-    await this.#client.command('EVAL', RELEASE, '1', `github-channel:claim:${key}`, this.#owner);
+    await this.#client.command('EVAL', RELEASE, '1', `desk-channel:claim:${key}`, this.#owner);
   }
 
   close(): Promise<void> {

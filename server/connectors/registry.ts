@@ -1,4 +1,5 @@
 import type { ServerConfig } from '../config.js';
+import type { ErrorCode } from '../errors.js';
 import type { ClaimStore } from '../claims/index.js';
 import type { DeliveryConnector } from '../deliveries/connector.js';
 import type { DeskCall } from '../desk/normalise.js';
@@ -24,6 +25,8 @@ export interface ConnectorModule {
    * only) and <prefix>_CONNECTION (Invoke's connectionLinkName), with these defaults.
    */
   readonly env: { prefix: string; apiUrl: string; webUrl: string; connection: string };
+  /** The catalogue's hints in the service's words, where they differ (the README's error table shows them). */
+  readonly hints?: Partial<Record<ErrorCode, string>>;
   /** A direct call's headers (TRANSPORT=direct: the server holds a token). */
   directHeaders(token: string): Record<string, string>;
   /**

@@ -7,7 +7,6 @@ import type {
   ChannelState,
   DeskQuery,
   ErrorBody,
-  IssueExtraValue,
   LifecycleCallback,
   PullRequestBody,
   PushRequestBody,
@@ -37,7 +36,8 @@ export const addFormats = ((addFormatsModule as unknown as { default?: unknown }
 function loadAjv(): Ajv {
   const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });
   addFormats(ajv);
-  for (const file of readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json'))) {
+  // Desk's formats at the top, each connector's own records in its folder (ids are unique across them).
+  for (const file of readdirSync(SCHEMA_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'))) {
     ajv.addSchema(JSON.parse(readFileSync(path.join(SCHEMA_DIR, file), 'utf8')));
   }
   return ajv;
@@ -64,7 +64,6 @@ export const validators = {
   callback: compiled<LifecycleCallback>('callback.json'),
   channelState: compiled<ChannelState>('channel-state.json'),
   error: compiled<ErrorBody>('error.json'),
-  issueExtra: compiled<IssueExtraValue>('issue-extra.json'),
 };
 
 /** "body must have required property 'resource'": the part first, like fastify's messages. */

@@ -81,37 +81,10 @@ export interface SyncError {
 
 // config-params.json
 /**
- * The config params as the rest of the server sees them, once normalised from DeskConfigParams at the edge: a flat object of strings (null for a param an admin left empty). Desk adds channelState itself. Names are lowercase snake_case (Desk's create-config-params: no upper case, no space); importSince and includePullRequests are the names of the first packages, still read.
+ * The config params as the rest of the server sees them, once normalised from DeskConfigParams at the edge: a flat object of strings (null for a param an admin left empty). Desk adds channelState itself. Which names a connector reads is its own (for GitHub: github/github-config-params.json).
  */
 export interface ConfigParams {
   channelState?: string | null;
-  repositories?: string | null;
-  labels?: string | null;
-  import_since?: string | null;
-  include_pull_requests?: string | null;
-  importSince?: string | null;
-  includePullRequests?: string | null;
-  /**
-   * no/off/false: no story threads (closed, reopened, labelled, assigned); default on
-   */
-  story_threads?: string | null;
-  /**
-   * owner/repo list the status widget's picker writes (non-userdefined: the SDK may set it)
-   */
-  selected_repositories?: string | null;
-  /**
-   * yes once the card has linked a ticket to an issue: the escalation loop runs (non-userdefined: the card sets it)
-   */
-  links_in_use?: string | null;
-  /**
-   * API name of the ticket field holding the links (default cf_github_issues)
-   */
-  links_field?: string | null;
-  loop_closed_status?: string | null;
-  loop_reopen_status?: string | null;
-  loop_draft_template?: string | null;
-  loop_from_address?: string | null;
-  loop_label?: string | null;
   [k: string]: string | null | undefined;
 }
 
@@ -149,54 +122,6 @@ export interface ErrorBody {
   message: string;
 }
 
-// github-cursor.json
-/**
- * The GitHub connector's cursor of one repository, stored by the engine beside the repository's status in channelState (channel-state.json) and never read by it. i = issues cursor, c = comments cursor, u = issues caught up at, e = ETags, ev = issue-events cursor (story threads), w = the repository's webhook (kept by the pull's webhook upkeep, beside the sync).
- */
-export interface RepoCursor {
-  i?: StreamCursor;
-  c?: StreamCursor;
-  /**
-   * GitHub time at which the issue listing last reached its end: every issue created before it has been seen
-   */
-  u?: number;
-  /**
-   * ETags of the first page at the current cursor (issues, comments); kept only while they fit the state budget
-   */
-  e?: {
-    i?: string;
-    c?: string;
-  };
-  ev?: EventsCursor;
-  w?: HookState;
-}
-/**
- * Everything updated before t has been sent; of the items updated exactly at t, those with id <= a have been sent (no a: none of them).
- */
-export interface StreamCursor {
-  t: number;
-  a?: number;
-}
-/**
- * The repository's issue events (newest first on GitHub), read back to h. Every event with id <= h has been handled. While a scan of a long gap is under way, t is the newest id it handled, x the oldest, and p the page it resumes at; the scan ends, and h becomes t, when it reaches h or the end of the list. e: ETag of page 1 when nothing on it waited for the issue listing.
- */
-export interface EventsCursor {
-  h: number;
-  t?: number;
-  x?: number;
-  p?: number;
-  e?: string;
-}
-/**
- * The repository's webhook (only with PUBLIC_URL): i = GitHub's hook id, f = fingerprint of its URL and secret (a change means repair), t = when GitHub was last asked, p = why deliveries are off: admin (the GitHub account may not manage hooks: asked again a day after t) or error (asked again at the next pull).
- */
-export interface HookState {
-  i?: number;
-  f?: string;
-  t: number;
-  p?: "admin" | "error";
-}
-
 // invoke-request.json
 /**
  * INVOKE_API_REQUEST_PAYLOAD, sent form-encoded to {DESK_API_URL}/api/v1/invoke?orgId=… with a HASH header (§6.1). queryParams, postBody and headers are JSON strings.
@@ -223,55 +148,6 @@ export interface InvokeInner {
   statusCode?: number | string;
   status?: number | string;
   headers?: {} | string;
-}
-
-// issue-extra.json
-/**
- * The value of a ticket's extra (SYNC_EXTRA_OBJECT, sync.json): the GitHub issue as of the pull, stored by Desk in the extension's data storage under <ticket id>_github_issue (at most 5.1 KB: we keep it under 5000 bytes) and read back by the ticket card when GitHub cannot be reached. The card finds the issue by repo and number, never by parsing extIds.
- */
-export interface IssueExtraValue {
-  /**
-   * format version
-   */
-  v: 1;
-  repo: string;
-  number: number;
-  title: string;
-  state: "open" | "closed";
-  /**
-   * GitHub's state_reason: completed, not_planned, reopened, …
-   */
-  reason: string | null;
-  /**
-   * at most 30 (issue-extra.ts; a maxItems here would type as a tuple)
-   */
-  labels: {
-    name: string;
-    color: string;
-  }[];
-  /**
-   * logins, at most 10
-   */
-  assignees: string[];
-  milestone: string | null;
-  comments: number;
-  /**
-   * +1 reactions
-   */
-  plusOne: number;
-  locked: boolean;
-  /**
-   * the issue on GitHub (http or https only)
-   */
-  url: string | null;
-  /**
-   * ISO time of the issue's last update on GitHub
-   */
-  updated: string;
-  /**
-   * labels or assignees were left out to fit the size limit
-   */
-  cut?: true;
 }
 
 // pull-request.json

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { foreignHook, startWebhookLoop, type WebhookLoop } from '../helpers/webhook-loop.js';
-import type { ChannelState, RepoCursor } from '../../server/desk/wire-types.js';
+import type { ChannelState } from '../../server/desk/wire-types.js';
+import type { RepoCursor } from '../../server/connectors/github/wire-types.js';
 
 const REPO = 'acme/widgets';
 const CI_REPO = 'acme/ci';

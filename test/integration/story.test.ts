@@ -7,8 +7,9 @@ import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { decodeRepoName, encodeRepoName, STORAGE_NAME } from '../../server/connectors/github/storage-name.js';
 import { queriableValueOf } from '../../server/connectors/github/issue-extra.js';
 import { REPO_PATTERN } from '../../server/connectors/github/ext-ids.js';
-import type { RepoCursor, SyncThread } from '../../server/desk/wire-types.js';
-import { validators } from '../../server/desk/schemas.js';
+import type { SyncThread } from '../../server/desk/wire-types.js';
+import type { RepoCursor } from '../../server/connectors/github/wire-types.js';
+import { validIssueExtra } from '../../server/connectors/github/issue-extra.js';
 
 const REPO = 'acme/widgets.js_v-2';
 
@@ -71,7 +72,7 @@ describe("The issue on the ticket and the issue's story", function () {
     expect((v.labels as Array<{ name: string; color: string }>)[0]).to.have.property('name', 'bug');
     expect((v.labels as unknown[]).length).to.equal(30);
     expect(Buffer.byteLength(JSON.stringify(v))).to.be.at.most(5000);
-    expect(validators.issueExtra(v), JSON.stringify(validators.issueExtra.errors)).to.equal(true);
+    expect(validIssueExtra(v), JSON.stringify(validIssueExtra.errors)).to.equal(true);
     expect(v.cut, 'labels beyond 30 left out').to.equal(true);
     expect(loop.desk.store.rejections).to.deep.equal([]);
   });
@@ -91,7 +92,7 @@ describe("The issue on the ticket and the issue's story", function () {
     expect(v.labels.length).to.be.within(1, 29);
     for (const s of [v.title, ...v.labels.map((l) => l.name)])
       expect(s, 'no lone surrogate').to.match(/^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/);
-    expect(validators.issueExtra(v)).to.equal(true);
+    expect(validIssueExtra(v)).to.equal(true);
   });
 
   it('tells each close, reopen, label and assignment on GitHub as a short thread from our side that nobody replies to', async () => {

@@ -5,7 +5,8 @@ import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { deliveryHeaders } from '../../sandbox/fake-github/hooks.js';
 import { hookKeys, hookSecret } from '../../server/connectors/github/webhooks/seal.js';
-import type { ChannelState, RepoCursor } from '../../server/desk/wire-types.js';
+import type { ChannelState } from '../../server/desk/wire-types.js';
+import type { RepoCursor } from '../../server/connectors/github/wire-types.js';
 
 /** A repository's webhook record: the GitHub connector's, stored beside its cursor. */
 const hookRecord = (state: ChannelState, repo: string) => (state.r[repo] as RepoCursor | undefined)?.w;

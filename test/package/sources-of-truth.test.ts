@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateWireTypes, WIRE_TYPES_FILE } from '../../scripts/schema-types.js';
-import { ERROR_CATALOGUE } from '../../server/errors.js';
+import { generateWireTypes, WIRE_TYPES } from '../../scripts/schema-types.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../server/errors.js';
+import { gitHubModule } from '../../server/connectors/github/index.js';
 import { requestShapes } from '../../sandbox/desk-simulator/request-shapes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -12,14 +13,14 @@ describe('One source of truth', function () {
   this.timeout(30_000);
 
   it('the TypeScript wire types are generated from the current JSON Schemas', async () => {
-    expect(readFileSync(WIRE_TYPES_FILE, 'utf8')).to.equal(await generateWireTypes(), 'run npm run schemas:types');
+    for (const { dir, file } of WIRE_TYPES) expect(readFileSync(file, 'utf8')).to.equal(await generateWireTypes(dir), 'run npm run schemas:types');
   });
 
-  it('the README lists exactly the error codes of the catalogue, with their statuses', () => {
+  it("the README lists exactly the error codes of the catalogue, with their statuses and hints in GitHub's words", () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-    const rows = [...readme.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+    const rows = [...readme.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|[^|]*\| (.*) \|$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`).sort();
     const codes = Object.entries(ERROR_CATALOGUE)
-      .map(([code, e]) => `${code} ${e.status}`)
+      .map(([code, e]) => `${code} ${e.status} ${gitHubModule.hints?.[code as ErrorCode] ?? e.hint}`)
       .sort();
     expect(rows).to.deep.equal(codes);
   });

@@ -6,7 +6,8 @@ import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { hookKeys, hookSecret } from '../../server/connectors/github/webhooks/seal.js';
 import { ERROR_CATALOGUE } from '../../server/errors.js';
-import type { ChannelState, HookState } from '../../server/desk/wire-types.js';
+import type { ChannelState } from '../../server/desk/wire-types.js';
+import type { HookState } from '../../server/connectors/github/wire-types.js';
 import { figures, runs } from './figures.js';
 
 const REPO = 'acme/widgets';

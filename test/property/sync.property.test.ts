@@ -4,7 +4,8 @@ import { startChannelLoop, type ChannelLoop } from '../helpers/channel-loop.js';
 import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
-import type { ChannelState, RepoCursor } from '../../server/desk/wire-types.js';
+import type { ChannelState } from '../../server/desk/wire-types.js';
+import type { RepoCursor } from '../../server/connectors/github/wire-types.js';
 import type { Fault } from '../../sandbox/fake-github/index.js';
 import { figures, runs, writeFigures } from './figures.js';
 

@@ -59,7 +59,7 @@ describe('Claim stores for replies', function () {
     const store = new RedisClaimStore(new URL(redis.url));
     expect(await store.claim('ttl-key', 30_000)).to.equal(true);
     const client = new RespClient(new URL(redis.url));
-    const ttl = Number(await client.command('PTTL', 'github-channel:claim:ttl-key'));
+    const ttl = Number(await client.command('PTTL', 'desk-channel:claim:ttl-key'));
     expect(ttl).to.be.within(1, 30_000);
     await client.close();
     await store.close();

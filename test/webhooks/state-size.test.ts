@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { decodeChannelState, encodeChannelState, MAX_STATE_BYTES } from '../../server/desk/channel-state.js';
-import type { ChannelState, RepoCursor, SourceState } from '../../server/desk/wire-types.js';
+import type { ChannelState, SourceState } from '../../server/desk/wire-types.js';
+import type { RepoCursor } from '../../server/connectors/github/wire-types.js';
 import { slimCursor } from '../../server/connectors/github/cursor.js';
 import { MAX_REPOSITORIES } from '../../server/connectors/github/settings.js';
 

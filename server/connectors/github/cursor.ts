@@ -1,5 +1,5 @@
 import { compiled } from '../../desk/schemas.js';
-import type { RepoCursor } from '../../desk/wire-types.js';
+import type { RepoCursor } from './wire-types.js';
 import { MAX_CLOCK_SKEW_SECONDS } from '../../desk/channel-state.js';
 
 /** GitHub's ETags are `W/"` + 64 hex digits + `"` (68 characters); the cursor schema allows 100. */

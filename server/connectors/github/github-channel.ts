@@ -1,7 +1,7 @@
 import type { ServerConfig } from '../../config.js';
 import type { Channel, RedirectTarget, RequestLog } from '../../sync/channel.js';
 import type { SingleFlight } from '../../coordination/single-flight.js';
-import type { RepoCursor } from '../../desk/wire-types.js';
+import type { RepoCursor } from './wire-types.js';
 import type { DeskCall } from '../../desk/normalise.js';
 import type { Connector, PullSession } from '../../sync/connector.js';
 import { enginePull } from '../../sync/engine.js';

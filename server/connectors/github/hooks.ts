@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { HookState } from '../../desk/wire-types.js';
+import type { HookState } from './wire-types.js';
 
 /** What hooks read of the stored records: each repository's webhook record, if any. */
 export type StoredHooks = Readonly<Record<string, { readonly w?: HookState | undefined }>>;

@@ -8,12 +8,14 @@ import { StoryReadCounts } from './webhooks/story-metrics.js';
 import { StoryReads } from './webhooks/story-reads.js';
 import { removeHooksOnUninstall } from './webhooks/uninstall.js';
 import { LoopHooks } from './loop-hooks.js';
+import { GITHUB_HINTS } from './hints.js';
 
 /** GitHub Issues: repositories as sources, issue comments as replies, repository webhooks as deliveries. */
 export const gitHubModule: ConnectorModule = {
   name: 'github',
   service: 'GitHub',
   env: { prefix: 'GITHUB', apiUrl: 'https://api.github.com', webUrl: 'https://github.com', connection: 'github' },
+  hints: GITHUB_HINTS,
   directHeaders,
   create(config, deps) {
     const now = deps.now ?? Date.now;

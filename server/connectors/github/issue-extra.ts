@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { IssueExtraValue, SyncExtra } from '../../desk/wire-types.js';
+import type { SyncExtra } from '../../desk/wire-types.js';
+import type { IssueExtraValue } from './wire-types.js';
 import type { GhIssue } from './github-types.js';
 import { encodeRepoName, STORAGE_NAME } from './storage-name.js';
+import { compiled } from '../../desk/schemas.js';
+
+/** The extra's value as resources/schemas/github/issue-extra.json describes it. */
+export const validIssueExtra = compiled<IssueExtraValue>('issue-extra.json');
 
 /**
  * The issue's side data on its ticket (SYNC_EXTRA_OBJECT, protocol §3.5): Desk keeps it

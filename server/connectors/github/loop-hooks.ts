@@ -1,4 +1,4 @@
-import type { HookState } from '../../desk/wire-types.js';
+import type { HookState } from './wire-types.js';
 import { desiredHook, ensureHook, type HookContext } from './hooks.js';
 import { REPO_PATTERN } from './ext-ids.js';
 

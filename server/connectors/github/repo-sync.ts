@@ -2,7 +2,7 @@ import { AppError } from '../../errors.js';
 import type { Budget } from '../../sync/budget.js';
 import type { SyncBatch } from '../../sync/batch.js';
 import type { SourceOutcome } from '../../sync/connector.js';
-import type { RepoCursor } from '../../desk/wire-types.js';
+import type { RepoCursor } from './wire-types.js';
 import { storableEtag } from './cursor.js';
 import { drainStream, type DrainResult, type StreamCursor, type StreamPage, type StreamSource, type Verdict } from '../../sync/stream.js';
 import { GitHubError, MEDIA_FULL, MEDIA_HTML, type GitHubApi } from './api.js';

@@ -1,6 +1,6 @@
 import type { Budget } from '../../sync/budget.js';
 import type { SyncBatch } from '../../sync/batch.js';
-import type { EventsCursor } from '../../desk/wire-types.js';
+import type { EventsCursor } from './wire-types.js';
 import { GitHubError, type ApiResult, type GitHubApi } from './api.js';
 import { readIssueEvent, type GhIssueEvent } from './issue-event.js';
 import { issueUnit } from './mapping.js';
