@@ -435,7 +435,7 @@ export class LinksPanel {
 /** owner/repo#n, or an issue's web address (github.com or an Enterprise host): the repository and number. */
 export function parseIssueRef(input: string): { repo: string; number: number } | undefined {
   const v = input.trim();
-  const short = /^([A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100})#(\d{1,9})$/.exec(v);
+  const short = /^([^#\s]{3,141})#(\d{1,9})$/.exec(v);
   let repo: string | undefined;
   let n: string | undefined;
   if (short) [repo, n] = [short[1], short[2]];

@@ -4,6 +4,7 @@ import { renderCard, type CardView } from './card-render.js';
 import { github, repoPath } from './github.js';
 import { loadMessages, type I18n } from './i18n.js';
 import { isObj, mount, readConfig, unwrap, type DeskSdk } from './sdk.js';
+import { EXTRA_KEY_SUFFIX } from '../server/connectors/github/contract.js';
 import { LinksPanel, type Config } from './card-links.js';
 import { el } from './dom.js';
 import { configuredRepos } from './state.js';
@@ -13,7 +14,6 @@ import { configuredRepos } from './state.js';
  * live, with its actions. The issue is named by the `extra` the pull stored for the
  * ticket (repository and number), read back through Desk's data storage.
  */
-const EXTRA_KEY_SUFFIX = '_github_issue';
 /** GitHub is read again on open and on focus, at most this often. */
 const CACHE_MS = 30_000;
 

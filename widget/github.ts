@@ -1,11 +1,12 @@
 import { isObj, readRequestAnswer, type DeskSdk } from './sdk.js';
+import { GITHUB_API, GITHUB_CONNECTION, REPO_ANY_CASE } from '../server/connectors/github/contract.js';
 
 /**
  * GitHub's REST API from a widget: through ZOHODESK.request and the installation's
  * GitHub connection, so Desk adds the OAuth token and the widget never holds one.
  */
-export const GITHUB_API = 'https://api.github.com';
-export const CONNECTION = 'github';
+export { GITHUB_API };
+export const CONNECTION = GITHUB_CONNECTION;
 
 /**
  * The deployment's GitHub, as app/deployment.js declares it (npm run pack writes it: a
@@ -77,4 +78,4 @@ export const pathSegment = (name: string): string => {
   if (isDotSegment(name)) throw new RangeError('a dot-segment cannot name a resource');
   return encodeURIComponent(name);
 };
-export const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+export const REPO = REPO_ANY_CASE;

@@ -2,6 +2,7 @@ import { el } from './dom.js';
 import { github, type Refusal } from './github.js';
 import type { I18n } from './i18n.js';
 import { isObj, type DeskSdk } from './sdk.js';
+import { MAX_REPOSITORIES } from '../server/connectors/github/contract.js';
 
 /**
  * The repository picker of the settings page: the repositories the authorised GitHub
@@ -11,7 +12,8 @@ import { isObj, type DeskSdk } from './sdk.js';
  * admin's own and the server reads both (README, "Installation settings").
  */
 export const SELECTION_PARAM = 'selected_repositories';
-export const MAX_SELECTED = 10;
+/** The settings' bound: the picker stops where the server would refuse. */
+export const MAX_SELECTED = MAX_REPOSITORIES;
 const PER_PAGE = 100;
 
 export function startPicker(sdk: DeskSdk, i18n: I18n, selected: string[], typed: string[], at: HTMLElement, onSaved: () => void = () => undefined): void {

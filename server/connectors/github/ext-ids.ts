@@ -11,8 +11,9 @@
  * The first forms (`acme/widgets#42`, `acme/widgets#42:body`, `acme/widgets#c123`) are
  * still read, so replies and links on tickets Desk already holds keep working.
  */
-/** GitHub refuses `.` and `..` as repository names; as a path segment they would climb out of /repos/{owner}. */
-export const REPO_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38})\/(?!\.\.?$)[a-z0-9._-]{1,100}$/;
+import { REPO_PATTERN } from './contract.js';
+
+export { REPO_PATTERN };
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
 export const ticketExtId = (repo: string, issue: number): string => `${repo}:${issue}`;

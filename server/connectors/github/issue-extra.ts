@@ -3,6 +3,7 @@ import type { SyncExtra } from '../../desk/wire-types.js';
 import type { IssueExtraValue } from './wire-types.js';
 import type { GhIssue } from './github-types.js';
 import { encodeRepoName, STORAGE_NAME } from './storage-name.js';
+import { EXTRA_KEY_SUFFIX } from './contract.js';
 import { compiled } from '../../desk/schemas.js';
 
 /** The extra's value as resources/schemas/github/issue-extra.json describes it. */
@@ -15,7 +16,7 @@ export const validIssueExtra = compiled<IssueExtraValue>('issue-extra.json');
  * reached. Desk's limits: key and queriableValue ≤ 50 characters of letters, digits,
  * `,` `_` `:`; value ≤ 5.1 KB.
  */
-export const EXTRA_KEY_SUFFIX = '_github_issue';
+export { EXTRA_KEY_SUFFIX };
 /** Desk documents 5.1 KB; we stay a little under it, counting UTF-8 bytes. The value's shape: resources/schemas/issue-extra.json. */
 export const MAX_EXTRA_BYTES = 5000;
 
