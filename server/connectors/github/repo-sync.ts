@@ -4,25 +4,17 @@ import type { SyncBatch } from '../../sync/batch.js';
 import type { SourceOutcome } from '../../sync/connector.js';
 import type { RepoCursor } from './wire-types.js';
 import { storableEtag } from './cursor.js';
-import { drainStream, type DrainResult, type StreamCursor, type StreamPage, type StreamSource, type Verdict } from '../../sync/stream.js';
-import { GitHubError, MEDIA_FULL, MEDIA_HTML, type GitHubApi } from './api.js';
-import { readComment, readIssue, type GhComment, type GhIssue } from './github-types.js';
-import { commentThread, issueUnit } from './mapping.js';
-import { ticketExtId } from './ext-ids.js';
+import { drainStream, type DrainResult, type StreamCursor } from '../../sync/stream.js';
+import { GitHubError, type GitHubApi } from './api.js';
+import { readComment, readIssue } from './github-types.js';
 import type { GitHubSettings } from './settings.js';
 import { syncStory, type StoryOutcome } from './story.js';
-import { requestTimeout } from './request-timeout.js';
+import { acceptComment, acceptIssue, isEligible, type AcceptScope } from './accept.js';
+import { listSource } from './list-source.js';
+import { watchListing } from './sent-proof.js';
 
 /** Seconds before GitHub's clock that a read settles to (see sync/stream.ts). */
 export const SETTLE_SECONDS = 5;
-const PER_PAGE = 100;
-
-interface Item<T> {
-  time: number;
-  id: number;
-  value: T;
-}
-
 export interface RepoSyncContext {
   api: GitHubApi;
   settings: GitHubSettings;
@@ -52,7 +44,7 @@ export async function syncRepository(
   const cursor: RepoCursor = { i: previous?.i ?? start, c: previous?.c ?? start };
   if (previous?.u !== undefined) cursor.u = previous.u;
   const etags = previous?.e ?? {};
-  const eligible = new Map<number, boolean>();
+  const scope: AcceptScope = { repo, eligible: new Map(), budget, batch, ctx };
 
   // What the listing saw of each issue, so a comment is vouched for only when the listing proves its ticket sent (SentProof).
   const listing = watchListing(
@@ -72,7 +64,7 @@ export async function syncRepository(
     deadline: budget.deadline,
     now: ctx.now,
     settleSeconds: SETTLE_SECONDS,
-    accept: (item) => acceptIssue(repo, item.value, cursor.c!.t, eligible, budget, batch, ctx),
+    accept: (item) => acceptIssue(item.value, cursor.c!.t, scope),
     // An issue costs a ticket and its body's thread.
     room: () => Math.min(budget.remaining.tickets, budget.remaining.threads),
   });
@@ -100,7 +92,7 @@ export async function syncRepository(
             deadline: budget.deadline,
             now: ctx.now,
             settleSeconds: SETTLE_SECONDS,
-            accept: (item) => acceptComment(repo, item.value, proof, eligible, budget, batch, ctx),
+            accept: (item) => acceptComment(item.value, proof, scope),
             room: () => budget.remaining.threads,
           },
         );
@@ -117,37 +109,6 @@ export async function syncRepository(
   if (e.i || e.c) cursor.e = e;
 
   return outcomeOf(cursor, issues, comments, story);
-}
-
-/** An issue of the stream: its ticket and first thread, with its earlier comments under a label filter. */
-async function acceptIssue(
-  repo: string,
-  issue: GhIssue,
-  commentsSince: number,
-  eligible: Map<number, boolean>,
-  budget: Budget,
-  batch: SyncBatch,
-  ctx: RepoSyncContext,
-): Promise<Verdict> {
-  const { settings } = ctx;
-  if (!isEligible(issue, settings)) return 'skipped';
-  eligible.set(issue.number, true);
-  const unit = issueUnit(repo, issue);
-  if (settings.labels.length > 0 && issue.comments > 0) {
-    // With a label filter an issue can enter the channel long after its first
-    // comments, which the comment stream passed while the issue was filtered out:
-    // they come along with the ticket (re-sending one Desk has is an update).
-    const ticket = ticketExtId(repo, issue.number);
-    for (const c of await earlierComments(ctx, repo, issue.number, commentsSince, budget.deadline)) {
-      if (!ctx.isOwnReply(ticket, c.body)) unit.threads.push(commentThread(repo, c));
-    }
-    // A backlog larger than a whole pull's share for this repository would never
-    // fit: the newest comments that fit come along, the oldest are left out (README).
-    if (unit.threads.length > ctx.threadsPerPull) {
-      unit.threads = [unit.threads[0]!, ...unit.threads.slice(1).slice(-(ctx.threadsPerPull - 1))];
-    }
-  }
-  return batch.add(unit, budget) ? 'included' : 'no-room';
 }
 
 /**
@@ -189,161 +150,6 @@ function outcomeOf(cursor: RepoCursor, issues: DrainResult, comments: DrainResul
     lag,
     ...(error ? { error } : {}),
     ...(error instanceof GitHubError && error.until ? { coolDownUntil: error.until } : {}),
-  };
-}
-
-async function acceptComment(
-  repo: string,
-  c: GhComment,
-  proof: SentProof | undefined,
-  eligible: Map<number, boolean>,
-  budget: Budget,
-  batch: SyncBatch,
-  ctx: RepoSyncContext,
-): Promise<Verdict> {
-  const { settings } = ctx;
-  if (c.onPull && !settings.includePullRequests) return 'skipped';
-  const ticket = ticketExtId(repo, c.issueNumber);
-  // Our own replies from Desk: Desk already has them as the agent's reply.
-  if (ctx.isOwnReply(ticket, c.body)) return 'skipped';
-  const thread = commentThread(repo, c);
-
-  if (batch.hasTicket(ticket)) return batch.add({ tickets: [], threads: [thread] }, budget) ? 'included' : 'no-room';
-  // Without a label filter, the issue listing of this pull proves a ticket sent when the
-  // comment (so its issue) is older than the listing's horizon and the listing did not
-  // see the issue at or past it: a comment is never older than its issue (SentProof).
-  const provablySent =
-    settings.labels.length === 0 &&
-    proof !== undefined &&
-    c.createdAt >= settings.importSince &&
-    c.createdAt < proof.before &&
-    !proof.unsettled.has(c.issueNumber);
-  if (provablySent && eligible.get(c.issueNumber) !== false) {
-    return batch.add({ tickets: [], threads: [thread] }, budget, new Set([ticket])) ? 'included' : 'no-room';
-  }
-  // Otherwise read the issue and send its ticket along, if it belongs to the channel.
-  const issue = await fetchIssue(ctx, repo, c.issueNumber, budget.deadline);
-  if (!issue || !isEligible(issue, settings)) {
-    eligible.set(c.issueNumber, false);
-    return 'skipped';
-  }
-  eligible.set(c.issueNumber, true);
-  const unit = issueUnit(repo, issue);
-  unit.threads.push(thread);
-  return batch.add(unit, budget) ? 'included' : 'no-room';
-}
-
-/**
- * What a caught-up issue listing proves: every issue that existed before `before` was
- * listed, and was sent (by this pull or an earlier one) unless the listing saw it
- * updated at or past `before` -- such an issue (written to within the settle window,
- * maybe at every pull) may never have been sent, though its older comments have settled.
- */
-interface SentProof {
-  before: number;
-  unsettled: ReadonlySet<number>;
-}
-
-/**
- * Records each issue's update time as the listing serves it. The proof needs every
- * issue past the horizon seen: a listing that stopped on a full page has more unread,
- * so it proves nothing (its comments read their issue instead).
- */
-function watchListing(inner: StreamSource<Item<GhIssue>>): { source: StreamSource<Item<GhIssue>>; proof: (horizon: number) => SentProof | undefined } {
-  const listed = new Map<number, number>();
-  let lastPageFull = false;
-  return {
-    source: {
-      async fetch(req) {
-        const page = await inner.fetch(req);
-        for (const item of page.items) listed.set(item.id, Math.max(item.time, listed.get(item.id) ?? item.time));
-        lastPageFull = page.full;
-        return page;
-      },
-    },
-    proof(horizon) {
-      if (lastPageFull) return undefined;
-      return { before: horizon, unsettled: new Set([...listed].filter(([, t]) => t >= horizon).map(([n]) => n)) };
-    },
-  };
-}
-
-/** Pages of an issue's comments read for a backfill: at most this many comments come along. */
-const BACKFILL_PAGES = 5;
-
-/** The issue's comments last updated at or before `upTo` (those the comment stream has passed). */
-async function earlierComments(ctx: RepoSyncContext, repo: string, n: number, upTo: number, deadline: number): Promise<GhComment[]> {
-  const out: GhComment[] = [];
-  const path = `/repos/${repo}/issues/${n}/comments`;
-  const pages = ctx.api.pages(path, { query: { per_page: String(PER_PAGE) }, maxPages: BACKFILL_PAGES, timeoutMs: () => requestTimeout(ctx, deadline) });
-  for await (const page of pages) {
-    for (const raw of page) {
-      const c = readComment(raw);
-      if (!c) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET ${path}: an item lacks required fields`, 200);
-      if (c.updatedAt <= upTo) out.push(c);
-    }
-  }
-  return out;
-}
-
-async function fetchIssue(ctx: RepoSyncContext, repo: string, n: number, deadline: number): Promise<GhIssue | undefined> {
-  try {
-    const res = await ctx.api.request<unknown>('GET', `/repos/${repo}/issues/${n}`, { timeoutMs: requestTimeout(ctx, deadline) });
-    const issue = readIssue(res.data);
-    if (!issue) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/issues/${n}: not an issue`, res.status);
-    return issue;
-  } catch (err) {
-    // A deleted or transferred issue: its comments have nowhere to go.
-    if (err instanceof GitHubError && (err.upstreamStatus === 404 || err.upstreamStatus === 410)) return undefined;
-    throw err;
-  }
-}
-
-export function isEligible(issue: GhIssue, settings: GitHubSettings): boolean {
-  if (issue.pull && !settings.includePullRequests) return false;
-  return settings.labels.every((l) => issue.labels.includes(l));
-}
-
-/** A GitHub list endpoint as a change stream: sorted by update time, ascending, `since` inclusive. */
-function listSource<T>(
-  ctx: RepoSyncContext,
-  repo: string,
-  list: 'issues' | 'issues/comments',
-  read: (x: unknown) => T | undefined,
-  timeOf: (t: T) => number,
-  idOf: (t: T) => number,
-  deadline: number,
-): StreamSource<Item<T>> {
-  const { settings } = ctx;
-  return {
-    async fetch(req): Promise<StreamPage<Item<T>>> {
-      const query: Record<string, string> = {
-        sort: 'updated',
-        direction: 'asc',
-        since: new Date(req.since * 1000).toISOString().replace('.000Z', 'Z'),
-        per_page: String(PER_PAGE),
-      };
-      if (list === 'issues') {
-        query.state = 'all';
-        if (settings.labels.length > 0) query.labels = settings.labels.join(',');
-      }
-      const timeoutMs = requestTimeout(ctx, deadline);
-      // Issues need only their HTML; comments also their Markdown (our reply marker lives there).
-      const accept = list === 'issues' ? MEDIA_HTML : MEDIA_FULL;
-      const signal = req.signal ? { signal: req.signal } : {};
-      const res = req.pageUrl
-        ? await ctx.api.request<unknown>('GET', req.pageUrl, { timeoutMs, accept, ...signal })
-        : await ctx.api.request<unknown>('GET', `/repos/${repo}/${list}`, { query, etag: req.etag, timeoutMs, accept, ...signal });
-      const base = { ...(res.etag ? { etag: res.etag } : {}), ...(res.serverTime ? { serverTime: res.serverTime } : {}) };
-      if (res.notModified) return { items: [], full: false, notModified: true, ...base };
-      if (!Array.isArray(res.data)) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: not a list`, res.status);
-      const items = res.data.map((raw) => {
-        const v = read(raw);
-        if (v === undefined) throw new GitHubError('UPSTREAM_BAD_RESPONSE', `GitHub GET /repos/${repo}/${list}: an item lacks required fields`, res.status);
-        return { time: timeOf(v), id: idOf(v), value: v };
-      });
-      return { items, full: res.data.length >= PER_PAGE, ...(res.nextUrl ? { nextUrl: res.nextUrl } : {}), ...base };
-    },
   };
 }
 

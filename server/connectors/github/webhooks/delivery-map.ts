@@ -2,7 +2,7 @@ import { escapeText } from '../story-thread.js';
 import type { SyncUnit } from '../../../sync/batch.js';
 import { readComment, readIssue, type GhIssue } from '../github-types.js';
 import { commentThread, issueUnit } from '../mapping.js';
-import { isEligible } from '../repo-sync.js';
+import { isEligible } from '../accept.js';
 import { isOwnCount, isOwnReply } from '../marker.js';
 import { markerTicket } from '../ext-ids.js';
 import type { GitHubSettings } from '../settings.js';

@@ -1,0 +1,38 @@
+import type { StreamSource } from '../../sync/stream.js';
+import type { GhIssue } from './github-types.js';
+import type { Item } from './list-source.js';
+
+/**
+ * What a caught-up issue listing proves: every issue that existed before `before` was
+ * listed, and was sent (by this pull or an earlier one) unless the listing saw it
+ * updated at or past `before` -- such an issue (written to within the settle window,
+ * maybe at every pull) may never have been sent, though its older comments have settled.
+ */
+export interface SentProof {
+  before: number;
+  unsettled: ReadonlySet<number>;
+}
+
+/**
+ * Records each issue's update time as the listing serves it. The proof needs every
+ * issue past the horizon seen: a listing that stopped on a full page has more unread,
+ * so it proves nothing (its comments read their issue instead).
+ */
+export function watchListing(inner: StreamSource<Item<GhIssue>>): { source: StreamSource<Item<GhIssue>>; proof: (horizon: number) => SentProof | undefined } {
+  const listed = new Map<number, number>();
+  let lastPageFull = false;
+  return {
+    source: {
+      async fetch(req) {
+        const page = await inner.fetch(req);
+        for (const item of page.items) listed.set(item.id, Math.max(item.time, listed.get(item.id) ?? item.time));
+        lastPageFull = page.full;
+        return page;
+      },
+    },
+    proof(horizon) {
+      if (lastPageFull) return undefined;
+      return { before: horizon, unsettled: new Set([...listed].filter(([, t]) => t >= horizon).map(([n]) => n)) };
+    },
+  };
+}
