@@ -17,7 +17,9 @@ export interface RunningServer {
    * `graceMs` after the call the connections still open are cut. Answers whether
    * everything finished in time.
    */
-  shutdown(o: { graceMs: number; delayMs: number }): Promise<{ drained: boolean }>;
+  shutdown(o: { graceMs: number; delayMs: number; onStopAccepting?: () => void }): Promise<{ drained: boolean }>;
+  /** Resolves when exactly `n` connections are open (a signal, not a poll). */
+  whenConnections(n: number): Promise<void>;
   /** The delivery path, when PUBLIC_URL is set and the connector takes deliveries. */
   webhooks?: DeliveryService | undefined;
 }
@@ -71,7 +73,7 @@ export async function startServer(
     });
     webhooks.register(app);
   }
-  capConnections(app.server, config.connectionCaps ?? DEFAULT_CONNECTION_CAPS, (why) => metrics.countRefusedConnection(why));
+  const connections = capConnections(app.server, config.connectionCaps ?? DEFAULT_CONNECTION_CAPS, (why) => metrics.countRefusedConnection(why));
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -79,10 +81,11 @@ export async function startServer(
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     webhooks,
+    whenConnections: (n) => connections.whenHeld(n),
     close: async () => {
       await app.close();
     },
-    shutdown: async ({ graceMs, delayMs }) => {
+    shutdown: async ({ graceMs, delayMs, onStopAccepting }) => {
       startDraining();
       let drained = true;
       const timer = setTimeout(() => {
@@ -91,6 +94,15 @@ export async function startServer(
         app.server.closeAllConnections();
       }, graceMs);
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      // Told the moment fastify closes the listener (after its preClose hooks): from then on only requests in flight remain.
+      if (onStopAccepting) {
+        const closeListener = app.server.close.bind(app.server);
+        app.server.close = ((callback?: (err?: Error) => void) => {
+          const server = closeListener(callback);
+          onStopAccepting();
+          return server;
+        }) as typeof app.server.close;
+      }
       await app.close();
       clearTimeout(timer);
       return { drained };

@@ -29,7 +29,8 @@ export async function runService(env: NodeJS.ProcessEnv = process.env): Promise<
     }
     stopping = true;
     console.log(`${signal}: draining (readiness 503, up to ${config.shutdownGraceMs} ms for requests in flight)`);
-    server.shutdown({ graceMs: config.shutdownGraceMs, delayMs: config.shutdownDelayMs }).then(
+    const onStopAccepting = () => console.log('port closed: no new connections; requests in flight finish');
+    server.shutdown({ graceMs: config.shutdownGraceMs, delayMs: config.shutdownDelayMs, onStopAccepting }).then(
       ({ drained }) => {
         console.log(drained ? 'stopped: every request in flight finished' : 'stopped: the grace period ended with requests in flight');
         process.exit(drained ? 0 : 1);

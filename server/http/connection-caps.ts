@@ -62,7 +62,8 @@ export interface ConnectionCaps {
 
 export const DEFAULT_CONNECTION_CAPS: ConnectionCaps = { total: 2048, perClient: 256 };
 
-export function capConnections(server: Server, caps: ConnectionCaps, onRefused: (why: 'total' | 'per-client') => void): void {
+/** Answers the count of open connections (its whenHeld is a drain's and a test's signal). */
+export function capConnections(server: Server, caps: ConnectionCaps, onRefused: (why: 'total' | 'per-client') => void): PlaceCount {
   const places = new PlaceCount({ total: caps.total, perKey: caps.perClient });
   server.on('connection', (socket: Socket) => {
     const release = places.enter(socket.remoteAddress ?? '');
@@ -73,4 +74,5 @@ export function capConnections(server: Server, caps: ConnectionCaps, onRefused: 
     }
     socket.once('close', release);
   });
+  return places;
 }

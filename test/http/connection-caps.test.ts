@@ -32,7 +32,15 @@ describe('Connection caps', () => {
       const fourth = await connect(port);
       expect(fourth.closedAtOnce, 'the fourth connection from this address').to.equal(true);
       for (const h of held) h.socket.destroy();
-      await new Promise((r) => setTimeout(r, 50));
+      // The server has seen every connection close: its places are free again.
+      await app.whenConnections(0);
+      const again = await Promise.all([connect(port), connect(port), connect(port)]);
+      expect(
+        again.map((h) => h.closedAtOnce),
+        'three new connections once the others closed',
+      ).to.deep.equal([false, false, false]);
+      for (const h of again) h.socket.destroy();
+      await app.whenConnections(0);
       const metrics = await (await fetch(`${app.url}/metrics`)).text();
       expect(metrics).to.match(/^connections_refused_total\{cap="per-client"\} 1$/m);
       expect(metrics).to.match(/^process_resident_memory_bytes \d+$/m);

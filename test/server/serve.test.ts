@@ -13,9 +13,31 @@ const TOKEN = 'serve-test-github-token';
 const SECRET = 'serve-test-secret-0123456';
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', npm_config_loglevel: 'silent' };
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await check()) return;
-  throw new Error(`timed out waiting for ${what}`);
+/** The process's output so far, and a wait for a line it prints (a signal: the output event, not a poll). */
+function watchOutput(child: ChildProcess) {
+  let out = '';
+  const waiters: Array<{ pattern: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
+  const take = (d: Buffer) => {
+    out += d.toString();
+    for (const w of [...waiters]) {
+      const m = w.pattern.exec(out);
+      if (!m) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(m);
+    }
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  return {
+    text: () => out,
+    line: (what: string, pattern: RegExp, ms = 20_000): Promise<RegExpExecArray> =>
+      new Promise((resolve, reject) => {
+        const m = pattern.exec(out);
+        if (m) return resolve(m);
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}:\n${out}`)), ms);
+        waiters.push({ pattern, resolve: (found) => (clearTimeout(timer), resolve(found)) });
+      }),
+  };
 }
 
 /** What an operator runs, through npm itself: `npm run build`, then `npm run serve`. */
@@ -72,24 +94,22 @@ describe('npm run build && npm run serve', function () {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const output = watchOutput(npm);
     const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
     let nodePid = 0;
     try {
-      await until('the server to listen', () => /listening on http:\/\/\S+ .*pid \d+/.test(out));
-      const [, url, pid] = /listening on (http:\/\/\S+) .*pid (\d+)/.exec(out)!;
+      const [, url, pid] = await output.line('the server to listen', /listening on (http:\/\/\S+) .*pid (\d+)/);
       nodePid = Number(pid);
       expect(nodePid).not.to.equal(npm.pid);
       expect((await fetch(`${url}/readyz`)).status).to.equal(200);
 
       // A pull is in flight, held by the fake GitHub at its first request.
       let release!: () => void;
-      let arrived = false;
+      let arrive!: () => void;
+      const arrived = new Promise<void>((r) => (arrive = r));
       gh.faults.add({
         match: { path: /^\/repos\// },
-        fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => (arrived = true) },
+        fault: { kind: 'gate', release: new Promise<void>((r) => (release = r)), arrived: () => arrive() },
       });
       const desk = await startDeskSimulator({
         secret: SECRET,
@@ -97,24 +117,18 @@ describe('npm run build && npm run serve', function () {
         configParams: { repositories: repos.join(','), importSince: 'all' },
       });
       const pull = desk.pullOnce();
-      await until('the pull to reach GitHub', () => arrived);
+      await arrived;
 
       process.kill(npm.pid!, 'SIGTERM');
-      await until(
-        'readiness 503',
-        async () =>
-          (await fetch(`${url}/readyz`).then(
-            (r) => r.status,
-            () => 0,
-          )) === 503,
-      );
+      await output.line('the drain to start', /SIGTERM: draining/);
+      expect((await fetch(`${url}/readyz`)).status, 'readiness once draining').to.equal(503);
       expect((await fetch(`${url}/healthz`)).status).to.equal(200);
-      await until('the port to close', async () =>
-        fetch(`${url}/healthz`).then(
-          () => false,
-          () => true,
-        ),
+      await output.line('the port to close', /port closed: no new connections/);
+      const refused = await fetch(`${url}/healthz`).then(
+        () => false,
+        () => true,
       );
+      expect(refused, 'no new connection once the port closed').to.equal(true);
       expect(alive(nodePid), 'node still runs the pull').to.equal(true);
 
       release();
@@ -123,8 +137,9 @@ describe('npm run build && npm run serve', function () {
       expect(desk.store.tickets.size).to.be.greaterThan(0);
       await desk.close();
       expect(await exited).to.equal(0);
-      await until('node to be gone', () => !alive(nodePid), 5000);
-      expect(out).to.include('stopped: every request in flight finished');
+      // npm exits only once its child has: node is gone by now.
+      expect(alive(nodePid), 'node is gone').to.equal(false);
+      expect(output.text()).to.include('stopped: every request in flight finished');
     } finally {
       if (nodePid && alive(nodePid)) process.kill(nodePid, 'SIGKILL');
       npm.kill('SIGKILL');
