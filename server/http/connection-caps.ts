@@ -2,8 +2,8 @@ import type { Server, Socket } from 'node:net';
 
 /**
  * Places held at once, per key and in all: the one counter behind the connection caps
- * below, the webhook door's deliveries in flight (webhooks/door.ts) and the story reads
- * per installation (webhooks/story-reads.ts).
+ * below, the webhook door's deliveries in flight (deliveries/door.ts) and the story reads
+ * per installation (connectors/github/webhooks/story-reads.ts).
  */
 export class PlaceCount {
   #total = 0;
