@@ -55,7 +55,7 @@ for (const transport of ['direct', 'invoke'] as const) {
     it('keeps one comment when two replicas race on the same reply', async () => {
       const reply = { extParentId: `${REPO}:${issue}`, content: '<p>Racing</p>' };
       // A second replica: identical pushes on one server share one flight, across replicas they race.
-      const second = await startApp(createConnector({ ...loop.config, deskApiUrl: loop.desk.url }, { now: loop.clock.now }), { ...loop.config });
+      const second = await startApp(createConnector({ ...loop.config, deskApiUrl: loop.desk.url }, { now: loop.clock.now }), { ...loop.config, port: 0 });
       const pushTo = async (url: string) => {
         const res = await fetch(`${url}/desk/push?orgId=${loop.desk.orgId}&securityContext=${SENTINEL.securityContext}`, {
           method: 'POST',

@@ -32,7 +32,7 @@ describe('Property: a reply is posted exactly once, whatever Desk and the networ
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 350 }), async (steps, noise) => {
         const loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: REPO, importSince: 'all' } });
         // A second replica of the server, same configuration, same GitHub.
-        const second = await startApp(createConnector({ ...loop.config }, { now: loop.clock.now }), { ...loop.config });
+        const second = await startApp(createConnector({ ...loop.config }, { now: loop.clock.now }), { ...loop.config, port: 0 });
         try {
           loop.gh.createRepo(REPO);
           const issue = loop.gh.createIssue(REPO, { title: 'Help' }).number;
