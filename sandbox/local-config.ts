@@ -1,6 +1,5 @@
 import type { ServerConfig, UpstreamConfig } from '../server/config.js';
 import { gitHubModule } from '../server/connectors/github/index.js';
-import type { Channel } from '../server/sync/channel.js';
 
 /**
  * The server's configuration on loopback, as the tests, the bench and the sandbox run
@@ -32,21 +31,3 @@ export function localConfig(o: LocalConfigOverrides & Pick<ServerConfig, 'extens
 
 /** What a caller changes of the loopback configuration; the upstream's fields one by one. */
 export type LocalConfigOverrides = Omit<Partial<ServerConfig>, 'upstream'> & { upstream?: Partial<UpstreamConfig> };
-
-/**
- * A channel whose implementation is bound after the server starts: the Desk simulator
- * needs the server's URL, and the channel needs the simulator's (for Invoke).
- */
-export function lateBoundChannel(): { channel: Channel; bind(channel: Channel): void } {
-  let bound: Channel | undefined;
-  const get = (): Channel => {
-    if (!bound) throw new Error('channel not bound yet');
-    return bound;
-  };
-  return {
-    channel: { pull: (r) => get().pull(r), push: (r) => get().push(r), redirect: (t) => get().redirect(t) },
-    bind: (channel) => {
-      bound = channel;
-    },
-  };
-}
