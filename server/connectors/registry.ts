@@ -30,9 +30,9 @@ export interface ConnectorModule {
   /** A direct call's headers (TRANSPORT=direct: the server holds a token). */
   directHeaders(token: string): Record<string, string>;
   /**
-   * Its parts for this server. Contracts the engine relies on without checking them: a
-   * source's cool-down (SourceOutcome.coolDownUntil) is at most 24 h + 60 s ahead, or
-   * channel-state.ts drops every cursor as forged; cursors are opaque JSON objects.
+   * Its parts for this server. What the engine assumes of a pull connector is written on
+   * sync/connector.ts (cursors are small JSON objects the engine never reads; a cool-down
+   * is held to 24 h + 60 s, the longest channelState takes).
    */
   create(config: ServerConfig, deps: ConnectorDeps): ConnectorParts;
 }

@@ -67,6 +67,10 @@ export interface SourceOutcome<Cursor> {
   /** Seconds between the oldest cursor and the source's clock: the backlog estimate. */
   lag: number;
   error?: AppError;
-  /** Epoch seconds before which the upstream must not be called (rate limit). */
+  /**
+   * Epoch seconds before which the upstream must not be called (rate limit). The engine
+   * holds it to 24 h + 60 s ahead (MAX_COOL_DOWN_SECONDS): channel-state.ts reads a later
+   * one as forged and would drop every cursor of the state.
+   */
   coolDownUntil?: number;
 }

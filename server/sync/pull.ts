@@ -1,5 +1,6 @@
 import type { ChannelState, SourceState, SourceStatus } from '../desk/wire-types.js';
 import { AppError, isAppError } from '../errors.js';
+import { MAX_COOL_DOWN_SECONDS } from '../desk/channel-state.js';
 import type { RequestLog } from './channel.js';
 import { Budget, type BudgetLimits } from './budget.js';
 import { SyncBatch } from './batch.js';
@@ -69,7 +70,9 @@ async function runRound<Cursor>(run: Run<Cursor>, sources: string[]): Promise<vo
     const after = share.remaining;
     run.budget.take({ tickets: before.tickets - after.tickets, threads: before.threads - after.threads, bytes: before.bytes - after.bytes });
     run.outcomes.set(source, { ...outcome, items: (seen?.items ?? 0) + run.batch.size - sizeBefore });
-    if (outcome.coolDownUntil) run.coolDownUntil = Math.max(run.coolDownUntil, outcome.coolDownUntil);
+    // Held to the longest cool-down channelState takes: a later one would read as forged and drop every cursor.
+    if (outcome.coolDownUntil)
+      run.coolDownUntil = Math.max(run.coolDownUntil, Math.min(outcome.coolDownUntil, Math.floor(now() / 1000) + MAX_COOL_DOWN_SECONDS));
   }
 }
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { enginePull } from '../../server/sync/engine.js';
-import { decodeChannelState } from '../../server/desk/channel-state.js';
+import { decodeChannelState, MAX_COOL_DOWN_SECONDS } from '../../server/desk/channel-state.js';
+import { AppError } from '../../server/errors.js';
 import { DirectTransport } from '../../server/transport/direct-transport.js';
 import type { Connector } from '../../server/sync/connector.js';
 import { jsonFeedConnector } from '../connectors/json-feed/connector.js';
@@ -54,5 +55,27 @@ describe("The engine's upkeep beside the sync (the seam webhooks use)", () => {
     expect(state.r.news?.s.ok).to.be.a('number');
     expect(errors).to.have.length(1);
     expect(errors[0]).to.include({ code: 'INTERNAL' });
+  });
+
+  it("holds a connector's cool-down to the longest channelState takes, so the state and its cursors stay readable", async () => {
+    const tenDays = (connector: Connector<unknown, object>): Connector<unknown, object> => ({
+      ...connector,
+      open: (context) => {
+        const session = connector.open(context);
+        return {
+          ...session,
+          sync: async (...args) => ({
+            ...(await session.sync(...args)),
+            error: new AppError('UPSTREAM_RATE_LIMITED', 'JSON feed: limited'),
+            coolDownUntil: Math.floor(clock.now() / 1000) + 10 * 86_400,
+          }),
+        };
+      },
+    });
+    const { answer } = await pull(tenDays(jsonFeedConnector({ transportFor: transport, secret: testConfig().extensionSecret }) as Connector<unknown, object>));
+    const decoded = decodeChannelState(answer.sync.channelState, clock.now());
+    expect(decoded.problem, 'the state reads back').to.equal(undefined);
+    expect(decoded.state!.r.news!.s.na).to.equal(Math.floor(clock.now() / 1000) + MAX_COOL_DOWN_SECONDS);
+    expect(decoded.state!.r.news).to.have.property('q');
   });
 });
