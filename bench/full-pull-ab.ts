@@ -19,6 +19,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 interface Tree {
   name: string;
   pull: () => Promise<{ ms: number; floor: number; cpuUsPerItem: number }>;
+  /** Stops its fake GitHub (a process of its own) and its bare server. */
+  close: () => Promise<void>;
 }
 
 async function tree(root: string, name: string): Promise<Tree> {
@@ -55,6 +57,10 @@ async function tree(root: string, name: string): Promise<Tree> {
       const sync = JSON.parse(s.text) as { data: { tickets: unknown[]; threads: unknown[] } };
       return { ms: s.ms, floor, cpuUsPerItem: (cpuMs * 1000) / (sync.data.tickets.length + sync.data.threads.length) };
     },
+    close: async () => {
+      await fake.close();
+      await bare.close();
+    },
   };
 }
 
@@ -72,4 +78,6 @@ for (const [name, s] of seen) {
     `${name.padEnd(12)} full pull ${spread(s.map((x) => x.ms))} ms, floor ${spread(s.map((x) => x.floor))} ms, ratio ${spread(ratios)}x, server CPU ${spread(s.map((x) => x.cpuUsPerItem))} µs per item`,
   );
 }
+// The fakes run in processes of their own: left running, they would outlive the bench.
+for (const t of trees) await t.close();
 process.exit(0);
