@@ -267,8 +267,15 @@ async function serveStart(): Promise<void> {
           child.kill('SIGTERM');
         }
       });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      // A server that dies before it listens fails the bench with its output, instead of leaving it waiting.
       child.on('exit', (code) =>
-        until === 'exit' && code === 2 ? resolve(performance.now() - t0) : until === 'exit' ? reject(new Error(`exit ${code}`)) : undefined,
+        until === 'exit' && code === 2
+          ? resolve(performance.now() - t0)
+          : until === 'exit' || !until.test(out)
+            ? reject(new Error(`dist/server/main.js exited ${code}: ${out}${err}`))
+            : undefined,
       );
     });
   const listen: number[] = [];

@@ -4,7 +4,7 @@
  * a deployment in one go.
  */
 import { baseUrlProblem, secretProblem, urlKeyProblem } from './deploy-values.js';
-import { CONNECTORS, connectorNamed } from './connectors/registry.js';
+import { CONNECTOR_ENVIRONMENTS as CONNECTORS } from './connectors/environments.js';
 
 export interface ServerConfig {
   port: number;
@@ -119,8 +119,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (transport !== 'invoke' && transport !== 'direct') problems.push('TRANSPORT must be invoke or direct');
 
   const connectorName = str('CONNECTOR');
-  const module = connectorNamed(connectorName) ?? CONNECTORS[0]!;
-  if (!connectorNamed(connectorName)) problems.push(`CONNECTOR must be one of ${CONNECTORS.map((c) => c.name).join(', ')}`);
+  const named = connectorName === undefined ? CONNECTORS[0] : CONNECTORS.find((c) => c.name === connectorName);
+  const module = named ?? CONNECTORS[0]!;
+  if (!named) problems.push(`CONNECTOR must be one of ${CONNECTORS.map((c) => c.name).join(', ')}`);
   const prefix = module.env.prefix;
   const token = str(`${prefix}_TOKEN`);
   if (transport === 'direct' && !token) problems.push(`${prefix}_TOKEN is required when TRANSPORT=direct`);

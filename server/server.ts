@@ -5,7 +5,7 @@ import { secretsOf } from './config.js';
 import { createLogger } from './http/logger.js';
 import { buildApp, type PullWatch } from './http/app.js';
 import { InvokeClient } from './desk/invoke-client.js';
-import type { ConnectorParts } from './connectors/registry.js';
+import type { ConnectorParts } from './connectors/module.js';
 import { deliveryService, type DeliveryService, type DeliveryServiceOptions } from './deliveries/index.js';
 
 export interface RunningServer {

@@ -1,7 +1,7 @@
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { ServerConfig } from '../../server/config.js';
 import type { Channel } from '../../server/sync/channel.js';
-import type { ConnectorParts } from '../../server/connectors/registry.js';
+import type { ConnectorParts } from '../../server/connectors/module.js';
 import type { LocalConfigOverrides } from '../../sandbox/local-config.js';
 import { LogCapture } from './log-capture.js';
 import { testConfig } from './test-config.js';

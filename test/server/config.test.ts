@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { CONNECTORS } from '../../server/connectors/registry.js';
+import { CONNECTOR_ENVIRONMENTS } from '../../server/connectors/environments.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,5 +122,9 @@ describe('Starting the server', function () {
     expect(first).to.include('GITHUB_TOKEN is set, so this is the production server, not the sandbox');
     expect(first).to.include('env -u GITHUB_TOKEN npm start');
     expect(r.stderr + r.stdout).not.to.include('ghp_secretvalue');
+  });
+  it("reads the connectors' variables from the same list the registry builds its modules in", () => {
+    expect(CONNECTORS.map((c) => ({ name: c.name, env: c.env }))).to.deep.equal(CONNECTOR_ENVIRONMENTS.map((c) => ({ name: c.name, env: c.env })));
+    expect(() => readConfig({ EXTENSION_SECRET: 'a-secret-of-16-chars+', CONNECTOR: 'gitlab' })).to.throw(/CONNECTOR must be one of github/);
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { channelUrls, startDeskSimulator, type DeskSimulator } from '../../sandbox/desk-simulator/index.js';
 import { freePort } from '../../sandbox/free-port.js';
 import { createConnector } from '../../server/channel-factory.js';
-import type { ConnectorModule } from '../../server/connectors/registry.js';
+import type { ConnectorModule } from '../../server/connectors/module.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { TestClock } from '../helpers/clock.js';
 import { LogCapture } from '../helpers/log-capture.js';

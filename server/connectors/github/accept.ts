@@ -9,7 +9,7 @@ import type { GitHubSettings } from './settings.js';
 import { requestTimeout } from './request-timeout.js';
 import { PER_PAGE } from './list-source.js';
 import type { SentProof } from './sent-proof.js';
-import type { RepoSyncContext } from './repo-sync.js';
+import type { RepoSyncContext } from './repo-sync-context.js';
 
 /**
  * The accept rules of one repository's sync: which issues and comments go to Desk, and

@@ -1,4 +1,5 @@
-import type { ConnectorModule } from '../registry.js';
+import type { ConnectorModule } from '../module.js';
+import { GITHUB_ENVIRONMENT } from '../environments.js';
 import { directHeaders } from './api.js';
 import { gitHubChannel } from './github-channel.js';
 import { InstalledHookUrls } from './webhooks/installed-urls.js';
@@ -12,9 +13,8 @@ import { GITHUB_HINTS } from './hints.js';
 
 /** GitHub Issues: repositories as sources, issue comments as replies, repository webhooks as deliveries. */
 export const gitHubModule: ConnectorModule = {
-  name: 'github',
+  ...GITHUB_ENVIRONMENT,
   service: 'GitHub',
-  env: { prefix: 'GITHUB', apiUrl: 'https://api.github.com', webUrl: 'https://github.com', connection: 'github' },
   hints: GITHUB_HINTS,
   directHeaders,
   create(config, deps) {

@@ -1,7 +1,7 @@
 import type { StreamPage, StreamSource } from '../../sync/stream.js';
 import { GitHubError, MEDIA_FULL, MEDIA_HTML } from './api.js';
 import { requestTimeout } from './request-timeout.js';
-import type { RepoSyncContext } from './repo-sync.js';
+import type { RepoSyncContext } from './repo-sync-context.js';
 
 /** Items per page of GitHub's lists (its maximum). */
 export const PER_PAGE = 100;

@@ -5,27 +5,18 @@ import type { SourceOutcome } from '../../sync/connector.js';
 import type { RepoCursor } from './wire-types.js';
 import { storableEtag } from './cursor.js';
 import { drainStream, type DrainResult, type StreamCursor } from '../../sync/stream.js';
-import { GitHubError, type GitHubApi } from './api.js';
+import { GitHubError } from './api.js';
 import { readComment, readIssue } from './github-types.js';
-import type { GitHubSettings } from './settings.js';
 import { syncStory, type StoryOutcome } from './story.js';
 import { acceptComment, acceptIssue, isEligible, type AcceptScope } from './accept.js';
 import { listSource } from './list-source.js';
 import { watchListing } from './sent-proof.js';
+import type { RepoSyncContext } from './repo-sync-context.js';
+
+export type { RepoSyncContext };
 
 /** Seconds before GitHub's clock that a read settles to (see sync/stream.ts). */
 export const SETTLE_SECONDS = 5;
-export interface RepoSyncContext {
-  api: GitHubApi;
-  settings: GitHubSettings;
-  now: () => number;
-  /** Threads one repository can send in a pull with nothing else waiting (its fair share of the cap). */
-  threadsPerPull: number;
-  /** When the pull started (epoch ms), to size a request's grace past the deadline. */
-  startedAt: number;
-  /** True for a comment this installation posted from Desk (see marker.ts). */
-  isOwnReply: (ticket: string, body: string) => boolean;
-}
 
 /**
  * One repository's share of a pull: its issues first (tickets and their first

@@ -1,4 +1,4 @@
-import type { ConnectorModule } from '../../../server/connectors/registry.js';
+import type { ConnectorModule } from '../../../server/connectors/module.js';
 import { enginePull } from '../../../server/sync/engine.js';
 import { enginePush } from '../../../server/replies/engine.js';
 import { jsonFeedConnector } from './connector.js';
