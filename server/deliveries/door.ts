@@ -32,9 +32,10 @@ export function admission(limits: DoorLimits): PlaceCount {
 
 /**
  * What can be refused before the body: its type and declared length, and the signature
- * header's form. Throws the catalogue error; the caller closes the connection.
+ * header's form. Answers the signature's digest; throws the catalogue error (the caller
+ * closes the connection).
  */
-export function refuseBeforeBody(req: FastifyRequest, limits: DoorLimits, signatureHeader: string, signatureOf: (value: string) => Buffer | undefined): void {
+export function refuseBeforeBody(req: FastifyRequest, limits: DoorLimits, signatureHeader: string, signatureOf: (value: string) => Buffer | undefined): Buffer {
   const type = String(req.headers['content-type'] ?? '')
     .split(';')[0]!
     .trim()
@@ -45,7 +46,9 @@ export function refuseBeforeBody(req: FastifyRequest, limits: DoorLimits, signat
     throw new AppError('BODY_TOO_LARGE', `a delivery is at most ${limits.maxBodyBytes} bytes`);
   }
   const signature = req.headers[signatureHeader];
-  if (typeof signature !== 'string' || !signatureOf(signature)) throw new AppError('BAD_SIGNATURE', `${signatureHeader} is missing or malformed`);
+  const digest = typeof signature === 'string' ? signatureOf(signature) : undefined;
+  if (!digest) throw new AppError('BAD_SIGNATURE', `${signatureHeader} is missing or malformed`);
+  return digest;
 }
 
 /**

@@ -54,13 +54,15 @@ export function registerDeliveryRoute(app: ReturnType<typeof buildApp>['app'], o
   const door = admission(limits);
   const c = o.connector;
   const header = c.signatureHeader;
+  // What the headers gave, kept for the body's check: the hook's key and the signature's digest.
+  const signed = new WeakMap<object, { key: string; digest: Buffer }>();
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     // Before the body: the URL's shape, the headers, and a place at the door.
     scope.addHook('onRequest', async (req, reply) => {
       try {
-        c.keyOf(tailOf(req));
-        refuseBeforeBody(req, limits, header, c.signatureOf);
+        const key = c.keyOf(tailOf(req));
+        signed.set(req.raw, { key, digest: refuseBeforeBody(req, limits, header, c.signatureOf) });
       } catch (err) {
         closeAfterAnswer(req, reply);
         throw err;
@@ -74,7 +76,8 @@ export function registerDeliveryRoute(app: ReturnType<typeof buildApp>['app'], o
     });
     // The raw bytes, signed as they stream: nothing is parsed before the signature verifies.
     scope.addContentTypeParser('application/json', (req, payload, done) => {
-      readSigned(payload, c.keyOf(tailOf(req)), c.signatureOf(String(req.headers[header]))!, limits, header).then(
+      const { key, digest } = signed.get(req.raw)!;
+      readSigned(payload, key, digest, limits, header).then(
         (body) => done(null, body),
         // What is left of a refused body is never read: the connection goes with the answer (onError).
         (err: AppError) => done(err, undefined),
