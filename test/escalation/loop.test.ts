@@ -137,6 +137,27 @@ describe('escalation: closing the loop over real HTTP (fake GitHub, channel serv
     expect(ours.map((c) => c.body.split('\n')[0])).to.deep.equal(['No help-desk tickets are linked to this issue any more.']);
   });
 
+  it('an issue deleted on GitHub is nothing to tell, not a failure to log every pull', async () => {
+    loop.gh.faults.add({
+      match: { method: 'GET', path: new RegExp(`^/repositories/\\d+/issues/${number}$`) },
+      fault: { kind: 'status', status: 410 },
+      times: 5,
+    });
+    await loop.pull();
+    expect(loop.log.text).not.to.include('the issue could not be read');
+  });
+
+  it('a label someone took off on GitHub is not an error: the count still follows the links', async () => {
+    loop.desk.configParams.loop_label = 'customer-waiting';
+    chat.cf.cf_github_issues = null;
+    await loop.pull();
+    loop.gh.editIssue(REPO, number, { labels: [] }, MAINTAINER);
+    email.cf.cf_github_issues = null;
+    await loop.pull();
+    const ours = loop.gh.comments(REPO).filter((c) => c.body.includes('zoho-desk-count'));
+    expect(ours.map((c) => c.body.split('\n')[0])).to.deep.equal(['No help-desk tickets are linked to this issue any more.']);
+  });
+
   it('an issue in a repository the channel does not sync: a loop-only hook brings its close within the delivery, and nothing of it is imported', async () => {
     loop.gh.createRepo('acme/private-engine');
     const other = loop.gh.createIssue('acme/private-engine', { title: 'Race in the exporter' }).number;

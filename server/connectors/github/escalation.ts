@@ -20,7 +20,7 @@ export function gitHubIssueSide(api: GitHubApi, o: { secret: string; orgId: stri
         issue = (await api.request<unknown>('GET', base(k), { timeoutMs: o.timeoutMs() })).data;
       } catch (err) {
         // Deleted (410) or gone with its repository (404): nothing to tell, the links stay for the agent to see.
-        if (err instanceof GitHubError && (err.status === 404 || err.status === 410)) return undefined;
+        if (err instanceof GitHubError && (err.upstreamStatus === 404 || err.upstreamStatus === 410)) return undefined;
         throw err;
       }
       const i = issue as { state?: unknown; title?: unknown; html_url?: unknown; number?: unknown; state_reason?: unknown };
@@ -67,7 +67,7 @@ async function keepLabel(api: GitHubApi, issuePath: string, label: string, on: b
   try {
     await api.request('DELETE', `${issuePath}/labels/${encodeURIComponent(label)}`, { timeoutMs: timeoutMs() });
   } catch (err) {
-    if (!(err instanceof GitHubError && err.status === 404)) throw err;
+    if (!(err instanceof GitHubError && err.upstreamStatus === 404)) throw err;
   }
 }
 
