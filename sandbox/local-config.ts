@@ -1,5 +1,5 @@
 import type { ServerConfig, UpstreamConfig } from '../server/config.js';
-import { gitHubModule } from '../server/connectors/github/index.js';
+import { GITHUB_ENVIRONMENT } from '../server/connectors/environments.js';
 
 /**
  * The server's configuration on loopback, as the tests, the bench and the sandbox run
@@ -8,7 +8,7 @@ import { gitHubModule } from '../server/connectors/github/index.js';
  */
 export function localConfig(o: LocalConfigOverrides & Pick<ServerConfig, 'extensionSecret'>): ServerConfig {
   const { upstream, ...rest } = o;
-  const env = gitHubModule.env;
+  const env = GITHUB_ENVIRONMENT.env;
   return {
     port: 0,
     host: '127.0.0.1',

@@ -4,7 +4,7 @@
  * a deployment in one go.
  */
 import { baseUrlProblem, secretProblem, urlKeyProblem } from './deploy-values.js';
-import { CONNECTOR_ENVIRONMENTS as CONNECTORS } from './connectors/environments.js';
+import { CONNECTOR_ENVIRONMENTS as CONNECTORS, named } from './connectors/environments.js';
 
 export interface ServerConfig {
   port: number;
@@ -119,15 +119,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (transport !== 'invoke' && transport !== 'direct') problems.push('TRANSPORT must be invoke or direct');
 
   const connectorName = str('CONNECTOR');
-  const named = connectorName === undefined ? CONNECTORS[0] : CONNECTORS.find((c) => c.name === connectorName);
-  const module = named ?? CONNECTORS[0]!;
-  if (!named) problems.push(`CONNECTOR must be one of ${CONNECTORS.map((c) => c.name).join(', ')}`);
-  const prefix = module.env.prefix;
+  const chosen = named(CONNECTORS, connectorName);
+  const connector = chosen ?? CONNECTORS[0]!;
+  if (!chosen) problems.push(`CONNECTOR must be one of ${CONNECTORS.map((c) => c.name).join(', ')}`);
+  const prefix = connector.env.prefix;
   const token = str(`${prefix}_TOKEN`);
   if (transport === 'direct' && !token) problems.push(`${prefix}_TOKEN is required when TRANSPORT=direct`);
   if (transport === 'invoke' && token) problems.push(`${prefix}_TOKEN is only used with TRANSPORT=direct; in invoke mode Desk holds the token`);
 
-  const connection = str(`${prefix}_CONNECTION`, module.env.connection)!;
+  const connection = str(`${prefix}_CONNECTION`, connector.env.connection)!;
   if (!/^[A-Za-z0-9_]{1,64}$/.test(connection)) problems.push(`${prefix}_CONNECTION must be a connectionLinkName (letters, digits, _)`);
 
   const logLevel = str('LOG_LEVEL', 'info')!;
@@ -157,8 +157,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     deskApiUrl: url('DESK_API_URL', 'https://desk.zoho.com'),
     deskUrlKey,
     transport: transport === 'direct' ? 'direct' : 'invoke',
-    connector: module.name,
-    upstream: { apiUrl: url(`${prefix}_API_URL`, module.env.apiUrl), webUrl: url(`${prefix}_WEB_URL`, module.env.webUrl), token, connection },
+    connector: connector.name,
+    upstream: { apiUrl: url(`${prefix}_API_URL`, connector.env.apiUrl), webUrl: url(`${prefix}_WEB_URL`, connector.env.webUrl), token, connection },
     logLevel: logLevel as ServerConfig['logLevel'],
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 25_000, 0, 120_000),

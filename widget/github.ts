@@ -5,8 +5,6 @@ import { GITHUB_API, GITHUB_CONNECTION, REPO_ANY_CASE } from '../server/connecto
  * GitHub's REST API from a widget: through ZOHODESK.request and the installation's
  * GitHub connection, so Desk adds the OAuth token and the widget never holds one.
  */
-export { GITHUB_API };
-export const CONNECTION = GITHUB_CONNECTION;
 
 /**
  * The deployment's GitHub, as app/deployment.js declares it (npm run pack writes it: a
@@ -20,7 +18,7 @@ export function deployment(): { api: string; connection: string; deskApi: string
   const link = (v: string) => /^[A-Za-z0-9_]{1,50}$/.test(v);
   return {
     api: root(text('githubApiUrl')) ? text('githubApiUrl') : GITHUB_API,
-    connection: link(text('githubConnection')) ? text('githubConnection') : CONNECTION,
+    connection: link(text('githubConnection')) ? text('githubConnection') : GITHUB_CONNECTION,
     deskApi: root(text('deskApiUrl')) ? text('deskApiUrl') : DESK_API,
     deskConnection: link(text('deskConnection')) ? text('deskConnection') : DESK_CONNECTION,
   };

@@ -12,8 +12,6 @@ import { MAX_REPOSITORIES } from '../server/connectors/github/contract.js';
  * admin's own and the server reads both (README, "Installation settings").
  */
 export const SELECTION_PARAM = 'selected_repositories';
-/** The settings' bound: the picker stops where the server would refuse. */
-export const MAX_SELECTED = MAX_REPOSITORIES;
 const PER_PAGE = 100;
 
 export function startPicker(sdk: DeskSdk, i18n: I18n, selected: string[], typed: string[], at: HTMLElement, onSaved: () => void = () => undefined): void {
@@ -39,7 +37,7 @@ export function startPicker(sdk: DeskSdk, i18n: I18n, selected: string[], typed:
       'section',
       'gh-picker',
       el('h2', undefined, i18n.t('picker.title')),
-      el('p', 'picker__hint', i18n.t('picker.hint', { max: MAX_SELECTED })),
+      el('p', 'picker__hint', i18n.t('picker.hint', { max: MAX_REPOSITORIES })),
       filter,
       list,
       el('p', 'picker__buttons', moreButton, save),
@@ -64,9 +62,9 @@ export function startPicker(sdk: DeskSdk, i18n: I18n, selected: string[], typed:
         box.checked = chosen.has(name) || isTyped;
         box.disabled = isTyped;
         box.addEventListener('change', () => {
-          if (box.checked && chosen.size + typed.filter((t) => !chosen.has(t)).length >= MAX_SELECTED) {
+          if (box.checked && chosen.size + typed.filter((t) => !chosen.has(t)).length >= MAX_REPOSITORIES) {
             box.checked = false;
-            return say(i18n.t('picker.tooMany', { max: MAX_SELECTED }), 'error');
+            return say(i18n.t('picker.tooMany', { max: MAX_REPOSITORIES }), 'error');
           }
           if (box.checked) chosen.add(name);
           else chosen.delete(name);

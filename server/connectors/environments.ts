@@ -18,5 +18,10 @@ export const GITHUB_ENVIRONMENT: ConnectorEnvironment = {
   env: { prefix: 'GITHUB', apiUrl: 'https://api.github.com', webUrl: 'https://github.com', connection: 'github' },
 };
 
+/** The one of `list` CONNECTOR names (unset: the first, the default), or undefined for a name none has. */
+export function named<T extends { readonly name: string }>(list: readonly T[], name: string | undefined): T | undefined {
+  return name === undefined ? list[0] : list.find((c) => c.name === name);
+}
+
 /** The connectors this server is built with, the first the default (their modules: registry.ts, in the same order). */
 export const CONNECTOR_ENVIRONMENTS: readonly ConnectorEnvironment[] = [GITHUB_ENVIRONMENT];

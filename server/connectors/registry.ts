@@ -1,4 +1,5 @@
 import type { ConnectorModule } from './module.js';
+import { named } from './environments.js';
 import { gitHubModule } from './github/index.js';
 
 export type { ConnectorDeps, ConnectorModule, ConnectorParts } from './module.js';
@@ -7,5 +8,5 @@ export type { ConnectorDeps, ConnectorModule, ConnectorParts } from './module.js
 export const CONNECTORS: readonly ConnectorModule[] = [gitHubModule];
 
 export function connectorNamed(name: string | undefined): ConnectorModule | undefined {
-  return name === undefined ? CONNECTORS[0] : CONNECTORS.find((c) => c.name === name);
+  return named(CONNECTORS, name);
 }

@@ -6,7 +6,7 @@ import { SENTINEL } from '../helpers/test-config.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import { decodeRepoName, encodeRepoName, STORAGE_NAME } from '../../server/connectors/github/storage-name.js';
 import { queriableValueOf } from '../../server/connectors/github/issue-extra.js';
-import { REPO_PATTERN } from '../../server/connectors/github/ext-ids.js';
+import { REPO_PATTERN } from '../../server/connectors/github/contract.js';
 import type { SyncThread } from '../../server/desk/wire-types.js';
 import type { RepoCursor } from '../../server/connectors/github/wire-types.js';
 import { validIssueExtra } from '../../server/connectors/github/issue-extra.js';

@@ -3,7 +3,7 @@ import { decodeChannelState, encodeChannelState, MAX_STATE_BYTES } from '../../s
 import type { ChannelState, SourceState } from '../../server/desk/wire-types.js';
 import type { RepoCursor } from '../../server/connectors/github/wire-types.js';
 import { slimCursor } from '../../server/connectors/github/cursor.js';
-import { MAX_REPOSITORIES } from '../../server/connectors/github/settings.js';
+import { MAX_REPOSITORIES } from '../../server/connectors/github/contract.js';
 
 describe('channelState with webhooks: the worst case still fits 4 KB', () => {
   it("ten repositories of the longest names, cursors, figures and hooks: the hooks' records give way before any cursor", () => {

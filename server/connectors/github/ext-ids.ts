@@ -12,8 +12,6 @@
  * still read, so replies and links on tickets Desk already holds keep working.
  */
 import { REPO_PATTERN } from './contract.js';
-
-export { REPO_PATTERN };
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
 export const ticketExtId = (repo: string, issue: number): string => `${repo}:${issue}`;

@@ -19,10 +19,10 @@ import { syncRepository } from './repo-sync.js';
 import { readSettings, type GitHubSettings } from './settings.js';
 import { syncHooksBy, type StoredHooks } from './hooks.js';
 import type { HookKeys } from './webhooks/seal.js';
-import { InstalledHookUrls } from './webhooks/installed-urls.js';
+import type { InstalledHookUrls } from './webhooks/installed-urls.js';
 import type { Escalation } from '../../escalation/index.js';
 import { gitHubIssueSide } from './escalation.js';
-import { LoopHooks } from './loop-hooks.js';
+import type { LoopHooks } from './loop-hooks.js';
 
 export interface GitHubChannelOptions {
   config: Pick<ServerConfig, 'extensionSecret' | 'upstream' | 'pull'>;
@@ -34,7 +34,7 @@ export interface GitHubChannelOptions {
   /** Where identical pushes meet (default: this process). */
   flights?: SingleFlight;
   /** With PUBLIC_URL set: each pull keeps one webhook of ours per repository (hooks.ts). */
-  webhooks?: { publicUrl: string; keys: HookKeys; installed?: InstalledHookUrls; loopHooks?: LoopHooks } | undefined;
+  webhooks?: { publicUrl: string; keys: HookKeys; installed: InstalledHookUrls; loopHooks: LoopHooks } | undefined;
   /** The escalation loop: each pull reconciles the tickets linked to issues (server/escalation). */
   escalation?: Escalation | undefined;
   /** Lines the channel adds to /metrics beside the escalation loop's (the deliveries' story reads). */
@@ -44,16 +44,12 @@ export interface GitHubChannelOptions {
 /** The GitHub Issues channel: Desk's pull through the engine, push and redirect answered from GitHub. */
 export function gitHubChannel(o: GitHubChannelOptions): Channel {
   const now = o.now ?? Date.now;
-  // The URL each hook should carry, as this process's pulls installed it: the delivery route drops others.
-  const webhooks = o.webhooks
-    ? { ...o.webhooks, installed: o.webhooks.installed ?? new InstalledHookUrls(now), loopHooks: o.webhooks.loopHooks ?? new LoopHooks() }
-    : undefined;
   return {
     metricLines: () => [...(o.escalation?.metricLines() ?? []), ...(o.extraMetricLines?.() ?? [])],
     idle: async () => {
       await o.escalation?.idle();
     },
-    pull: enginePull(gitHubConnector({ ...o, webhooks }, now), { limits: o.config.pull, now }),
+    pull: enginePull(gitHubConnector(o, now), { limits: o.config.pull, now }),
 
     push: enginePush(
       {
@@ -115,9 +111,9 @@ function upkeepOf(o: GitHubChannelOptions, c: Parameters<typeof hookUpkeep>[1]):
       const side = gitHubIssueSide(api, { secret: o.config.extensionSecret, orgId: c.query.orgId, timeoutMs: () => Math.max(1_000, deadline - c.now()) });
       const webhooks = o.webhooks;
       // Repositories only linked issues live in get a loop-only hook, so their closes arrive within seconds too.
-      if (webhooks?.loopHooks)
+      if (webhooks)
         side.watch = (places) =>
-          webhooks.loopHooks!.keep(
+          webhooks.loopHooks.keep(
             { api, ...webhooks, orgId: c.query.orgId, securityContext: c.query.securityContext, nowS: Math.floor(c.startedAt / 1000), log: c.log },
             places,
             c.settings.repositories,

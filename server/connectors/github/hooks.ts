@@ -8,7 +8,7 @@ import { GitHubError, type GitHubApi } from './api.js';
 import type { GitHubSettings } from './settings.js';
 import { hookSecret, sealTarget, type HookKeys, type HookTarget } from './webhooks/seal.js';
 import type { InstalledHookUrls } from './webhooks/installed-urls.js';
-import { REPO_PATTERN } from './ext-ids.js';
+import { REPO_PATTERN } from './contract.js';
 
 /** How long a hook that looked right, or a repository that refused us hooks, goes unchecked. */
 export const HOOK_RECHECK_SECONDS = 86_400;

@@ -1,7 +1,7 @@
 import type { ConnectorModule } from '../module.js';
 import { GITHUB_ENVIRONMENT } from '../environments.js';
 import { directHeaders } from './api.js';
-import { gitHubChannel } from './github-channel.js';
+import { gitHubChannel, type GitHubChannelOptions } from './github-channel.js';
 import { InstalledHookUrls } from './webhooks/installed-urls.js';
 import { gitHubDeliveries } from './webhooks/deliveries.js';
 import { hookKeys } from './webhooks/seal.js';
@@ -19,21 +19,18 @@ export const gitHubModule: ConnectorModule = {
   directHeaders,
   create(config, deps) {
     const now = deps.now ?? Date.now;
+    const channelOf = (more: Partial<GitHubChannelOptions>) =>
+      gitHubChannel({ config, claims: deps.claims, escalation: deps.escalation, transportFor: deps.transportFor, now, ...more });
     const publicUrl = config.publicUrl;
-    const keys = publicUrl ? hookKeys(config.extensionSecret) : undefined;
+    if (!publicUrl) return { channel: channelOf({}) };
+    const keys = hookKeys(config.extensionSecret);
     // The URL each hook should carry, as this process's pulls installed it: deliveries through others are dropped.
     const installed = new InstalledHookUrls(now);
     const storyCounts = new StoryReadCounts();
-    const channel = gitHubChannel({
-      config,
-      claims: deps.claims,
-      escalation: deps.escalation,
-      transportFor: deps.transportFor,
-      now,
-      webhooks: keys && publicUrl ? { publicUrl, keys, installed, loopHooks: new LoopHooks() } : undefined,
-      extraMetricLines: keys ? () => storyCounts.lines() : undefined,
+    const channel = channelOf({
+      webhooks: { publicUrl, keys, installed, loopHooks: new LoopHooks() },
+      extraMetricLines: () => storyCounts.lines(),
     });
-    if (!keys || !publicUrl) return { channel };
     return {
       channel,
       deliveries: gitHubDeliveries({

@@ -16,7 +16,6 @@ export const validIssueExtra = compiled<IssueExtraValue>('issue-extra.json');
  * reached. Desk's limits: key and queriableValue ≤ 50 characters of letters, digits,
  * `,` `_` `:`; value ≤ 5.1 KB.
  */
-export { EXTRA_KEY_SUFFIX };
 /** Desk documents 5.1 KB; we stay a little under it, counting UTF-8 bytes. The value's shape: resources/schemas/issue-extra.json. */
 export const MAX_EXTRA_BYTES = 5000;
 

@@ -1,6 +1,6 @@
 import type { HookState } from './wire-types.js';
 import { desiredHook, ensureHook, type HookContext } from './hooks.js';
-import { REPO_PATTERN } from './ext-ids.js';
+import { REPO_PATTERN } from './contract.js';
 
 /** A loop-only hook is looked at again after this: a repository may have joined or left the settings meanwhile. */
 const LOOP_HOOK_RECHECK_SECONDS = 3600;

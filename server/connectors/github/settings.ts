@@ -1,7 +1,6 @@
 import { AppError } from '../../errors.js';
 import type { ConfigParams } from '../../desk/wire-types.js';
-import { REPO_PATTERN } from './ext-ids.js';
-import { MAX_REPOSITORIES } from './contract.js';
+import { MAX_REPOSITORIES, REPO_PATTERN } from './contract.js';
 import { normaliseRepositories } from './repositories.js';
 
 /** An installation's settings, from the config params Desk sends with each pull and push. */
@@ -17,7 +16,6 @@ export interface GitHubSettings {
   escalation: Record<string, string | null>;
 }
 
-export { MAX_REPOSITORIES };
 /** Without importSince the first sync reaches back this far: enough context, no flood of old issues. */
 export const DEFAULT_IMPORT_DAYS = 30;
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { AppError } from '../../../server/errors.js';
-import { plainText, sanitiseHtml } from '../../../server/desk/sanitise.js';
+import { plainText } from '../../../server/desk/sanitise.js';
+import { escapeHtml } from '../../../server/escalation/template.js';
 import type { DeskCall, ReplyResource } from '../../../server/desk/normalise.js';
 import type { ReplyConnector } from '../../../server/replies/engine.js';
 import type { Transport } from '../../../server/transport/transport.js';
@@ -61,7 +62,7 @@ export function feedReplies(o: { secret: string; transportFor: (query: DeskCall)
           extId: `feed:${feed}:${e.id}:text`,
           extParentId: `feed:${feed}:${post}`,
           createdTime: new Date(e.at * 1000).toISOString(),
-          content: sanitiseHtml(`<p>${e.text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`),
+          content: `<p>${escapeHtml(e.text)}</p>`,
           contentType: 'text/html',
           direction: 'out',
           canReply: true,

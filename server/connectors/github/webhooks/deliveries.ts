@@ -34,7 +34,6 @@ export interface GitHubDeliveryOptions {
 
 interface GitHubOpened extends OpenedDelivery {
   target: HookTarget;
-  ghEvent: string;
 }
 
 /**
@@ -74,11 +73,11 @@ export function gitHubDeliveries(o: GitHubDeliveryOptions): DeliveryConnector<Gi
           );
         return { answer: { code: 202, body: { ok: true, ignored: 'an old hook URL: the next pull repairs the hook' } } };
       }
-      return { id, who: { orgId: target.o, securityContext: target.s }, event, source: target.r, target, ghEvent: event };
+      return { id, who: { orgId: target.o, securityContext: target.s }, event, source: target.r, target };
     },
 
     map(opened, payload, log) {
-      const { target, ghEvent: event } = opened;
+      const { target, event } = opened;
       const full = (payload as { repository?: { full_name?: unknown } } | null)?.repository?.full_name;
       if (typeof full !== 'string' || full.toLowerCase() !== target.r)
         throw new AppError('WRONG_REPOSITORY', 'the delivery names another repository than its hook');
@@ -141,7 +140,7 @@ async function storyOf(
 
 /** A closed or reopened issue: its linked Desk tickets are told in the background (escalation/loop.ts), whatever the import does. */
 function startLoop(o: GitHubDeliveryOptions, now: () => number, opened: GitHubOpened, payload: unknown, log: DeliveryLog): void {
-  if (!o.escalation || !o.transportFor || opened.ghEvent !== 'issues') return;
+  if (!o.escalation || !o.transportFor || opened.event !== 'issues') return;
   const p = payload as { action?: unknown; repository?: { id?: unknown }; issue?: { number?: unknown } };
   if (p.action !== 'closed' && p.action !== 'reopened') return;
   const repoId = p.repository?.id;
