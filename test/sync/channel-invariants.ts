@@ -33,6 +33,8 @@ export interface ChannelHarness {
   delivered(): Promise<void>;
   /** Replies upstream under this ticket whose text contains `text`. */
   repliesUpstream(ticket: string, text: string): number;
+  /** Posts of replies the upstream has received (GitHub: comment POSTs; the feed: entry POSTs). */
+  replyPosts(): number;
   close(): Promise<void>;
 }
 
@@ -127,12 +129,14 @@ export function channelInvariants(name: string, start: () => Promise<ChannelHarn
       await settled();
       const text = 'We found the cause: fixed in the next release';
       const reply = { extParentId: c.ticket, content: `<p>${text}</p>` };
+      const posts = h.replyPosts();
       const answers = [...(await Promise.all([desk.push(reply), desk.push(reply)])), await desk.push(reply)];
       for (const a of answers) expect(a.ok, JSON.stringify(a.body)).to.equal(true);
       const ids = new Set(answers.map((a) => (a.body as { extId?: string }).extId));
       expect(ids.size, 'every answer names the same thread').to.equal(1);
       await settled();
       expect(h.repliesUpstream(c.ticket, text), 'one reply upstream').to.equal(1);
+      expect(h.replyPosts() - posts, 'identical pushes: one upstream POST (invariant 6)').to.equal(1);
       const threads = desk.store.threads.size;
       await pullUntilQuiet();
       await settled();

@@ -60,6 +60,7 @@ export async function gitHubChannelHarness(): Promise<ChannelHarness> {
     converse: async (replies) => gitHubConversation(gh, repo, replies),
     deliveries: () => gh.hooks.deliveries,
     delivered: () => gh.hooks.settled(),
+    replyPosts: () => gh.requests.filter((r) => r.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(r.path)).length,
     repliesUpstream: (ticket, text) => gh.comments(repo).filter((c) => c.issue_url.endsWith(`/issues/${ticket.split(':')[1]}`) && c.body.includes(text)).length,
     close: () => gh.close(),
   };

@@ -49,6 +49,7 @@ export async function feedChannelHarness(): Promise<ChannelHarness> {
     converse: async (replies) => feedConversation(feed, replies),
     deliveries: () => feed.deliveries,
     delivered: () => feed.settled(),
+    replyPosts: () => feed.requests.filter((r) => r.method === 'POST' && /^\/feeds\/[a-z0-9-]+\/entries$/.test(r.url)).length,
     repliesUpstream: (ticket, text) => feed.entries('news').filter((e) => `feed:news:${e.post}` === ticket && e.text.includes(text)).length,
     close: () => feed.close(),
   };
