@@ -12,6 +12,8 @@ export interface Stored<T> {
   /** Must stay 1: a second creation would be a duplicate ticket or thread in Desk. */
   createdCount: number;
   updateCount: number;
+  /** Updates that carried exactly what Desk already held: sent again for nothing, each taking a place in the answer's caps. */
+  unchangedCount: number;
   /** The pull number that created it (a reply recorded from a push: the pulls made before it). */
   firstSeenPull: number;
 }
@@ -22,6 +24,8 @@ export interface HistoryEntry {
   pull: number;
   via: 'pull' | 'push';
   op: 'create' | 'update';
+  /** An update identical to what Desk held (a re-send that changed nothing). */
+  unchanged?: boolean;
   kind: 'ticket' | 'thread';
   extId: string;
   /** The item's modifiedTime (else createdTime) as stored, in ms: a test can prove no older version replaced a newer one. */
@@ -103,17 +107,43 @@ export class DeskStore {
   /** Returns true when it created. */
   #upsert<T>(map: Map<string, Stored<T>>, kind: 'ticket' | 'thread', extId: string, object: T, pull: number, via: 'pull' | 'push'): boolean {
     const had = map.get(extId);
+    const unchanged = had !== undefined && sameJson(had.object, object);
     if (had) {
       had.object = object;
       had.updateCount++;
+      if (unchanged) had.unchangedCount++;
     } else {
-      map.set(extId, { object, createdCount: 1, updateCount: 0, firstSeenPull: pull });
+      map.set(extId, { object, createdCount: 1, updateCount: 0, unchangedCount: 0, firstSeenPull: pull });
       this.deskIds.set(extId, String(this.#nextDeskId++));
       if (kind === 'ticket') this.onTicketCreated?.(this.deskIds.get(extId)!, object as SyncTicket);
     }
     const times = object as { modifiedTime?: string; createdTime?: string };
     const version = Date.parse(times.modifiedTime ?? times.createdTime ?? '');
-    this.history.push({ pull, via, op: had ? 'update' : 'create', kind, extId, version: Number.isFinite(version) ? version : 0 });
+    this.history.push({
+      pull,
+      via,
+      op: had ? 'update' : 'create',
+      ...(unchanged ? { unchanged } : {}),
+      kind,
+      extId,
+      version: Number.isFinite(version) ? version : 0,
+    });
     return !had;
   }
+
+  /** Items sent by pulls and imports (creations and updates), and of those the updates that changed nothing. */
+  get sends(): { sent: number; unchanged: number } {
+    let sent = 0;
+    let unchanged = 0;
+    for (const h of this.history) {
+      if (h.via !== 'pull') continue;
+      sent++;
+      if (h.unchanged) unchanged++;
+    }
+    return { sent, unchanged };
+  }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -41,6 +41,11 @@ export interface DeskSimulator {
   sendCallback(event: string, extra?: object, opts?: { badHash?: boolean }): Promise<{ status: number; body: unknown }>;
   /** Every Invoke call, refused ones included. */
   invokeLog: InvokeLogEntry[];
+  /**
+   * While set, asked before each Invoke call: a status it returns is Desk's own failure
+   * (a 5xx with Zoho's error body, the target never called); undefined lets the call through.
+   */
+  invokeFault: (() => number | undefined) | undefined;
   /** Every import call (§5), refused ones included: each is one API credit. */
   importLog: ImportLogEntry[];
   /** While set, import calls wait for it before they are answered (a Desk that hangs). */
@@ -80,8 +85,13 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
   store.onTicketCreated = (id, t) => void desk.createTicket({ id, subject: t.subject ?? '', channel: 'GitHub Issues', description: t.description ?? '' });
   const rotation: { policy: RotationPolicy; at: number } = { policy: o.rotateSecurityContext ?? 'never', at: now() };
   const http = await startDeskHttpServer(
-    (url, headers, raw) =>
-      handleInvoke(
+    (url, headers, raw) => {
+      const failed = sim.invokeFault?.();
+      if (failed !== undefined) {
+        invokeLog.push({ at: Date.now(), requestURL: '', requestType: '', connectionLinkName: undefined, hashOk: false, status: failed });
+        return Promise.resolve({ status: failed, body: { errorCode: 'INTERNAL_SERVER_ERROR', message: 'Desk simulator: Invoke fault injected' } });
+      }
+      return handleInvoke(
         {
           secret: s.secret,
           orgId: s.orgId,
@@ -95,7 +105,8 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
         url,
         headers,
         raw,
-      ),
+      );
+    },
     undefined,
     undefined,
     async (installationId, headers, raw) => {
@@ -153,6 +164,7 @@ export async function startDeskSimulator(o: DeskSimulatorOptions): Promise<DeskS
     store,
     desk,
     invokeLog,
+    invokeFault: undefined,
     importLog,
     importGate: undefined,
     importsHeld: 0,

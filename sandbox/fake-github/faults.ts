@@ -21,7 +21,10 @@ export type Fault =
 
 export interface FaultEntry {
   match?: { method?: string; path?: RegExp | string };
+  /** How many requests meet it (default 1; Infinity for a standing fault). */
   times?: number;
+  /** Each matching request meets it with this chance (default 1), drawn from the queue's `random`. */
+  chance?: number;
   fault: Fault;
 }
 
@@ -29,6 +32,8 @@ export class FaultQueue {
   #entries: Array<Required<Pick<FaultEntry, 'times'>> & FaultEntry> = [];
   /** Every fault applied so far, for test figures. */
   applied: Array<{ method: string; path: string; fault: Fault }> = [];
+  /** The draw for entries with a chance: a test seeds it so a failure replays. */
+  random: () => number = Math.random;
 
   add(entry: FaultEntry): void {
     this.#entries.push({ ...entry, times: entry.times ?? 1 });
@@ -44,7 +49,7 @@ export class FaultQueue {
 
   /** The fault for this request, if any; using it up. */
   take(method: string, path: string): Fault | undefined {
-    const e = this.#entries.find((x) => x.times > 0 && matches(x, method, path));
+    const e = this.#entries.find((x) => x.times > 0 && matches(x, method, path) && (x.chance === undefined || this.random() < x.chance));
     if (!e) return undefined;
     e.times--;
     this.#entries = this.#entries.filter((x) => x.times > 0);

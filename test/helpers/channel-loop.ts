@@ -1,5 +1,5 @@
 import { startFakeGitHub, type FakeGitHub } from '../../sandbox/fake-github/index.js';
-import { channelUrls, startDeskSimulator, type DeskSimulator, type PullOutcome } from '../../sandbox/desk-simulator/index.js';
+import { channelUrls, startDeskSimulator, type DeskSimulator, type DeskSimulatorOptions, type PullOutcome } from '../../sandbox/desk-simulator/index.js';
 import type { RotationPolicy } from '../../sandbox/desk-simulator/rotation.js';
 import { freePort } from '../../sandbox/free-port.js';
 import { createConnector } from '../../server/channel-factory.js';
@@ -43,6 +43,8 @@ export interface ChannelLoopOptions {
   /** Seed of the simulator's draw of request shapes (a property passes its own, so a failure replays). */
   shapeSeed?: number;
   rotate?: RotationPolicy;
+  /** What Desk's Invoke envelope carries of GitHub's answer (default: status and headers). */
+  invokeEnvelope?: DeskSimulatorOptions['invokeEnvelope'];
   /** With webhooks on (PUBLIC_URL = the server's URL): the delivery path's bounds, narrowed for a test. */
   webhooks?: {
     windowMs?: number;
@@ -73,6 +75,7 @@ export async function startChannelLoop(o: ChannelLoopOptions): Promise<ChannelLo
     connections: { github: { token: SENTINEL.token }, zohodesk: { token: DESK_TOKEN } },
     ...(o.shapeSeed === undefined ? {} : { shapeSeed: o.shapeSeed }),
     ...(o.rotate ? { rotateSecurityContext: o.rotate } : {}),
+    ...(o.invokeEnvelope ? { invokeEnvelope: o.invokeEnvelope } : {}),
     now: clock.now,
   });
   const config = testConfig({

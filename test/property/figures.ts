@@ -11,6 +11,9 @@ export const figures = {
   faultsInjected: 0,
   itemsSynced: 0,
   itemsLost: 0,
+  /** Items pulls sent (creations and updates) in the progress soak, and of those the ones Desk already held unchanged. */
+  itemsSent: 0,
+  itemsResentUnchanged: 0,
   duplicateCreations: 0,
   replies: 0,
   replyPushes: 0,
