@@ -4,6 +4,7 @@ import { expectDeskMirrorsGitHub } from '../helpers/mirror.js';
 import { SENTINEL } from '../helpers/test-config.js';
 import { decodeChannelState } from '../../server/desk/channel-state.js';
 import type { ChannelState } from '../../server/desk/wire-types.js';
+import type { RepoCursor } from '../../server/connectors/github/wire-types.js';
 import { buildHistory } from './history.js';
 
 const REPO = 'acme/widgets';
@@ -60,6 +61,21 @@ for (const transport of ['direct', 'invoke'] as const) {
       loop.clock.advance(10);
       await loop.desk.pullOnce();
       expect(state(loop).r[REPO]!.s.na).to.equal(Math.floor(loop.clock.ms / 1000) + 60);
+    });
+
+    it("keeps the comments a pull delivered when its story read fails (GitHub's or Invoke's failure): the next pulls send none again", async () => {
+      await seeded({}, { maxTickets: 1000, maxThreads: 1000 });
+      loop.gh.faults.add({ match: { method: 'GET', path: /\/issues\/events$/ }, fault: { kind: 'reset' } });
+      loop.clock.advance(10);
+      const first = await loop.desk.pullOnce();
+      expect(first.threads, 'bodies and comments delivered').to.be.greaterThan(40);
+      const s = state(loop).r[REPO]!;
+      expect(s.s.err?.c).to.equal(transport === 'direct' ? 'UPSTREAM_UNAVAILABLE' : 'DESK_UNAVAILABLE');
+      const newest = Math.max(...loop.gh.comments(REPO).map((c) => Date.parse(String(c.updated_at)) / 1000));
+      expect((s as RepoCursor).c!.t, 'the comment cursor moved past what the pull delivered').to.be.at.least(newest);
+      await loop.pullUntilQuiet();
+      expect(loop.desk.store.sends.unchanged).to.equal(0);
+      await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO] });
     });
 
     it('keeps what it gathered before a failure, records the failure, and loses nothing', async () => {

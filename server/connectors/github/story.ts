@@ -1,6 +1,7 @@
 import type { Budget } from '../../sync/budget.js';
 import type { SyncBatch } from '../../sync/batch.js';
 import type { EventsCursor } from './wire-types.js';
+import { AppError, isAppError } from '../../errors.js';
 import { GitHubError, type ApiResult, type GitHubApi } from './api.js';
 import { readIssueEvent, type GhIssueEvent } from './issue-event.js';
 import { issueUnit } from './mapping.js';
@@ -27,7 +28,8 @@ export interface StoryContext {
 export interface StoryOutcome {
   cursor: EventsCursor | undefined;
   more: boolean;
-  error?: GitHubError;
+  /** Why the scan paused: GitHub's answer, or the way to it (Desk's Invoke) failing. */
+  error?: AppError;
 }
 
 /**
@@ -46,14 +48,16 @@ export async function syncStory(repo: string, previous: EventsCursor | undefined
   for (let read = 0; read < STORY_PAGES_PER_PULL; read++) {
     if (ctx.now() >= budget.deadline) return paused(scan, true);
     let res: ApiResult<unknown>;
+    let told: ReturnType<typeof tellPage>;
     try {
       res = await readEventsPage(scan, budget, ctx);
+      if (res.notModified) return { cursor: previous, more: false };
+      told = tellPage(scan, eventsOf(repo, res), budget, batch, ctx);
     } catch (err) {
-      if (!(err instanceof GitHubError)) throw err;
-      return { ...paused(scan, false), error: err };
+      // Any failure (GitHub's answer, Desk's Invoke on the way, an unreadable event) pauses
+      // the scan after the last event told, so what this pull delivered is not told again.
+      return { ...paused(scan, false), error: isAppError(err) ? err : new AppError('INTERNAL', 'issue story failed', { cause: err }) };
     }
-    if (res.notModified) return { cursor: previous, more: false };
-    const told = tellPage(scan, eventsOf(repo, res), budget, batch, ctx);
     if (told.stop === 'full') return paused(scan, true);
     if (scan.page === 1 && !scan.resuming && !told.waited && res.etag && res.etag.length <= 100) scan.etag = res.etag;
     scan.page++;
