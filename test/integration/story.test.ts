@@ -175,6 +175,24 @@ describe("The issue on the ticket and the issue's story", function () {
     await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO] });
   });
 
+  it('tells an event a failed read left for the next pull without its ticket again, when the listing proves Desk has it', async () => {
+    loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: REPO, importSince: 'all' } });
+    loop.gh.createRepo(REPO);
+    loop.gh.createIssue(REPO, { title: 'First' });
+    await loop.pullUntilQuiet();
+    loop.gh.editIssue(REPO, 1, { labels: ['bug'] });
+    loop.gh.faults.add({ match: { method: 'GET', path: /\/issues\/events$/ }, fault: { kind: 'status', status: 502 } });
+    const failed = await loop.pull();
+    expect(failed.tickets, 'the listing sends the labelled issue (changed)').to.equal(1);
+    expect(storyOf(`${REPO}:1`)).to.deep.equal([]);
+    const told = await loop.pull();
+    expect(told.ok, JSON.stringify(told.rejected)).to.equal(true);
+    expect([told.tickets, told.threads], 'the label thread alone').to.deep.equal([0, 1]);
+    expect(storyOf(`${REPO}:1`).map((t) => t.content)).to.deep.equal(['<p><em>Label “bug” added by @octocat</em></p>']);
+    expect(loop.desk.store.sends.unchanged, 'nothing sent again unchanged').to.equal(0);
+    await expectDeskMirrorsGitHub(loop.gh, loop.desk, { token: SENTINEL.token, repos: [REPO] });
+  });
+
   it('tells nothing, and reads no events, when the installation opts out with story_threads = no', async () => {
     loop = await startChannelLoop({ transport: 'direct', configParams: { repositories: REPO, importSince: 'all', story_threads: 'no' } });
     loop.gh.createRepo(REPO);

@@ -10,7 +10,7 @@ import { readComment, readIssue } from './github-types.js';
 import { syncStory, type StoryOutcome } from './story.js';
 import { acceptComment, acceptIssue, isEligible, type AcceptScope } from './accept.js';
 import { listSource } from './list-source.js';
-import { watchListing } from './sent-proof.js';
+import { watchListing, type SentProof } from './sent-proof.js';
 import type { RepoSyncContext } from './repo-sync-context.js';
 
 export type { RepoSyncContext };
@@ -89,7 +89,7 @@ export async function syncRepository(
         );
   if (comments) cursor.c = comments.cursor;
 
-  const story = await storyOf(repo, previous?.ev, issues.error ?? comments?.error, budget, batch, { ...ctx, caughtUpAt: cursor.u });
+  const story = await storyOf(repo, previous?.ev, issues.error ?? comments?.error, budget, batch, { ...ctx, caughtUpAt: cursor.u, proof });
   if (story?.cursor) cursor.ev = story.cursor;
 
   const e: RepoCursor['e'] = {};
@@ -112,7 +112,7 @@ async function storyOf(
   failed: unknown,
   budget: Budget,
   batch: SyncBatch,
-  ctx: RepoSyncContext & { caughtUpAt?: number | undefined },
+  ctx: RepoSyncContext & { caughtUpAt?: number | undefined; proof?: SentProof | undefined },
 ): Promise<StoryOutcome | undefined> {
   const { settings } = ctx;
   if (!settings.storyThreads) return undefined;
@@ -123,6 +123,7 @@ async function storyOf(
     now: ctx.now,
     startedAt: ctx.startedAt,
     caughtUpAt: ctx.caughtUpAt,
+    proof: ctx.proof,
     isEligible: (i) => isEligible(i, settings),
   });
 }

@@ -1,5 +1,6 @@
 import type { StreamSource } from '../../sync/stream.js';
 import type { GhIssue } from './github-types.js';
+import type { GitHubSettings } from './settings.js';
 import type { Item } from './list-source.js';
 
 /**
@@ -35,4 +36,25 @@ export function watchListing(inner: StreamSource<Item<GhIssue>>): { source: Stre
       return { before: horizon, unsettled: new Set([...listed].filter(([, t]) => t >= horizon).map(([n]) => n)) };
     },
   };
+}
+
+/**
+ * Whether the proof vouches for this issue's ticket, as GitHub shows the issue now (an
+ * event carries it): last updated inside [importSince, before) and not seen past the
+ * horizon, so the caught-up listing (or an earlier one) handled it, and it belongs to
+ * the channel. Under a label filter it never vouches: an issue can have entered the
+ * channel since it was listed.
+ */
+export function vouchesFor(
+  proof: SentProof | undefined,
+  issue: Pick<GhIssue, 'number' | 'updatedAt'>,
+  settings: Pick<GitHubSettings, 'labels' | 'importSince'>,
+): boolean {
+  return (
+    proof !== undefined &&
+    settings.labels.length === 0 &&
+    issue.updatedAt >= settings.importSince &&
+    issue.updatedAt < proof.before &&
+    !proof.unsettled.has(issue.number)
+  );
 }

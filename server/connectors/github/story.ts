@@ -8,6 +8,7 @@ import { issueUnit } from './mapping.js';
 import type { GitHubSettings } from './settings.js';
 import { storyThread } from './story-thread.js';
 import { requestTimeout } from './request-timeout.js';
+import { vouchesFor, type SentProof } from './sent-proof.js';
 
 const PER_PAGE = 100;
 /** Pages one pull reads at most: a longer gap resumes at the next pull, it is never cut. */
@@ -21,6 +22,8 @@ export interface StoryContext {
   startedAt: number;
   /** GitHub time the issue listing last caught up at: only events before it are told, after their tickets. */
   caughtUpAt: number | undefined;
+  /** What this pull's caught-up issue listing proves sent (sent-proof.ts), if it caught up. */
+  proof?: SentProof | undefined;
   /** Whether this issue passes the channel's filters (labels, pull requests). */
   isEligible: (issue: NonNullable<GhIssueEvent['issue']>) => boolean;
 }
@@ -154,14 +157,15 @@ function tellPage(scan: Scan, events: Iterable<GhIssueEvent>, budget: Budget, ba
 
 /**
  * Adds the event's thread; false when the batch has no room (the scan resumes at it).
- * Whether Desk has the ticket cannot be proved from the event (its issue may have been
- * updated again past the listing before the listing saw it), so unless the ticket is in
- * this answer it comes along, mapped from the issue the event carries; re-sending a
- * ticket Desk has is an update. Its body thread is left to the issue stream.
+ * The ticket comes along, mapped from the issue the event carries, unless this answer
+ * has it or this pull's issue listing proves Desk has it (the issue, as the event shows
+ * it now, was last updated before the listing's horizon): an issue updated again past
+ * the listing may never have been sent. Its body thread is left to the issue stream.
  */
 function tell(repo: string, e: GhIssueEvent, budget: Budget, batch: SyncBatch, ctx: StoryContext): boolean {
   const thread = storyThread(repo, e);
   if (!thread || !e.issue || !ctx.isEligible(e.issue) || e.createdAt < ctx.settings.importSince) return true;
   if (batch.hasTicket(thread.extParentId)) return batch.add({ tickets: [], threads: [thread] }, budget);
+  if (vouchesFor(ctx.proof, e.issue, ctx.settings)) return batch.add({ tickets: [], threads: [thread] }, budget, new Set([thread.extParentId]));
   return batch.add({ tickets: [issueUnit(repo, e.issue).tickets[0]!], threads: [thread] }, budget);
 }
