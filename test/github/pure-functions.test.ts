@@ -6,7 +6,8 @@ import { readSettings, DEFAULT_IMPORT_DAYS } from '../../server/connectors/githu
 import { isOwnReply, replyKey, withMarker } from '../../server/connectors/github/marker.js';
 import { replyMarkdown } from '../../server/connectors/github/reply.js';
 import { redirectUrl } from '../../server/connectors/github/redirect.js';
-import { directionOf } from '../../server/connectors/github/mapping.js';
+import { directionOf, iso } from '../../server/connectors/github/mapping.js';
+import fc from 'fast-check';
 import { AppError } from '../../server/errors.js';
 
 describe('Link header', () => {
@@ -59,6 +60,19 @@ describe('Rate limits', () => {
     expect(rateLimitedUntil(403, h({}), '{"message":"You have exceeded a secondary rate limit"}', 1000, 3)).to.equal(1240);
     expect(rateLimitedUntil(403, h({}), '{"message":"Resource not accessible by integration"}', 1000, 1)).to.equal(undefined);
     expect(rateLimitedUntil(500, h({ 'retry-after': '30' }), '', 1000, 1)).to.equal(undefined);
+  });
+});
+
+describe("Desk's times", () => {
+  it('are what Date#toISOString writes for every whole second, across days, years and the epoch, in any order', () => {
+    for (const s of [0, -1, 59, 86_399, 86_400, 951_782_400, 1_780_272_299, 4_102_444_800, 253_402_300_799])
+      expect(iso(s), String(s)).to.equal(new Date(s * 1000).toISOString());
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -62_135_596_800, max: 253_402_300_799 }), { minLength: 1, maxLength: 20 }), (times) =>
+        times.every((s) => iso(s) === new Date(s * 1000).toISOString()),
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
