@@ -62,6 +62,18 @@ export interface ChannelLoopOptions {
  * webhooks on, its PUBLIC_URL.
  */
 export async function startChannelLoop(o: ChannelLoopOptions): Promise<ChannelLoop> {
+  // The port is chosen before the simulators start (it is their channel URL and PUBLIC_URL),
+  // so one of their own listeners, or another suite's, can take it first: start again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLoopOnce(o);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw err;
+    }
+  }
+}
+
+async function startLoopOnce(o: ChannelLoopOptions): Promise<ChannelLoop> {
   const clock = new TestClock(o.startMs ?? Date.parse('2026-06-01T00:00:00Z'));
   const gh = await startFakeGitHub({ token: SENTINEL.token, now: clock.now });
   const log = new LogCapture();
@@ -101,6 +113,10 @@ export async function startChannelLoop(o: ChannelLoopOptions): Promise<ChannelLo
       ...(w?.door ? { limits: w.door } : {}),
       ...(w?.queue ? { queue: w.queue } : {}),
     },
+  }).catch(async (err: unknown) => {
+    await desk.close();
+    await gh.close();
+    throw err;
   });
   const outcomes: PullOutcome[] = [];
   return {
