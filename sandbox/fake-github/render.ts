@@ -6,6 +6,7 @@
  * of the GitHub-like corpus (github-corpus.ts) render as github.com renders them.
  */
 import { corpusHtml } from './github-corpus.js';
+import { escapeHtml } from './escape.js';
 
 export type Media = 'raw' | 'html' | 'text' | 'full';
 
@@ -48,8 +49,4 @@ export function renderText(markdown: string): string {
   return stripComments(markdown)
     .replace(/\*\*([^*]+)\*\*/g, '$1')
     .trim();
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }

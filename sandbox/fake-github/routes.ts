@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FakeStore, RepoRecord, IssueRecord, CommentRecord } from './store.js';
 import { commentJson, eventJson, issueJson, labelJson, userJson, userOf, type Urls } from './json.js';
 import { writeIssue } from './write-routes.js';
-import { escapeHtml, mediaOf, renderHtml, type Media } from './render.js';
+import { mediaOf, renderHtml, type Media } from './render.js';
+import { escapeHtml } from './escape.js';
 import { SECONDARY_CREATES_PER_MINUTE, type RateLimits } from './rate-limits.js';
 
 export interface FakeRequest {
