@@ -8,7 +8,7 @@ import { ticketExtId } from './ext-ids.js';
 import type { GitHubSettings } from './settings.js';
 import { requestTimeout } from './request-timeout.js';
 import { PER_PAGE } from './list-source.js';
-import type { SentProof } from './sent-proof.js';
+import { vouchesFor, type SentProof } from './sent-proof.js';
 import type { RepoSyncContext } from './repo-sync-context.js';
 
 /**
@@ -62,13 +62,8 @@ export async function acceptComment(c: GhComment, proof: SentProof | undefined, 
   if (batch.hasTicket(ticket)) return batch.add({ tickets: [], threads: [thread] }, budget) ? 'included' : 'no-room';
   // Without a label filter, the issue listing of this pull proves a ticket sent when the
   // comment (so its issue) is older than the listing's horizon and the listing did not
-  // see the issue at or past it: a comment is never older than its issue (SentProof).
-  const provablySent =
-    settings.labels.length === 0 &&
-    proof !== undefined &&
-    c.createdAt >= settings.importSince &&
-    c.createdAt < proof.before &&
-    !proof.unsettled.has(c.issueNumber);
+  // see the issue at or past it (SentProof).
+  const provablySent = vouchesFor(proof, c.issueNumber, c.createdAt, settings);
   if (provablySent && eligible.get(c.issueNumber) !== false) {
     return batch.add({ tickets: [], threads: [thread] }, budget, new Set([ticket])) ? 'included' : 'no-room';
   }

@@ -39,22 +39,13 @@ export function watchListing(inner: StreamSource<Item<GhIssue>>): { source: Stre
 }
 
 /**
- * Whether the proof vouches for this issue's ticket, as GitHub shows the issue now (an
- * event carries it): last updated inside [importSince, before) and not seen past the
- * horizon, so the caught-up listing (or an earlier one) handled it, and it belongs to
- * the channel. Under a label filter it never vouches: an issue can have entered the
- * channel since it was listed.
+ * Whether the proof vouches that Desk has issue `issueNumber`'s ticket, given `at`, a time
+ * by which the issue existed and had last been updated no earlier: a comment's creation
+ * (a comment is never older than its issue, and moves its updated_at), or the issue's
+ * last update as an event carries it now. Inside [importSince, before) and not seen past
+ * the horizon, the caught-up listing (or an earlier one) handled the issue. Under a label
+ * filter it never vouches: an issue can have entered the channel since it was listed.
  */
-export function vouchesFor(
-  proof: SentProof | undefined,
-  issue: Pick<GhIssue, 'number' | 'updatedAt'>,
-  settings: Pick<GitHubSettings, 'labels' | 'importSince'>,
-): boolean {
-  return (
-    proof !== undefined &&
-    settings.labels.length === 0 &&
-    issue.updatedAt >= settings.importSince &&
-    issue.updatedAt < proof.before &&
-    !proof.unsettled.has(issue.number)
-  );
+export function vouchesFor(proof: SentProof | undefined, issueNumber: number, at: number, settings: Pick<GitHubSettings, 'labels' | 'importSince'>): boolean {
+  return proof !== undefined && settings.labels.length === 0 && at >= settings.importSince && at < proof.before && !proof.unsettled.has(issueNumber);
 }

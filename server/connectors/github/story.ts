@@ -166,6 +166,7 @@ function tell(repo: string, e: GhIssueEvent, budget: Budget, batch: SyncBatch, c
   const thread = storyThread(repo, e);
   if (!thread || !e.issue || !ctx.isEligible(e.issue) || e.createdAt < ctx.settings.importSince) return true;
   if (batch.hasTicket(thread.extParentId)) return batch.add({ tickets: [], threads: [thread] }, budget);
-  if (vouchesFor(ctx.proof, e.issue, ctx.settings)) return batch.add({ tickets: [], threads: [thread] }, budget, new Set([thread.extParentId]));
+  if (vouchesFor(ctx.proof, e.issue.number, e.issue.updatedAt, ctx.settings))
+    return batch.add({ tickets: [], threads: [thread] }, budget, new Set([thread.extParentId]));
   return batch.add({ tickets: [issueUnit(repo, e.issue).tickets[0]!], threads: [thread] }, budget);
 }
