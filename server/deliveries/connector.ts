@@ -62,7 +62,7 @@ export interface MappedDelivery {
   unit: SyncUnit;
   /** Epoch seconds the item last changed upstream: a delivery older than an hour is left to the pull. */
   updatedAt: number;
-  /** What is read upstream before the import (GitHub: the story's events), after the delivery is remembered. Must not throw. */
+  /** What is read upstream before the import (GitHub: the story's events), after the delivery is remembered; a failure answers its error and forgets the delivery, so a redelivery can bring it. */
   complete?: (() => Promise<SyncUnit>) | undefined;
   /** The event with its action, for the import's log line. */
   event?: string;

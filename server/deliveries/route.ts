@@ -124,14 +124,18 @@ async function handle(o: DeliveryRouteOptions, req: FastifyRequest, reply: Fasti
     return reply.code(202).send({ ok: true, ignored: 'older than an hour' });
   }
   // Taken before the first await: a concurrent copy of this delivery now answers duplicate.
+  // Forgotten when nothing gets queued, so the upstream's redelivery can still bring it.
   o.imported.add(opened.id);
-  const unit = mapped.complete ? await mapped.complete() : mapped.unit;
-  const ref: DeliveryRef = { id: opened.id, event: mapped.event ?? opened.event, source: opened.source, receivedAt };
-  if (!o.coalescer.add(opened.who, unit, ref)) {
+  try {
+    const unit = mapped.complete ? await mapped.complete() : mapped.unit;
+    const ref: DeliveryRef = { id: opened.id, event: mapped.event ?? opened.event, source: opened.source, receivedAt };
+    if (!o.coalescer.add(opened.who, unit, ref))
+      throw new AppError('DELIVERY_OVERLOAD', "Desk's imports are behind and their queue is full: this delivery is dropped, the next pull brings its items");
+    return reply.code(202).send({ ok: true, queued: unit.tickets.length + unit.threads.length });
+  } catch (err) {
     o.imported.delete(opened.id);
-    throw new AppError('DELIVERY_OVERLOAD', "Desk's imports are behind and their queue is full: this delivery is dropped, the next pull brings its items");
+    throw err;
   }
-  return reply.code(202).send({ ok: true, queued: unit.tickets.length + unit.threads.length });
 }
 
 /** One line per delivery once Desk has it (npm start shows these). */

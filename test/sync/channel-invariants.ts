@@ -3,6 +3,8 @@ import { channelUrls, startDeskSimulator, type DeskSimulator } from '../../sandb
 import { freePort } from '../../sandbox/free-port.js';
 import { createConnector } from '../../server/channel-factory.js';
 import type { ConnectorModule } from '../../server/connectors/module.js';
+import { isAnswer } from '../../server/deliveries/connector.js';
+import { AppError } from '../../server/errors.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { TestClock } from '../helpers/clock.js';
 import { LogCapture } from '../helpers/log-capture.js';
@@ -44,7 +46,31 @@ export function channelInvariants(name: string, start: () => Promise<ChannelHarn
     let desk: DeskSimulator;
     let server: RunningServer;
     const log = new LogCapture();
+    /** Set by a test: the next mapped delivery's completion (its reads before the import) fails. */
+    let failNextCompletion = false;
+    /** The connector's module, with its deliveries' completions failing on demand. */
+    const failing = (m: ConnectorModule): ConnectorModule => ({
+      ...m,
+      create(config, deps) {
+        const parts = m.create(config, deps);
+        const d = parts.deliveries;
+        if (!d) return parts;
+        return {
+          ...parts,
+          deliveries: {
+            ...d,
+            map(opened, payload, dlog) {
+              const mapped = d.map(opened, payload, dlog);
+              if (isAnswer(mapped) || !failNextCompletion) return mapped;
+              failNextCompletion = false;
+              return { ...mapped, complete: () => Promise.reject(new AppError('UPSTREAM_UNAVAILABLE', 'completion failed (test)')) };
+            },
+          },
+        };
+      },
+    });
     beforeEach(async () => {
+      failNextCompletion = false;
       h = await start();
       const port = await freePort();
       const serverUrl = `http://127.0.0.1:${port}`;
@@ -66,7 +92,7 @@ export function channelInvariants(name: string, start: () => Promise<ChannelHarn
         deskConnection: 'zohodesk',
       });
       server = await startServer(config, {
-        ...createConnector(config, { now: h.clock.now, module: h.module }),
+        ...createConnector(config, { now: h.clock.now, module: failing(h.module) }),
         logDestination: log,
         checkResponses: true,
         webhooks: { now: h.clock.now },
@@ -121,6 +147,20 @@ export function channelInvariants(name: string, start: () => Promise<ChannelHarn
       const before = { tickets: desk.store.tickets.size, threads: desk.store.threads.size };
       await pullUntilQuiet();
       expect({ tickets: desk.store.tickets.size, threads: desk.store.threads.size }, 'the pull sends the same extIds').to.deep.equal(before);
+    });
+
+    it('forgets a delivery nothing was queued for: its redelivery imports', async () => {
+      await pullUntilQuiet(); // keeps the hooks
+      failNextCompletion = true;
+      const c = await h.converse(0);
+      await settled();
+      const failed = h.deliveries().at(-1)!;
+      expect(failed.status, 'the failed delivery is answered with its error').to.be.at.least(500);
+      expect(desk.store.tickets.has(c.ticket), 'nothing imported').to.equal(false);
+      const again = await fetch(failed.url, { method: 'POST', headers: failed.headers, body: failed.body });
+      expect(again.status, "the upstream's redelivery is taken, not answered as a duplicate").to.equal(202);
+      await server.webhooks!.coalescer.idle();
+      expect(desk.store.tickets.has(c.ticket), 'imported by the redelivery').to.equal(true);
     });
 
     it("posts an agent's reply once upstream, whatever Desk's retries and concurrent pushes do, and never imports it back", async () => {
