@@ -47,6 +47,20 @@ describe("GitHub's own webhook payloads (@octokit/webhooks-examples and -schemas
     });
   }
 
+  it('reads an action that is not a lower-case word as none: it never reaches an answer or a log line', () => {
+    const payload = subset.examples.issues.find((p) => p.action === 'labeled')!;
+    const repo = String((payload.repository as { full_name: string }).full_name).toLowerCase();
+    const out = mapDelivery(
+      'issues',
+      { ...payload, action: '<img src=x onerror=alert(1)>\n' + 'x'.repeat(100) },
+      { o: '1', s: 'ctx', r: repo, p: 1 },
+      'secret',
+    );
+    expect(out).to.deep.equal({ kind: 'ignored', why: 'issues.(no action) is not mapped' });
+    const ok = mapDelivery('issues', payload, { o: '1', s: 'ctx', r: repo, p: 1 }, 'secret');
+    expect(ok.kind === 'unit' && ok.action).to.equal('labeled');
+  });
+
   it("the fake GitHub's deliveries validate against GitHub's schemas", async () => {
     const gh = await startFakeGitHub();
     try {

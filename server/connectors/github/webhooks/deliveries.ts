@@ -86,7 +86,7 @@ export function gitHubDeliveries(o: GitHubDeliveryOptions): DeliveryConnector<Gi
       if (target.e === 1) return { answer: { code: 202, body: { ok: true, ignored: 'escalation only: nothing is imported from this repository' } } };
       const mapped = mapDelivery(event, payload, target, o.extensionSecret);
       if (mapped.kind === 'ignored') return { answer: { code: 202, body: { ok: true, ignored: mapped.why } }, note: `delivery ignored: ${mapped.why}` };
-      const action = String((payload as { action?: unknown }).action ?? '').slice(0, 40);
+      const { action } = mapped;
       const transportFor = o.transportFor;
       return {
         unit: mapped.unit,

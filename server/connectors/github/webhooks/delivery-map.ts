@@ -9,7 +9,10 @@ import type { GitHubSettings } from '../settings.js';
 import type { HookTarget } from './seal.js';
 import { STORY_ACTIONS } from './delivery-story.js';
 
-export type Mapped = { kind: 'unit'; unit: SyncUnit; updatedAt: number; issue: GhIssue } | { kind: 'ignored'; why: string };
+export type Mapped = { kind: 'unit'; unit: SyncUnit; updatedAt: number; issue: GhIssue; action: string } | { kind: 'ignored'; why: string };
+
+/** GitHub's actions are lower-case words: anything else is read as none (it reaches log lines and answers). */
+const ACTION = /^[a-z_]{1,40}$/;
 
 /** `issues` actions that change what the ticket's card shows: the ticket is re-sent (the story's ones with their threads). */
 const TICKET_ACTIONS = new Set([...STORY_ACTIONS, 'transferred']);
@@ -27,7 +30,7 @@ const TICKET_ACTIONS = new Set([...STORY_ACTIONS, 'transferred']);
 export function mapDelivery(event: string, payload: unknown, target: HookTarget, secret: string): Mapped {
   if (typeof payload !== 'object' || payload === null) return { kind: 'ignored', why: 'not an object' };
   const p = payload as Record<string, unknown>;
-  const action = typeof p.action === 'string' ? p.action : '';
+  const action = typeof p.action === 'string' && ACTION.test(p.action) ? p.action : '';
   const raw = withHtml(p.issue);
   const issue = readIssue(raw);
   if (!issue) return { kind: 'ignored', why: 'no readable issue' };
@@ -40,13 +43,13 @@ export function mapDelivery(event: string, payload: unknown, target: HookTarget,
     const unit = issueUnit(repo, issue);
     // Only opening and editing change the body; other actions re-send the ticket (its card).
     if (action !== 'opened' && action !== 'edited') {
-      if (!TICKET_ACTIONS.has(action)) return { kind: 'ignored', why: `issues.${action.slice(0, 40)} is not mapped` };
+      if (!TICKET_ACTIONS.has(action)) return { kind: 'ignored', why: `issues.${action || '(no action)'} is not mapped` };
       unit.threads = [];
     }
-    return { kind: 'unit', unit, updatedAt: issue.updatedAt, issue };
+    return { kind: 'unit', unit, updatedAt: issue.updatedAt, issue, action };
   }
   if (event === 'issue_comment') {
-    if (action !== 'created' && action !== 'edited') return { kind: 'ignored', why: `issue_comment.${action.slice(0, 40)} is not mapped` };
+    if (action !== 'created' && action !== 'edited') return { kind: 'ignored', why: `issue_comment.${action || '(no action)'} is not mapped` };
     const comment = readComment(withIssueUrl(withHtml(p.comment), raw));
     if (!comment) return { kind: 'ignored', why: 'no readable comment' };
     // Our own replies from Desk: Desk has them already, as the agent's reply.
@@ -58,6 +61,7 @@ export function mapDelivery(event: string, payload: unknown, target: HookTarget,
       unit: { tickets: issueUnit(repo, issue).tickets, threads: [commentThread(repo, { ...comment, issueNumber: issue.number })] },
       updatedAt: comment.updatedAt,
       issue,
+      action,
     };
   }
   return { kind: 'ignored', why: `event ${event.slice(0, 40)} is not mapped` };
