@@ -3,6 +3,7 @@ import { channelUrls, startDeskSimulator, type DeskSimulator, type DeskSimulator
 import type { RotationPolicy } from '../../sandbox/desk-simulator/rotation.js';
 import { freePort } from '../../sandbox/free-port.js';
 import { createConnector } from '../../server/channel-factory.js';
+import { decodeChannelState } from '../../server/desk/channel-state.js';
 import type { ServerConfig } from '../../server/config.js';
 import type { ImportReport } from '../../server/deliveries/coalescer.js';
 import type { DoorLimits } from '../../server/deliveries/door.js';
@@ -28,6 +29,8 @@ export interface ChannelLoop {
   imports: ImportReport[];
   /** One pull, the clock moved past the settle horizon first. */
   pull(): Promise<PullOutcome>;
+  /** One pull, the clock moved past the settle horizon and past every cool-down channelState records. */
+  pullAfterCoolDown(): Promise<PullOutcome>;
   /** Pulls until a pull brings nothing; returns the pulls made. */
   pullUntilQuiet(max?: number): Promise<PullOutcome[]>;
   /** Waits until every delivery sent has been answered, every import it queued has ended and the channel's background work is done. */
@@ -131,6 +134,12 @@ async function startLoopOnce(o: ChannelLoopOptions): Promise<ChannelLoop> {
     imports,
     pull: () => {
       clock.advance(10);
+      return desk.pullOnce();
+    },
+    pullAfterCoolDown: () => {
+      const sources = Object.values(decodeChannelState(desk.channelState).state?.r ?? {});
+      const notBefore = Math.max(0, ...sources.map((r) => r.s.na ?? 0));
+      clock.ms = Math.max(clock.ms + 10_000, (notBefore + 1) * 1000);
       return desk.pullOnce();
     },
     async pullUntilQuiet(max = 200) {

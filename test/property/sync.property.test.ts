@@ -169,9 +169,7 @@ describe('Property: whatever the history and the faults, a pull never loses an i
             }
             loop.gh.faults.clear();
             for (let p = 0; p < 400; p++) {
-              const na = decodeChannelState(loop.desk.channelState).state?.r[REPO]?.s.na ?? 0;
-              loop.clock.ms = Math.max(loop.clock.ms + 10_000, (na + 1) * 1000);
-              const out = await loop.desk.pullOnce();
+              const out = await loop.pullAfterCoolDown();
               figures.pulls++;
               expect(out.ok, JSON.stringify(out.rejected)).to.equal(true);
               check();
