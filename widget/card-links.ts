@@ -2,7 +2,7 @@ import { formatLinks, parseLinks, searchTermFor, withLink, withoutLink, MAX_LINK
 import { fillTemplate, templateHtml } from '../server/escalation/template.js';
 import { desk, portalId, ticketFacts, type TicketFacts } from './desk.js';
 import { el } from './dom.js';
-import { github, repoPath, REPO, type Refusal } from './github.js';
+import { github, lastClose, repoPath, REPO, type Refusal } from './github.js';
 import type { I18n } from './i18n.js';
 import { htmlToText, issueBody, mask } from './mask.js';
 import { isObj, type DeskSdk } from './sdk.js';
@@ -158,7 +158,9 @@ export class LinksPanel {
       const repoId = isObj(repo.data) ? repo.data.id : undefined;
       if (typeof repoId !== 'number' || !Number.isSafeInteger(repoId)) return this.#refused('unavailable');
       const closed = isObj(issue.data) && issue.data.state === 'closed';
-      const done = await this.#rewrite((links) => withLink(links, { repoId, number: ref.number }, closed));
+      // A closed issue: the close it is linked after, so a later reopen and close are told.
+      const at = closed ? ((await lastClose(this.sdk, ref.repo, ref.number)) ?? 'closed') : 'open';
+      const done = await this.#rewrite((links) => withLink(links, { repoId, number: ref.number }, at));
       if (done !== 'ok')
         return this.#say('error', this.i18n.t(done === 'linked' ? 'links.already' : done === 'full' ? 'links.full' : 'links.failed', { max: MAX_LINKS }));
       await this.load();
@@ -214,7 +216,7 @@ export class LinksPanel {
       const number = isObj(created.data) ? created.data.number : undefined;
       if (typeof number !== 'number') return this.#refused('unavailable');
       this.form = { kind: 'none' };
-      const done = await this.#rewrite((links) => withLink(links, { repoId, number }, false));
+      const done = await this.#rewrite((links) => withLink(links, { repoId, number }, 'open'));
       await this.load();
       this.#say(done === 'ok' ? 'ok' : 'error', this.i18n.t(done === 'ok' ? 'links.created' : 'links.createdNotLinked', { issue: `${form.repo}#${number}` }));
     });

@@ -77,3 +77,25 @@ export const pathSegment = (name: string): string => {
   return encodeURIComponent(name);
 };
 export const REPO = REPO_ANY_CASE;
+
+/** Pages of an issue's events read for its last close (100 events each): past them, the link is made as `x`. */
+const CLOSE_PAGES = 10;
+
+/**
+ * The issue's last close, as its events list tells it (oldest first): the event id and
+ * whether it was closed as not planned; undefined when it cannot be read. A link to a
+ * closed issue records it (server/escalation/links.ts withLink), so the loop tells only
+ * the closes after it.
+ */
+export async function lastClose(sdk: DeskSdk, repo: string, number: number): Promise<{ closedBy: number; notPlanned: boolean } | undefined> {
+  let found: { closedBy: number; notPlanned: boolean } | undefined;
+  for (let page = 1; page <= CLOSE_PAGES; page++) {
+    const r = await github(sdk, 'GET', `/repos/${repoPath(repo)}/issues/${number}/events?per_page=100&page=${page}`);
+    if (!r.ok || !Array.isArray(r.data)) return undefined;
+    for (const e of r.data as unknown[])
+      if (isObj(e) && e.event === 'closed' && typeof e.id === 'number' && Number.isSafeInteger(e.id) && e.id > 0)
+        found = { closedBy: e.id, notPlanned: e.state_reason === 'not_planned' || e.state_reason === 'duplicate' };
+    if (r.data.length < 100) return found;
+  }
+  return undefined;
+}

@@ -7,7 +7,8 @@
  * - repoId is GitHub's numeric repository id, not owner/name: a repository renamed or
  *   transferred keeps its links.
  * - ack is the last transition of the issue this ticket was told of:
- *   `o` linked while open, nothing told yet; `x` linked while closed;
+ *   `o` linked while open, nothing told yet; `x` linked while closed by a close the card
+ *   could not read (one it read is recorded as `c`/`n` + its id, as if told);
  *   `c<eventId>` closed as completed, `n<eventId>` closed as not planned, `r<eventId>`
  *   reopened (eventId: GitHub's issue event id), with a trailing `m` when the loop moved
  *   the ticket's status, so a reopen can move it back.
@@ -76,11 +77,20 @@ export function sameIssue(a: IssueKey, b: IssueKey): boolean {
   return a.repoId === b.repoId && a.number === b.number;
 }
 
-/** The links with `k` added (ack `o` or `x` by the issue's state), or the reason it cannot be. */
-export function withLink(links: readonly IssueLink[], k: IssueKey, closed: boolean): IssueLink[] | 'linked' | 'full' {
+/** How the issue stood when it was linked: open, closed by a close the card read (its event), or closed by one it could not read. */
+export type LinkedAt = 'open' | 'closed' | { closedBy: number; notPlanned: boolean };
+
+/**
+ * The links with `k` added, or the reason it cannot be. The ack: `o` when the issue is
+ * open; when it is closed, the close it was linked after as if told (`c`/`n` + its event
+ * id, nothing moved), so a later reopen and close are told even when the loop first looks
+ * after both; `x` when that close could not be read.
+ */
+export function withLink(links: readonly IssueLink[], k: IssueKey, at: LinkedAt): IssueLink[] | 'linked' | 'full' {
   if (links.some((l) => sameIssue(l, k))) return 'linked';
   if (links.length >= MAX_LINKS) return 'full';
-  return [...links, { repoId: k.repoId, number: k.number, ack: { kind: closed ? 'x' : 'o' } }];
+  const ack: Ack = at === 'open' ? { kind: 'o' } : at === 'closed' ? { kind: 'x' } : { kind: at.notPlanned ? 'n' : 'c', eventId: at.closedBy, moved: false };
+  return [...links, { repoId: k.repoId, number: k.number, ack }];
 }
 
 export function withoutLink(links: readonly IssueLink[], k: IssueKey): IssueLink[] {

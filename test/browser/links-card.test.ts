@@ -112,6 +112,29 @@ describe('The ticket card links any ticket to GitHub issues (headless Chromium)'
     expect(count.map((c) => c.body.split('\n')[0])).to.deep.equal(['**2 help-desk tickets are linked to this issue.**']);
   });
 
+  it('links a closed issue after its last close: a later reopen and close are told, even when the loop first looks after both', async () => {
+    loop.gh.editIssue(REPO, 1, { state: 'closed', stateReason: 'not_planned' });
+    loop.gh.editIssue(REPO, 1, { state: 'open' });
+    loop.gh.editIssue(REPO, 1, { state: 'closed', stateReason: 'completed' });
+    const lastClose = loop.gh
+      .events(REPO)
+      .filter((e) => e.issueNumber === 1 && e.event === 'closed')
+      .at(-1)!;
+    const page = await card(email);
+    await linkTo(page, `${REPO}#1`);
+    expect(await text(page)).to.include('Linked to acme/widgets#1.');
+    expect(parseLinks(email.cf.cf_github_issues)).to.deep.equal([
+      { repoId: loop.gh.repoId(REPO), number: 1, ack: { kind: 'c', eventId: lastClose.id, moved: false } },
+    ]);
+    // Its events unreadable: the link is made as before (`x`), never refused.
+    loop.gh.faults.add({ match: { path: /\/issues\/1\/events$/ }, fault: { kind: 'status', status: 502 } });
+    const other = await card(chat);
+    await linkTo(other, `${REPO}#1`);
+    expect(parseLinks(chat.cf.cf_github_issues)).to.deep.equal([{ repoId: loop.gh.repoId(REPO), number: 1, ack: { kind: 'x' } }]);
+    await page.close();
+    await other.close();
+  });
+
   it("finds an issue with GitHub's search, scoped to the installation's repositories, and links it", async () => {
     loop.gh.createRepo('other/elsewhere');
     loop.gh.createIssue('other/elsewhere', { title: 'Export fails elsewhere' });

@@ -44,11 +44,15 @@ describe('escalation links: the ticket field format (gh1)', () => {
   });
 
   it('links and unlinks, capped', () => {
-    const one = withLink([], { repoId: 1, number: 1 }, true);
+    const one = withLink([], { repoId: 1, number: 1 }, 'closed');
     expect(one).to.deep.equal([{ repoId: 1, number: 1, ack: { kind: 'x' } }]);
-    expect(withLink(one as IssueLink[], { repoId: 1, number: 1 }, false)).to.equal('linked');
-    expect(withLink(full, { repoId: 1, number: 1 }, false)).to.equal('full');
+    expect(withLink(one as IssueLink[], { repoId: 1, number: 1 }, 'open')).to.equal('linked');
+    expect(withLink(full, { repoId: 1, number: 1 }, 'open')).to.equal('full');
     expect(withoutLink(full, full[0]!)).to.have.length(MAX_LINKS - 1);
+    // A closed issue whose close the card read: that close counts as told, nothing moved.
+    expect(withLink([], { repoId: 1, number: 2 }, { closedBy: 77, notPlanned: true })).to.deep.equal([
+      { repoId: 1, number: 2, ack: { kind: 'n', eventId: 77, moved: false } },
+    ]);
   });
 });
 

@@ -103,7 +103,14 @@ describe('Property: each linked ticket is told of each transition once, whatever
               const k = issues[s.issue]!;
               const links = parseLinks(t.cf.cf_github_issues ?? '');
               if (s.op === 'link') {
-                const next = withLink(links, k, gh.issues(REPO).find((i) => i.number === k.number)!.state === 'closed');
+                // As the card links: a closed issue with the close it is linked after (widget/github.ts lastClose).
+                const closed = gh.issues(REPO).find((i) => i.number === k.number)!.state === 'closed';
+                const lastClose = gh
+                  .events(REPO)
+                  .filter((e) => e.issueNumber === k.number && e.event === 'closed')
+                  .at(-1);
+                const at = !closed ? 'open' : lastClose ? { closedBy: lastClose.id, notPlanned: lastClose.stateReason === 'not_planned' } : 'closed';
+                const next = withLink(links, k, at);
                 if (typeof next !== 'string') {
                   t.cf.cf_github_issues = formatLinks(next);
                   linkedAt.set(`${s.ticket}/${s.issue}`, transitions);
@@ -173,7 +180,21 @@ describe('Property: each linked ticket is told of each transition once, whatever
           await gh.close();
         }
       }),
-      { numRuns: runs(15, 200) },
+      {
+        numRuns: runs(15, 200),
+        examples: [
+          // Linked while closed, then reopened and closed again before anything reached us: the new close is told.
+          [
+            [
+              { op: 'close', issue: 0, reason: 'completed' },
+              { op: 'link', ticket: 0, issue: 0 },
+              { op: 'reopen', issue: 0 },
+              { op: 'close', issue: 0, reason: 'completed' },
+              { op: 'deliver', pick: 0, replica: 0, keep: false },
+            ],
+          ],
+        ],
+      },
     );
   });
 });
